@@ -1,0 +1,296 @@
+"""Load and validate the exercise catalog and day templates from YAML.
+
+Validation is strict and loud: a bad entry raises CatalogError naming the file,
+the entry and the field, so a typo in the YAML stops start-up instead of
+producing a silently wrong plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from catalog.models import (
+    DAYS,
+    EQUIPMENT,
+    JOINTS,
+    MUSCLES,
+    DaySlot,
+    DayTemplate,
+    Exercise,
+    Mechanic,
+    Prescription,
+)
+
+CATALOG_DIR = Path(__file__).resolve().parent
+EXERCISES_FILE = CATALOG_DIR / "exercises.yaml"
+DAYS_FILE = CATALOG_DIR / "days.yaml"
+
+_EXERCISE_KEYS = {
+    "id", "name", "aliases", "mechanic", "joints", "primary", "secondary", "equipment",
+    "days", "intensity", "prescription", "substitutes", "free_exercise_db", "mechanic_disagreement",
+}  # fmt: skip
+_OPTIONAL_KEYS = {"free_exercise_db", "mechanic_disagreement"}
+
+
+class CatalogError(ValueError):
+    """A catalog file is missing, malformed, or has an invalid entry."""
+
+    def __init__(self, path: Path, entry: str | None, field_name: str | None, problem: str) -> None:
+        where = str(path)
+        if entry is not None:
+            where += f", entry {entry}"
+        if field_name is not None:
+            where += f", field '{field_name}'"
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.entry = entry
+        self.field = field_name
+
+
+def normalise_name(text: str) -> str:
+    """Fold a name or alias for case- and punctuation-insensitive lookup."""
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in text.casefold())
+    return " ".join(cleaned.split())
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The validated exercise catalog and the seed's template days."""
+
+    exercises: tuple[Exercise, ...]
+    days: Mapping[str, DayTemplate]
+    _by_id: Mapping[str, Exercise] = field(repr=False)
+    _by_name: Mapping[str, Exercise] = field(repr=False)
+
+    def get(self, exercise_id: str) -> Exercise:
+        """Return the exercise with this id (KeyError if there is none)."""
+        return self._by_id[exercise_id]
+
+    def __contains__(self, exercise_id: object) -> bool:
+        return exercise_id in self._by_id
+
+    def find(self, name_or_alias: str) -> Exercise | None:
+        """Exact lookup by id, display name or alias, ignoring case and punctuation."""
+        if name_or_alias in self._by_id:
+            return self._by_id[name_or_alias]
+        return self._by_name.get(normalise_name(name_or_alias))
+
+    def for_day(self, day: str) -> tuple[Exercise, ...]:
+        """Every catalog exercise that belongs on this day."""
+        return tuple(ex for ex in self.exercises if day in ex.days)
+
+
+def load_catalog(exercises_path: Path | None = None, days_path: Path | None = None) -> Catalog:
+    """Load, validate and index the catalog; raise CatalogError on any bad entry."""
+    exercises_path = exercises_path or EXERCISES_FILE
+    days_path = days_path or DAYS_FILE
+    raw = _read_yaml(exercises_path)
+    entries = _require(raw, "exercises", list, exercises_path, None)
+    exercises = tuple(_parse_exercise(exercises_path, i, item) for i, item in enumerate(entries))
+    by_id = _index_ids(exercises_path, exercises)
+    by_name = _index_names(exercises_path, exercises)
+    _check_substitutes(exercises_path, exercises, by_id)
+    days = _parse_days(days_path, _read_yaml(days_path), by_id)
+    return Catalog(exercises=exercises, days=days, _by_id=by_id, _by_name=by_name)
+
+
+def _read_yaml(path: Path) -> Mapping[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(path, None, None, f"cannot read file ({exc.strerror})") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogError(path, None, None, f"invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CatalogError(path, None, None, "expected a mapping at the top level")
+    return data
+
+
+def _require(data: Mapping[str, Any], key: str, kind: type, path: Path, entry: str | None) -> Any:
+    if key not in data:
+        raise CatalogError(path, entry, key, "is missing")
+    value = data[key]
+    if kind is int and isinstance(value, bool):
+        raise CatalogError(path, entry, key, f"expected an integer, got {value!r}")
+    if not isinstance(value, kind):
+        raise CatalogError(path, entry, key, f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def _strings(
+    value: Any, path: Path, entry: str, key: str, *, vocabulary: Iterable[str] | None = None, allow_empty: bool = True
+) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogError(path, entry, key, "expected a list of non-empty strings")
+    if not allow_empty and not value:
+        raise CatalogError(path, entry, key, "must not be empty")
+    if len(set(value)) != len(value):
+        raise CatalogError(path, entry, key, "has duplicate items")
+    if vocabulary is not None:
+        allowed = set(vocabulary)
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise CatalogError(path, entry, key, f"unknown value(s) {unknown}; allowed: {sorted(allowed)}")
+    return tuple(value)
+
+
+def _parse_prescription(value: Any, path: Path, entry: str, key: str) -> Prescription:
+    if not isinstance(value, dict):
+        raise CatalogError(path, entry, key, "expected a mapping like {sets: 3, reps: [12, 15]}")
+    sets = value.get("sets")
+    reps = value.get("reps")
+    if not isinstance(sets, int) or isinstance(sets, bool) or not 1 <= sets <= 10:
+        raise CatalogError(path, entry, f"{key}.sets", f"expected an integer from 1 to 10, got {sets!r}")
+    if isinstance(reps, int) and not isinstance(reps, bool):
+        low = high = reps
+    elif (
+        isinstance(reps, list) and len(reps) == 2 and all(isinstance(r, int) and not isinstance(r, bool) for r in reps)
+    ):
+        low, high = reps
+    else:
+        raise CatalogError(path, entry, f"{key}.reps", f"expected an integer or [low, high], got {reps!r}")
+    if not 1 <= low <= high <= 100:
+        raise CatalogError(path, entry, f"{key}.reps", f"expected 1 <= low <= high <= 100, got {reps!r}")
+    extra = set(value) - {"sets", "reps"}
+    if extra:
+        raise CatalogError(path, entry, key, f"unknown key(s) {sorted(extra)}")
+    return Prescription(sets=sets, reps_low=low, reps_high=high)
+
+
+def _parse_exercise(path: Path, index: int, item: Any) -> Exercise:
+    if not isinstance(item, dict):
+        raise CatalogError(path, f"#{index}", None, "expected a mapping")
+    raw_id = item.get("id")
+    entry = f"#{index} ({raw_id})" if isinstance(raw_id, str) else f"#{index}"
+    unknown = set(item) - _EXERCISE_KEYS
+    if unknown:
+        raise CatalogError(path, entry, sorted(unknown)[0], "unknown field")
+    for key in _EXERCISE_KEYS - _OPTIONAL_KEYS:
+        if key not in item:
+            raise CatalogError(path, entry, key, "is missing")
+    ex_id = _require(item, "id", str, path, entry)
+    if not ex_id.isidentifier() or ex_id != ex_id.lower():
+        raise CatalogError(path, entry, "id", f"expected a lower-case snake_case id, got {ex_id!r}")
+    name = _require(item, "name", str, path, entry).strip()
+    if not name:
+        raise CatalogError(path, entry, "name", "must not be empty")
+    mechanic_raw = _require(item, "mechanic", str, path, entry)
+    try:
+        mechanic = Mechanic(mechanic_raw)
+    except ValueError:
+        raise CatalogError(path, entry, "mechanic", f"expected isolation or compound, got {mechanic_raw!r}") from None
+    joints = _strings(item["joints"], path, entry, "joints", vocabulary=JOINTS, allow_empty=False)
+    # Shoulder-blade movement rides along with most arm work, so it doesn't make a lift multi-joint.
+    if mechanic is Mechanic.ISOLATION and len([j for j in joints if j != "scapula"]) != 1:
+        raise CatalogError(path, entry, "joints", f"an isolation exercise moves one joint, got {list(joints)}")
+    if mechanic is Mechanic.COMPOUND and len(joints) < 2:
+        raise CatalogError(path, entry, "joints", f"a compound exercise moves 2+ joints, got {list(joints)}")
+    intensity = _require(item, "intensity", int, path, entry)
+    if not 1 <= intensity <= 100:
+        raise CatalogError(path, entry, "intensity", f"expected 1 to 100, got {intensity}")
+    equipment = _strings(item["equipment"], path, entry, "equipment", vocabulary=EQUIPMENT, allow_empty=False)
+    if "bodyweight" in equipment and len(equipment) > 1:
+        raise CatalogError(path, entry, "equipment", "'bodyweight' means no equipment; list it alone")
+    fedb = item.get("free_exercise_db")
+    if fedb is not None and not (isinstance(fedb, str) and fedb.strip()):
+        raise CatalogError(path, entry, "free_exercise_db", "expected a dataset id string")
+    disagreement = item.get("mechanic_disagreement")
+    if disagreement is not None and not (isinstance(disagreement, str) and disagreement.strip()):
+        raise CatalogError(path, entry, "mechanic_disagreement", "expected a one-sentence reason")
+    if disagreement is not None and fedb is None:
+        raise CatalogError(path, entry, "mechanic_disagreement", "only makes sense with free_exercise_db")
+    substitutes = _strings(item["substitutes"], path, entry, "substitutes")
+    if ex_id in substitutes:
+        raise CatalogError(path, entry, "substitutes", "an exercise cannot substitute for itself")
+    return Exercise(
+        id=ex_id,
+        name=name,
+        aliases=_strings(item["aliases"], path, entry, "aliases"),
+        mechanic=mechanic,
+        joints=joints,
+        primary=_strings(item["primary"], path, entry, "primary", vocabulary=MUSCLES, allow_empty=False),
+        secondary=_strings(item["secondary"], path, entry, "secondary", vocabulary=MUSCLES),
+        equipment=equipment,
+        days=_strings(item["days"], path, entry, "days", vocabulary=DAYS, allow_empty=False),
+        intensity=intensity,
+        prescription=_parse_prescription(item["prescription"], path, entry, "prescription"),
+        substitutes=substitutes,
+        free_exercise_db=fedb,
+        mechanic_disagreement=disagreement,
+    )
+
+
+def _index_ids(path: Path, exercises: tuple[Exercise, ...]) -> dict[str, Exercise]:
+    by_id: dict[str, Exercise] = {}
+    for ex in exercises:
+        if ex.id in by_id:
+            raise CatalogError(path, ex.id, "id", "duplicate id")
+        by_id[ex.id] = ex
+    return by_id
+
+
+def _index_names(path: Path, exercises: tuple[Exercise, ...]) -> dict[str, Exercise]:
+    by_name: dict[str, Exercise] = {}
+    for ex in exercises:
+        for label, key in [(ex.name, "name"), (ex.id, "id"), *((a, "aliases") for a in ex.aliases)]:
+            folded = normalise_name(label)
+            other = by_name.get(folded)
+            if other is not None and other.id != ex.id:
+                raise CatalogError(path, ex.id, key, f"{label!r} is already a name or alias of {other.id}")
+            by_name[folded] = ex
+    return by_name
+
+
+def _check_substitutes(path: Path, exercises: tuple[Exercise, ...], by_id: Mapping[str, Exercise]) -> None:
+    for ex in exercises:
+        for sub_id in ex.substitutes:
+            sub = by_id.get(sub_id)
+            if sub is None:
+                raise CatalogError(path, ex.id, "substitutes", f"unknown exercise id {sub_id!r}")
+            if sub.mechanic is not ex.mechanic:
+                raise CatalogError(path, ex.id, "substitutes", f"{sub_id} is {sub.mechanic}, not {ex.mechanic}")
+            if sub.target != ex.target:
+                raise CatalogError(path, ex.id, "substitutes", f"{sub_id} targets {sub.target}, not {ex.target}")
+
+
+def _parse_days(path: Path, raw: Mapping[str, Any], by_id: Mapping[str, Exercise]) -> dict[str, DayTemplate]:
+    days_raw = _require(raw, "days", dict, path, None)
+    missing = [d for d in DAYS if d not in days_raw]
+    if missing:
+        raise CatalogError(path, None, "days", f"missing day(s) {missing}")
+    templates: dict[str, DayTemplate] = {}
+    for day, slots_raw in days_raw.items():
+        if day not in DAYS:
+            raise CatalogError(path, str(day), None, f"unknown day; allowed: {list(DAYS)}")
+        if not isinstance(slots_raw, list) or not slots_raw:
+            raise CatalogError(path, day, None, "expected a non-empty list of slots")
+        slots = []
+        for i, slot in enumerate(slots_raw):
+            entry = f"{day} #{i}"
+            if not isinstance(slot, dict):
+                raise CatalogError(path, entry, None, "expected a mapping")
+            ex_id = _require(slot, "exercise", str, path, entry)
+            if ex_id not in by_id:
+                raise CatalogError(path, entry, "exercise", f"unknown exercise id {ex_id!r}")
+            if day not in by_id[ex_id].days:
+                raise CatalogError(path, entry, "exercise", f"{ex_id} is not tagged for {day}")
+            unknown = set(slot) - {"exercise", "sets", "reps"}
+            if unknown:
+                raise CatalogError(path, entry, sorted(unknown)[0], "unknown field")
+            prescription = None
+            if "sets" in slot or "reps" in slot:
+                prescription = _parse_prescription(
+                    {"sets": slot.get("sets"), "reps": slot.get("reps")}, path, entry, "prescription"
+                )
+            slots.append(DaySlot(exercise_id=ex_id, prescription=prescription))
+        if len({s.exercise_id for s in slots}) != len(slots):
+            raise CatalogError(path, day, None, "lists an exercise twice")
+        templates[day] = DayTemplate(name=day, slots=tuple(slots))
+    return templates
