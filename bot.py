@@ -1,0 +1,106 @@
+"""Pre-Exhaust Coach: start the Discord bot, or try it offline against a local Discord emulator.
+
+    python bot.py             # run the bot (needs DISCORD_TOKEN in the environment or .env)
+    python bot.py --offline   # no Discord account needed: a terminal prompt talks to the same bot
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from catalog import CatalogError
+from coach.errors import ConfigError
+from coach.settings import Settings
+
+log = logging.getLogger("coach")
+
+
+class RedactSecrets(logging.Filter):
+    """Replace any secret (token, database password) that reaches a log record with asterisks."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact in place; never drops a record."""
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        redacted = message
+        for secret in self._secrets:
+            redacted = redacted.replace(secret, "**********")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            for secret in self._secrets:
+                record.exc_text = record.exc_text.replace(secret, "**********")
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at LOG_LEVEL, with secrets redacted; the only place logging is configured."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(settings.secrets()))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    # discord.py is chatty at DEBUG (every gateway frame); keep it one notch quieter than ours.
+    if settings.log_level == "DEBUG":
+        logging.getLogger("discord.gateway").setLevel(logging.INFO)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description="Pre-Exhaust Coach, a Discord bot for pre-exhaust training.")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="try the bot without Discord: a local emulator and a terminal prompt (commands also read from stdin)",
+    )
+    parser.add_argument(
+        "--sync", action="store_true", help="sync slash commands even if they haven't changed since the last sync"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status (2 for configuration problems)."""
+    args = parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    try:
+        if args.offline:
+            from coach.offline import run_offline
+
+            return asyncio.run(run_offline(settings))
+        from coach.runner import run
+
+        return asyncio.run(run(settings, force_sync=args.sync))
+    except ConfigError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except CatalogError as exc:
+        print(f"error: the exercise catalog is invalid: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        # Network trouble (no route to Discord, proxy down): say so plainly, secrets can't be in an OSError.
+        print(f"error: could not reach Discord ({exc.__class__.__name__}: {exc}).", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The bot object: owns its resources, wires services into cogs, syncs commands when they change."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import discord
+from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from catalog import Catalog
+from coach.planner import Planner
+from coach.settings import Settings
+from coach.sync import SyncState, fingerprint, scope_key
+from coach.tree import NO_MENTIONS, CoachTree
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class CoachBot(commands.Bot):
+    """Pre-Exhaust Coach. Everything it needs comes in through the constructor."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        catalog: Catalog,
+        engine: AsyncEngine,
+        session_factory: async_sessionmaker[AsyncSession],
+        sync_commands: bool = True,
+        force_sync: bool = False,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        intents = discord.Intents.default()
+        super().__init__(
+            # Slash commands only; a mention prefix keeps discord.ext happy without reading message content.
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            tree_cls=CoachTree,
+            allowed_mentions=NO_MENTIONS,
+        )
+        self.settings = settings
+        self.catalog = catalog
+        self.engine = engine
+        self.session_factory = session_factory
+        self.clock = clock
+        self.planner = Planner(catalog)
+        self._sync_commands = sync_commands
+        self._force_sync = force_sync
+        self.synced: bool | None = None
+
+    async def setup_hook(self) -> None:
+        """Load cogs with their dependencies, then sync commands if the tree changed."""
+        await self.add_cogs()
+        if self._sync_commands:
+            self.synced = await self.sync_commands_if_changed(force=self._force_sync)
+
+    async def add_cogs(self) -> None:
+        """Register every cog; dependencies are passed explicitly, never looked up globally."""
+        from cogs.plan import PlanCog
+
+        await self.add_cog(PlanCog(self.planner, clock=self.clock))
+
+    async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
+        """Sync to DEV_GUILD_ID (instant) or globally, skipping when the stored hash matches."""
+        guild = discord.Object(id=self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
+        digest = fingerprint(payload)
+        assert self.application_id is not None, "application_id is known once logged in"
+        key = scope_key(self.application_id, self.settings.dev_guild_id)
+        state = SyncState(self.settings.data_dir / "command-sync.json")
+        if not force and state.get(key) == digest:
+            log.info("application commands unchanged since the last sync (%s); not syncing", key)
+            return False
+        synced = await self.tree.sync(guild=guild)
+        state.put(key, digest)
+        log.info("synced %d application commands to %s", len(synced), "guild" if guild else "all servers")
+        return True
+
+    async def on_ready(self) -> None:
+        """Log readiness once the gateway session is up."""
+        user = self.user
+        log.info("ready as %s (id %s) in %d server(s)", user, user.id if user else "?", len(self.guilds))

@@ -1,0 +1,73 @@
+"""Domain errors: every one carries a message that is safe to show to the member as-is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class CoachError(Exception):
+    """Base class for errors whose ``message`` is meant for the member."""
+
+    default_message = "Something went wrong."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class ConfigError(CoachError):
+    """The operator's configuration (environment, .env) is missing or invalid."""
+
+    default_message = "The bot's configuration is invalid."
+
+
+class PlanError(CoachError):
+    """A /plan option was not one of the supported values."""
+
+    default_message = "That plan option isn't supported."
+
+
+class ValidationError(CoachError):
+    """An input value was out of range or malformed; nothing was written."""
+
+    default_message = "That input isn't valid; nothing was saved."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        super().__init__(message)
+        # Which option was wrong, so a cog can highlight it; None when it concerns several.
+        self.field = field
+
+
+class UnknownExerciseError(CoachError):
+    """The exercise isn't in the catalog and wasn't explicitly marked as custom."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = (), message: str | None = None) -> None:
+        self.name = name
+        self.suggestions: tuple[str, ...] = tuple(suggestions)
+        if message is None:
+            hint = ""
+            if self.suggestions:
+                hint = " Did you mean " + " or ".join(f"**{s}**" for s in self.suggestions) + "?"
+            message = (
+                f"I don't know an exercise called “{name}”.{hint} "
+                f"To log it as your own exercise, pick “Custom: {name}” from the list."
+            )
+        super().__init__(message)
+
+
+class NotYourSetError(CoachError):
+    """Someone tried to see or change a set that belongs to another member."""
+
+    default_message = "That set isn't yours, so you can't change it."
+
+
+class NothingToUndoError(CoachError):
+    """There is no set (left) to remove."""
+
+    default_message = "There's nothing to undo: you have no logged sets."
+
+
+class StorageUnavailableError(CoachError):
+    """The database could not be reached or written; nothing was saved."""
+
+    default_message = "Storage is temporarily unavailable, nothing was saved. Please try again in a minute."

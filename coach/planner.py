@@ -1,0 +1,226 @@
+"""Turn the catalog's template days into ordered, prescribed training days.
+
+Pure Python: no Discord here. Ordering rules (from the seed article):
+pre-exhaust puts every isolation (single-joint) exercise before every compound
+(multi-joint) one, each group from least to most intense; traditional is the
+same day reversed, heaviest compound first. Alternate runs the two protocols on
+alternating days and swaps them each ISO week, as the research summary suggests
+("do the bench press twice a week according to different protocols").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from catalog import DAYS, Catalog, Exercise, Prescription
+from coach.errors import PlanError
+
+
+class Protocol(StrEnum):
+    """Exercise order within a day."""
+
+    PRE_EXHAUST = "pre-exhaust"
+    TRADITIONAL = "traditional"
+    ALTERNATE = "alternate"
+
+
+# What each equipment choice makes available; None means a full gym.
+EQUIPMENT_PROFILES: dict[str, frozenset[str] | None] = {
+    "gym": None,
+    "dumbbells": frozenset({"dumbbell", "bench", "bodyweight"}),
+    "bodyweight": frozenset({"bodyweight", "pullup_bar"}),
+}
+
+WEEKDAYS: dict[str, str] = {"lower": "Monday", "push": "Tuesday", "pull": "Wednesday"}
+DAY_TITLES: dict[str, str] = {"lower": "Lower body", "push": "Upper body push", "pull": "Upper body pull"}
+PLAN_CHOICES: tuple[str, ...] = (*DAYS, "week")
+
+WHY_THIS_ORDER: dict[Protocol, str] = {
+    Protocol.PRE_EXHAUST: (
+        "Isolation work first tires each target muscle on its own, so on the compound lift it — not the "
+        "helpers — gives out first; least intense to most intense."
+    ),
+    Protocol.TRADITIONAL: (
+        "Compound lifts first while you're fresh, heaviest first, then isolation work to finish each muscle."
+    ),
+}
+
+CAVEAT = (
+    "Research: pre-exhaust lowers the load you can use on the compound and isn't shown to build more muscle "
+    "than the usual order — but it saves time. See /evidence."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedExercise:
+    """One line of a training day."""
+
+    exercise: Exercise
+    prescription: Prescription
+    replaces: Exercise | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MissingSlot:
+    """A template exercise that couldn't be done with the equipment and has no substitute."""
+
+    exercise: Exercise
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    """An ordered training day."""
+
+    day: str
+    protocol: Protocol
+    equipment: str
+    items: tuple[PlannedExercise, ...]
+    missing: tuple[MissingSlot, ...]
+
+    @property
+    def weekday(self) -> str:
+        """The weekday the seed's sample week puts this day on."""
+        return WEEKDAYS[self.day]
+
+    @property
+    def title(self) -> str:
+        """A human title such as 'Upper body push'."""
+        return DAY_TITLES[self.day]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What /plan answers: one day or the three-day week."""
+
+    requested: str
+    protocol: Protocol
+    equipment: str
+    days: tuple[DayPlan, ...]
+
+
+def parse_protocol(value: str) -> Protocol:
+    """Protocol from its public name, with a clear error for anything else."""
+    try:
+        return Protocol(value)
+    except ValueError:
+        allowed = ", ".join(p.value for p in Protocol)
+        raise PlanError(f"Unknown protocol {value!r}; choose one of: {allowed}.") from None
+
+
+def fits(exercise: Exercise, equipment: str) -> bool:
+    """True when everything the exercise needs is in the equipment profile."""
+    available = EQUIPMENT_PROFILES[equipment]
+    return available is None or set(exercise.equipment) <= available
+
+
+def order_key(protocol: Protocol, exercise: Exercise, index: int) -> tuple[int, int, int]:
+    """Sort key placing exercises in the protocol's order (index keeps ties stable)."""
+    if protocol is Protocol.PRE_EXHAUST:
+        return (0 if exercise.is_isolation else 1, exercise.intensity, index)
+    if protocol is Protocol.TRADITIONAL:
+        return (0 if exercise.is_compound else 1, -exercise.intensity, index)
+    raise ValueError(f"{protocol} is not a concrete order")
+
+
+def alternate_protocol(day: str, week_index: int) -> Protocol:
+    """The concrete protocol a day gets under 'alternate' in the given week."""
+    return Protocol.PRE_EXHAUST if (DAYS.index(day) + week_index) % 2 == 0 else Protocol.TRADITIONAL
+
+
+class Planner:
+    """Builds plans from a validated catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    def plan(
+        self, day: str, protocol: Protocol | str = Protocol.PRE_EXHAUST, equipment: str = "gym", *, week_index: int = 0
+    ) -> Plan:
+        """Plan one day ('lower', 'push', 'pull') or the whole week ('week')."""
+        protocol = parse_protocol(protocol) if isinstance(protocol, str) else protocol
+        if day not in PLAN_CHOICES:
+            raise PlanError(f"Unknown day {day!r}; choose one of: {', '.join(PLAN_CHOICES)}.")
+        if equipment not in EQUIPMENT_PROFILES:
+            raise PlanError(f"Unknown equipment {equipment!r}; choose one of: {', '.join(EQUIPMENT_PROFILES)}.")
+        days = DAYS if day == "week" else (day,)
+        return Plan(
+            requested=day,
+            protocol=protocol,
+            equipment=equipment,
+            days=tuple(self.plan_day(d, protocol, equipment, week_index=week_index) for d in days),
+        )
+
+    def plan_day(self, day: str, protocol: Protocol, equipment: str, *, week_index: int = 0) -> DayPlan:
+        """Order, prescribe and adapt one template day."""
+        concrete = alternate_protocol(day, week_index) if protocol is Protocol.ALTERNATE else protocol
+        template = self._catalog.days[day]
+        slots = [(self._catalog.get(s.exercise_id), s.prescription) for s in template.slots]
+        # Originals that fit are claimed first, so a substitute never crowds out a real slot later in the day.
+        used = {ex.id for ex, _ in slots if fits(ex, equipment)}
+        chosen: list[tuple[int, PlannedExercise]] = []
+        missing: list[MissingSlot] = []
+        for index, (exercise, seed_prescription) in enumerate(slots):
+            if fits(exercise, equipment):
+                chosen.append((index, PlannedExercise(exercise, seed_prescription or exercise.prescription)))
+                continue
+            substitute = self._substitute(exercise, day, equipment, used)
+            if substitute is None:
+                missing.append(MissingSlot(exercise, _missing_reason(exercise, equipment)))
+                continue
+            used.add(substitute.id)
+            # The seed's sets x reps were written for the original lift, so the substitute keeps its own default.
+            chosen.append((index, PlannedExercise(substitute, substitute.prescription, replaces=exercise)))
+        chosen.sort(key=lambda pair: order_key(concrete, pair[1].exercise, pair[0]))
+        return DayPlan(
+            day=day,
+            protocol=concrete,
+            equipment=equipment,
+            items=tuple(item for _, item in chosen),
+            missing=tuple(missing),
+        )
+
+    def _substitute(self, exercise: Exercise, day: str, equipment: str, used: set[str]) -> Exercise | None:
+        listed = [self._catalog.get(sub_id) for sub_id in exercise.substitutes]
+        # Beyond the curated list, any same-mechanic exercise for the same target muscle will do,
+        # closest in intensity first, so the day's shape survives.
+        others = sorted(
+            (
+                ex
+                for ex in self._catalog.exercises
+                if ex.id != exercise.id
+                and ex.mechanic is exercise.mechanic
+                and ex.target == exercise.target
+                and day in ex.days
+            ),
+            key=lambda ex: (abs(ex.intensity - exercise.intensity), ex.id),
+        )
+        for candidate in _unique(listed + others):
+            if (
+                candidate.mechanic is exercise.mechanic
+                and candidate.target == exercise.target
+                and candidate.id not in used
+                and fits(candidate, equipment)
+            ):
+                return candidate
+        return None
+
+
+def _unique(exercises: Iterable[Exercise]) -> list[Exercise]:
+    seen: set[str] = set()
+    out = []
+    for ex in exercises:
+        if ex.id not in seen:
+            seen.add(ex.id)
+            out.append(ex)
+    return out
+
+
+def _missing_reason(exercise: Exercise, equipment: str) -> str:
+    needs = ", ".join(e.replace("_", " ") for e in exercise.equipment)
+    return (
+        f"No {equipment} substitute for {exercise.name} ({exercise.mechanic}, {exercise.target_label}); "
+        f"it needs {needs}."
+    )

@@ -1,0 +1,91 @@
+"""Start-up and shutdown: endpoints, database, the bot's lifetime and signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from catalog import Catalog, load_catalog
+from coach.client import CoachBot
+from coach.errors import ConfigError
+from coach.settings import Settings
+from db.engine import create_engine, make_session_factory
+from db.migrate import upgrade_to_head
+
+log = logging.getLogger(__name__)
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Point discord.py at a REST proxy or emulator when DISCORD_API_BASE / DISCORD_GATEWAY_URL are set."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base
+    if settings.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    settings: Settings,
+    *,
+    catalog: Catalog | None = None,
+    sync_commands: bool = True,
+    force_sync: bool = False,
+) -> AsyncIterator[CoachBot]:
+    """Open the database (migrated to head), build the bot, and close both on the way out."""
+    catalog = catalog or load_catalog()
+    apply_endpoints(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        bot = CoachBot(
+            settings=settings,
+            catalog=catalog,
+            engine=engine,
+            session_factory=make_session_factory(engine),
+            sync_commands=sync_commands,
+            force_sync=force_sync,
+        )
+        async with bot:
+            yield bot
+    finally:
+        await engine.dispose()
+
+
+async def run(settings: Settings, *, force_sync: bool = False) -> int:
+    """Run the bot until SIGINT/SIGTERM; raise ConfigError for problems the operator must fix."""
+    token = settings.require_token()
+    loop = asyncio.get_running_loop()
+    async with running_bot(settings, force_sync=force_sync) as bot:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        runner = asyncio.create_task(bot.start(token), name="discord-client")
+        stopper = asyncio.create_task(stop.wait(), name="signal-wait")
+        try:
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper in done:
+                log.info("shutdown requested; closing the gateway and the database")
+                await bot.close()
+            await runner
+        except discord.LoginFailure:
+            raise ConfigError(
+                "Discord rejected DISCORD_TOKEN (401 Unauthorized). Reset the token in the Developer Portal "
+                "(Application > Bot > Reset Token) and put the new one in .env."
+            ) from None
+        except discord.PrivilegedIntentsRequired:
+            raise ConfigError(
+                "Discord refused a privileged intent. Enable it under Application > Bot > Privileged Gateway "
+                "Intents, or turn off the setting that needs it."
+            ) from None
+        finally:
+            stopper.cancel()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+    return 0

@@ -1,0 +1,146 @@
+"""Settings from the environment and an optional .env file.
+
+Every setting is documented in .env.example. The token is wrapped in Secret so
+that no repr, log line or traceback can print it by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from coach.errors import ConfigError
+
+# Discord bot tokens are three base64url parts: the bot's id, a timestamp and an HMAC.
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Secret:
+    """A string that never shows itself in repr() or str()."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """Return the real value; call only where it is actually needed."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def token_looks_valid(token: str) -> bool:
+    """True when the token has the shape of a Discord bot token."""
+    return bool(_TOKEN_RE.fullmatch(token))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    discord_token: Secret | None = None
+    database_url: str = ""
+    dev_guild_id: int | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    log_level: str = "INFO"
+    data_dir: Path = field(default=DEFAULT_DATA_DIR)
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", default_database_url(self.data_dir))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+        """Build settings from the process environment, falling back to a .env file."""
+        values: dict[str, str] = {}
+        if env_file is not None and env_file.is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        # Real environment variables win over the file, as operators expect.
+        values.update(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            raw = values.get(name)
+            return raw.strip() if raw is not None and raw.strip() else None
+
+        token = get("DISCORD_TOKEN")
+        data_dir = Path(get("COACH_DATA_DIR") or DEFAULT_DATA_DIR)
+        level = (get("LOG_LEVEL") or "INFO").upper()
+        if level not in _LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)} (got {level!r}).")
+        guild_raw = get("DEV_GUILD_ID")
+        dev_guild_id = None
+        if guild_raw is not None:
+            if not guild_raw.isdigit():
+                raise ConfigError("DEV_GUILD_ID must be a server id (digits only); leave it empty to sync globally.")
+            dev_guild_id = int(guild_raw)
+        return cls(
+            discord_token=Secret(token) if token else None,
+            database_url=get("DATABASE_URL") or default_database_url(data_dir),
+            dev_guild_id=dev_guild_id,
+            discord_api_base=_url(get("DISCORD_API_BASE"), "DISCORD_API_BASE", ("http://", "https://")),
+            discord_gateway_url=_url(get("DISCORD_GATEWAY_URL"), "DISCORD_GATEWAY_URL", ("ws://", "wss://")),
+            log_level=level,
+            data_dir=data_dir,
+        )
+
+    def require_token(self) -> str:
+        """Return the token, or raise ConfigError saying how to set a valid one."""
+        if self.discord_token is None:
+            raise ConfigError(
+                "DISCORD_TOKEN is not set. Put your bot token in .env (see .env.example), "
+                "or run `python bot.py --offline` to try the bot without Discord."
+            )
+        token = self.discord_token.get_secret_value()
+        if not token_looks_valid(token):
+            raise ConfigError(
+                "DISCORD_TOKEN does not look like a bot token. Copy it again from the Discord Developer "
+                "Portal (Application > Bot > Reset Token) into .env."
+            )
+        return token
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in output: the token and any database password."""
+        found = []
+        if self.discord_token is not None:
+            found.append(self.discord_token.get_secret_value())
+        password = database_password(self.database_url)
+        if password:
+            found.append(password)
+        return found
+
+
+def default_database_url(data_dir: Path) -> str:
+    """SQLite file under the data directory: the zero-configuration default."""
+    return f"sqlite+aiosqlite:///{(data_dir / 'coach.db').as_posix()}"
+
+
+def database_password(url: str) -> str | None:
+    """The password embedded in a database URL, if any."""
+    match = re.match(r"^[^:/]+(?:\+[^:/]+)?://[^:/@]*:([^@]*)@", url)
+    return match.group(1) if match and match.group(1) else None
+
+
+def _url(value: str | None, name: str, schemes: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    if not value.startswith(schemes):
+        raise ConfigError(f"{name} must start with {' or '.join(schemes)} (got {value!r}).")
+    return value.rstrip("/")
