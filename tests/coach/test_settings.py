@@ -1,0 +1,67 @@
+"""Settings: environment beats .env, defaults are sane, secrets never show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coach.errors import ConfigError
+from coach.settings import Secret, Settings, database_password
+
+TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def test_defaults_use_sqlite_under_data(tmp_path: Path) -> None:
+    s = Settings.from_env({}, env_file=None)
+    assert s.database_url == "sqlite+aiosqlite:///data/coach.db"
+    assert s.discord_token is None and s.dev_guild_id is None and s.log_level == "INFO"
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(f"DISCORD_TOKEN={TOKEN}\nDEV_GUILD_ID=123\nLOG_LEVEL=debug\n")
+    s = Settings.from_env({"DEV_GUILD_ID": "456"}, env_file=env)
+    assert s.require_token() == TOKEN
+    assert s.dev_guild_id == 456 and s.log_level == "DEBUG"
+
+
+def test_token_never_in_repr() -> None:
+    s = Settings(discord_token=Secret(TOKEN))
+    assert TOKEN not in repr(s) and TOKEN not in str(s.discord_token)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN": "abc"}, "does not look like a bot token"),
+        ({"DISCORD_TOKEN": "Bot " + TOKEN}, "does not look like a bot token"),
+    ],
+)
+def test_missing_or_malformed_token(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        Settings.from_env(env, env_file=None).require_token()
+    assert TOKEN not in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEV_GUILD_ID": "my-server"}, "DEV_GUILD_ID must be a server id"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"DISCORD_API_BASE": "ftp://x"}, "DISCORD_API_BASE must start with"),
+        ({"DISCORD_GATEWAY_URL": "http://x"}, "DISCORD_GATEWAY_URL must start with"),
+    ],
+)
+def test_malformed_settings_are_explained(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env, env_file=None)
+
+
+def test_database_password_is_a_secret() -> None:
+    url = "postgresql+asyncpg://coach:s3cr%3At@db.example:5432/coach"
+    assert database_password(url) == "s3cr%3At"
+    assert database_password("sqlite+aiosqlite:///data/coach.db") is None
+    s = Settings(discord_token=Secret(TOKEN), database_url=url)
+    assert s.secrets() == [TOKEN, "s3cr%3At"]
