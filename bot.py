@@ -55,6 +55,8 @@ def configure_logging(settings: Settings) -> None:
     # discord.py is chatty at DEBUG (every gateway frame); keep it one notch quieter than ours.
     if settings.log_level == "DEBUG":
         logging.getLogger("discord.gateway").setLevel(logging.INFO)
+    # Alembic announces every plugin and migration step at INFO; only its warnings matter to operators.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -85,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from coach.offline import run_offline
 
             return asyncio.run(run_offline(settings))
+        settings.require_token()  # fail fast, before opening the database or the network
         from coach.runner import run
 
         return asyncio.run(run(settings, force_sync=args.sync))

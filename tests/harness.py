@@ -151,7 +151,7 @@ class Harness:
         for file in files or []:
             file.fp.seek(0)
             captured[file.filename] = file.fp.read()
-        call = RestCall(route.method, route.path.format_map(_FormatAll(route)), params, body, captured, token)
+        call = RestCall(route.method, route.url[len(route.BASE) :], params, body, captured, token)
         self.history.append(call)
         self.calls.put_nowait(call)
         if token is not None:
@@ -337,15 +337,6 @@ class Harness:
                 call = await self.calls.get()
                 if predicate(call):
                     return call
-
-
-class _FormatAll(dict[str, Any]):
-    def __init__(self, route: Any) -> None:
-        super().__init__()
-        self._route = route
-
-    def __missing__(self, key: str) -> str:
-        return str(getattr(self._route, key, "{" + key + "}"))
 
 
 def find_component(message: Mapping[str, Any], *, custom_id: str | None = None, label: str | None = None) -> dict:
