@@ -11,12 +11,18 @@ from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from catalog import Catalog
+from coach.cooldown import Cooldown
+from coach.evidence import EvidenceBase
+from coach.guild_config import GuildConfigService
 from coach.planner import Planner
 from coach.settings import Settings
 from coach.sync import SyncState, fingerprint, scope_key
 from coach.tree import NO_MENTIONS, CoachTree
 
 log = logging.getLogger(__name__)
+
+# One unprompted evidence answer per channel per minute stops a flood of identical replies.
+EVIDENCE_REPLY_COOLDOWN_S = 60.0
 
 
 def utc_now() -> datetime:
@@ -32,6 +38,7 @@ class CoachBot(commands.Bot):
         *,
         settings: Settings,
         catalog: Catalog,
+        evidence: EvidenceBase,
         engine: AsyncEngine,
         session_factory: async_sessionmaker[AsyncSession],
         sync_commands: bool = True,
@@ -39,6 +46,8 @@ class CoachBot(commands.Bot):
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         intents = discord.Intents.default()
+        # Privileged: only requested when the operator enabled it in the portal and in settings.
+        intents.message_content = settings.message_content_intent
         super().__init__(
             # Slash commands only; a mention prefix keeps discord.ext happy without reading message content.
             command_prefix=commands.when_mentioned,
@@ -49,10 +58,12 @@ class CoachBot(commands.Bot):
         )
         self.settings = settings
         self.catalog = catalog
+        self.evidence = evidence
         self.engine = engine
         self.session_factory = session_factory
         self.clock = clock
         self.planner = Planner(catalog)
+        self.guild_config = GuildConfigService(session_factory)
         self._sync_commands = sync_commands
         self._force_sync = force_sync
         self.synced: bool | None = None
@@ -65,9 +76,15 @@ class CoachBot(commands.Bot):
 
     async def add_cogs(self) -> None:
         """Register every cog; dependencies are passed explicitly, never looked up globally."""
+        from cogs.config import ConfigCog
+        from cogs.evidence import EvidenceCog
         from cogs.plan import PlanCog
 
         await self.add_cog(PlanCog(self.planner, clock=self.clock))
+        await self.add_cog(
+            EvidenceCog(self, self.evidence, self.guild_config, cooldown=Cooldown(EVIDENCE_REPLY_COOLDOWN_S))
+        )
+        await self.add_cog(ConfigCog(self.guild_config, message_content=self.settings.message_content_intent))
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
         """Sync to DEV_GUILD_ID (instant) or globally, skipping when the stored hash matches."""

@@ -15,6 +15,7 @@ from discord.gateway import DiscordWebSocket
 from catalog import Catalog, load_catalog
 from coach.client import CoachBot
 from coach.errors import ConfigError
+from coach.evidence import EvidenceBase, load_evidence
 from coach.settings import Settings
 from db.engine import create_engine, make_session_factory
 from db.migrate import upgrade_to_head
@@ -35,11 +36,14 @@ async def running_bot(
     settings: Settings,
     *,
     catalog: Catalog | None = None,
+    evidence: EvidenceBase | None = None,
     sync_commands: bool = True,
     force_sync: bool = False,
 ) -> AsyncIterator[CoachBot]:
     """Open the database (migrated to head), build the bot, and close both on the way out."""
+    # Both are validated here, so a bad YAML entry stops start-up before anything connects.
     catalog = catalog or load_catalog()
+    evidence = evidence or load_evidence()
     apply_endpoints(settings)
     engine = create_engine(settings.database_url)
     try:
@@ -47,6 +51,7 @@ async def running_bot(
         bot = CoachBot(
             settings=settings,
             catalog=catalog,
+            evidence=evidence,
             engine=engine,
             session_factory=make_session_factory(engine),
             sync_commands=sync_commands,

@@ -20,6 +20,7 @@ from coach.errors import ConfigError
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DATA_DIR = Path("data")
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
 class Secret:
@@ -62,6 +63,7 @@ class Settings:
     discord_gateway_url: str | None = None
     log_level: str = "INFO"
     data_dir: Path = field(default=DEFAULT_DATA_DIR)
+    message_content_intent: bool = False
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -91,7 +93,11 @@ class Settings:
             if not guild_raw.isdigit():
                 raise ConfigError("DEV_GUILD_ID must be a server id (digits only); leave it empty to sync globally.")
             dev_guild_id = int(guild_raw)
+        intent_raw = (get("MESSAGE_CONTENT_INTENT") or "false").lower()
+        if intent_raw not in _BOOLEANS:
+            raise ConfigError(f"MESSAGE_CONTENT_INTENT must be true or false (got {intent_raw!r}).")
         return cls(
+            message_content_intent=_BOOLEANS[intent_raw],
             discord_token=Secret(token) if token else None,
             database_url=get("DATABASE_URL") or default_database_url(data_dir),
             dev_guild_id=dev_guild_id,

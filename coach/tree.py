@@ -17,6 +17,8 @@ GENERIC_APOLOGY = (
     "Sorry — something went wrong on my side and nothing was changed. It has been logged; please try again."
 )
 NO_MENTIONS = discord.AllowedMentions.none()
+# discord.py's permission names, as Discord's own UI spells them.
+PERMISSION_LABELS = {"manage_guild": "Manage Server", "manage_channels": "Manage Channels"}
 
 
 def _flatten_options(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -57,7 +59,7 @@ def describe_error(error: BaseException, interaction: discord.Interaction[Any] |
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Easy there — you can use this again in {math.ceil(error.retry_after)} s.", True
     if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = ", ".join(PERMISSION_LABELS.get(p, p.replace("_", " ").title()) for p in error.missing_permissions)
         return f"You need the {needed} permission to do that.", True
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That only works in a server, not in DMs.", True

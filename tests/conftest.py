@@ -10,6 +10,7 @@ import pytest
 
 from catalog import Catalog, load_catalog
 from coach.client import CoachBot
+from coach.evidence import EvidenceBase, load_evidence
 from coach.settings import Settings
 from db.engine import create_engine, make_session_factory
 from db.migrate import upgrade_to_head
@@ -26,6 +27,12 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
+@pytest.fixture(scope="session")
+def evidence() -> EvidenceBase:
+    """The real evidence base, loaded once."""
+    return load_evidence()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at a fresh SQLite file in a temporary data directory."""
@@ -37,13 +44,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings, catalog: Catalog) -> AsyncIterator[CoachBot]:
+async def bot(settings: Settings, catalog: Catalog, evidence: EvidenceBase) -> AsyncIterator[CoachBot]:
     """The real bot with its real cogs and tree, logged in to nothing (no sync, no gateway)."""
     engine = create_engine(settings.database_url)
     await upgrade_to_head(engine)
     client = CoachBot(
         settings=settings,
         catalog=catalog,
+        evidence=evidence,
         engine=engine,
         session_factory=make_session_factory(engine),
         sync_commands=False,
@@ -51,7 +59,8 @@ async def bot(settings: Settings, catalog: Catalog) -> AsyncIterator[CoachBot]:
     # What login() would do: bind the loop, know who we are, then run the real setup_hook.
     await client._async_setup_hook()
     client._connection.user = discord.ClientUser(
-        state=client._connection, data=payloads.user(BOT_USER_ID, "coach", bot=True)  # type: ignore[arg-type]
+        state=client._connection,
+        data=payloads.user(BOT_USER_ID, "coach", bot=True),  # type: ignore[arg-type]
     )
     client._connection.application_id = APPLICATION_ID
     await client.setup_hook()
@@ -67,4 +76,5 @@ async def harness(bot: CoachBot, monkeypatch: pytest.MonkeyPatch) -> Harness:
     """Raw gateway payloads in, captured REST calls out."""
     h = Harness(bot, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID)
     h.install(monkeypatch)
+    await h.create_guild()
     return h

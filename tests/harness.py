@@ -236,6 +236,54 @@ class Harness:
 
     # -- sending ------------------------------------------------------------------------------------
 
+    async def create_guild(self) -> None:
+        """Make the test server, its channels and the bot's membership known, as GUILD_CREATE does."""
+        self.other_channel_id = self.ids.next()
+        await self.dispatch(
+            "GUILD_CREATE",
+            payloads.guild_create(
+                self.guild_id,
+                name="Iron Temple",
+                owner_id=self.ids.next(),
+                channels=[
+                    payloads.text_channel(self.channel_id, self.guild_id, "training"),
+                    payloads.text_channel(self.other_channel_id, self.guild_id, "general", position=1),
+                ],
+                roles=[payloads.role(self.guild_id, "@everyone", payloads.MEMBER_PERMISSIONS)],
+                members=[payloads.member(self.bot_user, permissions=None)],
+            ),
+        )
+
+    async def message(
+        self,
+        content: str,
+        *,
+        mention_bot: bool = False,
+        author: Mapping[str, Any] | None = None,
+        channel_id: int | None = None,
+        guild: bool = True,
+        webhook_id: int | None = None,
+        wait: float = DEFAULT_TIMEOUT,
+    ) -> RestCall | None:
+        """Post a chat message as a member; return the bot's channel reply, or None if none came within wait."""
+        if mention_bot:
+            content = f"{payloads.mention(self.bot_user['id'])} {content}"
+        channel = channel_id or self.channel_id
+        data = payloads.message_create(
+            content,
+            author=author or self.default_user,
+            channel_id=channel,
+            guild_id=self.guild_id if guild else None,
+            mentions=[self.bot_user] if mention_bot else (),
+            webhook_id=webhook_id,
+            ids=self.ids,
+        )
+        await self.dispatch("MESSAGE_CREATE", data)
+        try:
+            return await self.drain(lambda c: c.method == "POST" and c.path.endswith("/messages"), timeout=wait)
+        except TimeoutError:
+            return None
+
     async def dispatch(self, event: str, data: Mapping[str, Any]) -> None:
         """Feed one gateway DISPATCH frame through discord.py's parser."""
         frame = {"op": 0, "t": event, "s": next(self._seq), "d": data}

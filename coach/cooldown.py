@@ -1,0 +1,34 @@
+"""A keyed cooldown: at most one use per key per window (e.g. one evidence reply per channel per minute)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+
+
+class Cooldown:
+    """Grants one use per key per ``seconds``; pure and clock-injected so tests need no sleeping."""
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._last: dict[Hashable, float] = {}
+        self._max_keys = max_keys
+
+    def retry_after(self, key: Hashable) -> float:
+        """Seconds until the key may be used again (0 when it may be used now)."""
+        last = self._last.get(key)
+        if last is None:
+            return 0.0
+        return max(0.0, self.seconds - (self._clock() - last))
+
+    def try_acquire(self, key: Hashable) -> bool:
+        """Use the key if its window has passed; False (and nothing recorded) otherwise."""
+        if self.retry_after(key) > 0:
+            return False
+        if len(self._last) >= self._max_keys:
+            # Drop expired keys so a bot in thousands of channels doesn't grow without bound.
+            now = self._clock()
+            self._last = {k: t for k, t in self._last.items() if now - t < self.seconds}
+        self._last[key] = self._clock()
+        return True

@@ -1,0 +1,136 @@
+"""/evidence and the chat question "does pre-exhaust work?": adapters over coach.evidence."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from coach.cooldown import Cooldown
+from coach.errors import CoachError
+from coach.evidence import EvidenceBase, EvidenceEntry, is_evidence_question
+from coach.evidence.render import EmbedSpec, fit_embed, study_embed, summary_embed
+from coach.guild_config import GuildConfigService
+from coach.tree import NO_MENTIONS, CoachView
+
+log = logging.getLogger(__name__)
+
+STUDY_SELECT_ID = "evidence:study"
+SELECT_LIMIT = 25
+
+
+def to_embed(spec: EmbedSpec) -> discord.Embed:
+    """A neutral embed spec as a discord.Embed, trimmed to Discord's limits."""
+    return discord.Embed.from_dict(fit_embed(spec).to_dict())  # type: ignore[arg-type]
+
+
+class StudySelect(discord.ui.Select["EvidenceView"]):
+    """Opens one study's detail, privately, without typing."""
+
+    def __init__(self, base: EvidenceBase) -> None:
+        options = [
+            discord.SelectOption(label=entry.choice_label(100), value=entry.id, description=_kind_line(entry))
+            for entry in base.entries[:SELECT_LIMIT]
+        ]
+        super().__init__(custom_id=STUDY_SELECT_ID, placeholder="Open a study in detail…", options=options)
+        self._base = base
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the chosen study to the member who picked it."""
+        entry = self._base.get(self.values[0]) if self.values else None
+        if entry is None:
+            raise CoachError("That study isn't in my evidence base any more; run /evidence again.")
+        await interaction.response.send_message(
+            embed=to_embed(study_embed(entry)), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+class EvidenceView(CoachView):
+    """The menu under the summary; persistent, so it keeps working after a restart."""
+
+    def __init__(self, base: EvidenceBase) -> None:
+        super().__init__(timeout=None)
+        self.add_item(StudySelect(base))
+
+
+def _kind_line(entry: EvidenceEntry) -> str:
+    verdict = entry.verdict or "no verified result"
+    return f"{entry.kind.replace('_', ' ')} · {verdict}"[:100]
+
+
+class EvidenceCog(commands.Cog):
+    """The honest, cited answer to "does pre-exhaust work?"."""
+
+    def __init__(
+        self,
+        bot: commands.Bot,
+        base: EvidenceBase,
+        guild_config: GuildConfigService,
+        *,
+        cooldown: Cooldown,
+    ) -> None:
+        self._bot = bot
+        self._base = base
+        self._guild_config = guild_config
+        self._cooldown = cooldown
+
+    async def cog_load(self) -> None:
+        """Register the persistent study menu so old summaries keep working."""
+        self._bot.add_view(EvidenceView(self._base))
+
+    def summary_message(self) -> dict[str, Any]:
+        """The summary embed and its study menu, as send() keyword arguments."""
+        return {
+            "embed": to_embed(summary_embed(self._base)),
+            "view": EvidenceView(self._base),
+            "allowed_mentions": NO_MENTIONS,
+        }
+
+    @app_commands.command(name="evidence", description="Does pre-exhaust work? A cited summary of the studies.")
+    @app_commands.describe(study="One study in detail (start typing an author, a year or a topic)")
+    async def evidence(self, interaction: discord.Interaction[Any], study: str | None = None) -> None:
+        """Post the summary, or one study's detail."""
+        if study is None:
+            await interaction.response.send_message(**self.summary_message())
+            return
+        entry = self._base.get(study) or self._base.resolve(study)
+        if entry is None:
+            shown = discord.utils.escape_markdown(study[:80])
+            raise CoachError(
+                f"No study matches “{shown}”. Start typing an author or a year and pick from the list, "
+                "or run /evidence and use the menu under the summary."
+            )
+        await interaction.response.send_message(embed=to_embed(study_embed(entry)), allowed_mentions=NO_MENTIONS)
+
+    @evidence.autocomplete("study")
+    async def study_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Studies matching what the member typed (at most 25)."""
+        entries = self._base.search(current, limit=SELECT_LIMIT) if current.strip() else self._base.entries
+        return [app_commands.Choice(name=e.choice_label(100), value=e.id) for e in entries[:SELECT_LIMIT]]
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer "does pre-exhaust work?" when mentioned, or where the server turned replies on."""
+        me = self._bot.user
+        if me is None or message.author.bot or message.webhook_id is not None or message.author.id == me.id:
+            return
+        mentioned = me in message.mentions or f"<@{me.id}>" in message.content or f"<@!{me.id}>" in message.content
+        if message.guild is not None and not mentioned:
+            try:
+                config = await self._guild_config.get(message.guild.id)
+            except CoachError:
+                log.warning("guild settings unavailable; skipping unprompted evidence reply")
+                return
+            if not config.answers_in(message.channel.id):
+                return
+        if not is_evidence_question(message.content):
+            return
+        if not self._cooldown.try_acquire(message.channel.id):
+            log.info("evidence reply in channel %s skipped: cooldown", message.channel.id)
+            return
+        await message.reply(mention_author=False, **self.summary_message())

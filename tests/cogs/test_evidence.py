@@ -1,0 +1,145 @@
+"""/evidence, the study menu, the chat question and /config — through the real bot."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+import pytest
+
+from coach.evidence import EvidenceBase
+from tests.emulator import payloads
+from tests.harness import Harness
+
+
+def cited(text: str, evidence: EvidenceBase) -> bool:
+    """True when the text carries a parenthesised short citation of an evidence entry."""
+    return any(re.search(r"\([^()]*" + re.escape(e.short_cite) + r"[^()]*\)", text) for e in evidence.entries)
+
+
+def assert_summary(message: dict, evidence: EvidenceBase) -> None:
+    (embed,) = message["embeds"]
+    assert "pre-exhaust" in embed["title"].lower()
+    assert cited(embed["description"], evidence), "the verdict must be cited"
+    names = [f["name"].lower() for f in embed["fields"]]
+    assert len(names) >= 5
+    assert len(discord.Embed.from_dict(embed)) <= 6000
+    assert "/evidence study" in embed["footer"]["text"]
+    for field in embed["fields"]:
+        for bullet in field["value"].split("\n• "):
+            assert cited(bullet, evidence), f"uncited sentence in {field['name']!r}: {bullet!r}"
+
+
+async def test_evidence_summary_is_public_cited_and_has_a_study_menu(harness: Harness, evidence: EvidenceBase) -> None:
+    reply = await harness.slash("evidence")
+    assert reply.callback_type == 4 and not reply.ephemeral
+    assert_summary(reply.message, evidence)
+    (select,) = reply.buttons()
+    assert select["type"] == 3 and select["custom_id"] == "evidence:study"
+    assert {o["value"] for o in select["options"]} == {e.id for e in evidence.entries}
+
+
+async def test_menu_opens_a_study_privately(harness: Harness) -> None:
+    reply = await harness.slash("evidence")
+    detail = await harness.click(reply.message, "evidence:study", values=["augustsson2003"])
+    assert detail.ephemeral
+    (embed,) = detail.embeds
+    assert "2003" in embed["title"] or "2003" in embed["description"]
+    assert "12741886" in detail.text()  # the PMID
+
+
+async def test_study_option_shows_detail_with_numbers_and_link(harness: Harness) -> None:
+    reply = await harness.slash("evidence", {"study": "golas2017"})
+    assert not reply.ephemeral
+    text = reply.text()
+    assert "147.76" in text and "10.1519/JSC.0000000000001755" in text
+    assert reply.embeds[0].get("url") or "journals.lww.com" in text
+
+
+async def test_unverified_preprint_is_labelled(harness: Harness) -> None:
+    text = (await harness.slash("evidence", {"study": "hermann2025"})).text()
+    assert "36%" in text and "not verified" in text.lower()
+
+
+async def test_study_typed_without_autocomplete_is_resolved_or_explained(harness: Harness) -> None:
+    reply = await harness.slash("evidence", {"study": "Fisher 2014"})
+    assert "Fisher" in reply.embeds[0]["title"]
+    reply = await harness.slash("evidence", {"study": "creatine loading"})
+    assert reply.ephemeral and "No study matches" in reply.content
+
+
+async def test_study_autocomplete(harness: Harness) -> None:
+    choices = await harness.autocomplete("evidence", {}, "study")
+    assert 0 < len(choices) <= 25
+    choices = await harness.autocomplete("evidence", {"study": "gentil"}, "study")
+    assert choices[0]["value"] == "gentil2007" and all(len(c["name"]) <= 100 for c in choices)
+
+
+async def test_mention_question_gets_the_summary(harness: Harness, evidence: EvidenceBase) -> None:
+    call = await harness.message("does pre-exhaust work?", mention_bot=True)
+    assert call is not None
+    assert call.path == f"/channels/{harness.channel_id}/messages"
+    assert call.json["allowed_mentions"] == {"parse": [], "replied_user": False}
+    assert call.json["message_reference"]["channel_id"] == harness.channel_id
+    assert_summary(call.json, evidence)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["doing pre-exhaust today, wish me luck", "here's my pre-exhaust plan", "hi coach", "does creatine work?"],
+)
+async def test_mention_without_the_question_gets_nothing(harness: Harness, content: str) -> None:
+    assert await harness.message(content, mention_bot=True, wait=0.3) is None
+
+
+async def test_unmentioned_question_needs_config_and_respects_cooldown(harness: Harness) -> None:
+    manager = payloads.MANAGER_PERMISSIONS
+    assert await harness.message("is pre exhaustion worth it?", wait=0.3) is None
+    reply = await harness.slash("config", {"evidence_replies": "on"}, permissions=manager)
+    assert reply.ephemeral and "**on**" in reply.content
+    assert await harness.message("is pre exhaustion worth it?") is not None
+    # One reply per channel per cooldown window, even for a flood.
+    for _ in range(20):
+        assert await harness.message("does pre-fatigue actually work?", wait=0.05) is None
+    assert await harness.message("pre-exhaust: backed by science?", channel_id=harness.other_channel_id) is not None
+    reply = await harness.slash("config", {"evidence_replies": "off"}, permissions=manager)
+    assert "**off**" in reply.content
+
+
+async def test_config_channel_limits_unprompted_replies(harness: Harness) -> None:
+    raw = [
+        {"name": "evidence_replies", "type": 3, "value": "on"},
+        {"name": "channel", "type": 7, "value": str(harness.other_channel_id)},
+    ]
+    resolved = {"channels": {str(harness.other_channel_id): {
+        "id": str(harness.other_channel_id), "type": 0, "name": "general", "permissions": payloads.BOT_PERMISSIONS,
+    }}}  # fmt: skip
+    reply = await harness.slash("config", raw_options=raw, resolved=resolved, permissions=payloads.MANAGER_PERMISSIONS)
+    assert f"<#{harness.other_channel_id}>" in reply.content
+    assert await harness.message("does pre-exhaust work?", wait=0.3) is None
+    assert await harness.message("does pre-exhaust work?", channel_id=harness.other_channel_id) is not None
+
+
+async def test_bots_webhooks_and_itself_are_ignored(harness: Harness) -> None:
+    robot = payloads.user(harness.ids.next(), "robot", bot=True)
+    assert await harness.message("does pre-exhaust work?", mention_bot=True, author=robot, wait=0.3) is None
+    assert await harness.message("does pre-exhaust work?", mention_bot=True, webhook_id=99, wait=0.3) is None
+    assert await harness.message("does pre-exhaust work?", author=harness.bot_user, wait=0.3) is None
+
+
+async def test_config_needs_manage_server_bot_side(harness: Harness) -> None:
+    reply = await harness.slash("config", {"evidence_replies": "on"}, permissions=payloads.MEMBER_PERMISSIONS)
+    assert reply.ephemeral and "Manage Server" in reply.content
+    # nothing was written: the setting is still off
+    shown = await harness.slash("config", permissions=payloads.MANAGER_PERMISSIONS)
+    assert "**off**" in shown.content
+    dm = await harness.slash("config", {"evidence_replies": "on"}, guild_id=None)
+    assert dm.ephemeral and "server" in dm.content.lower()
+
+
+async def test_config_is_hidden_from_members_by_default(harness: Harness) -> None:
+    command = harness.bot.tree.get_command("config")
+    assert command is not None
+    payload = command.to_dict(harness.bot.tree)
+    assert int(payload["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
+    assert all(opt["description"] for opt in payload["options"])
