@@ -14,6 +14,7 @@ from catalog import Catalog
 from coach.cooldown import Cooldown
 from coach.evidence import EvidenceBase
 from coach.guild_config import GuildConfigService
+from coach.logbook import LogbookService
 from coach.planner import Planner
 from coach.settings import Settings
 from coach.sync import SyncState, fingerprint, scope_key
@@ -64,6 +65,7 @@ class CoachBot(commands.Bot):
         self.clock = clock
         self.planner = Planner(catalog)
         self.guild_config = GuildConfigService(session_factory)
+        self.logbook = LogbookService(session_factory, catalog, clock=clock)
         self._sync_commands = sync_commands
         self._force_sync = force_sync
         self.synced: bool | None = None
@@ -78,12 +80,15 @@ class CoachBot(commands.Bot):
         """Register every cog; dependencies are passed explicitly, never looked up globally."""
         from cogs.config import ConfigCog
         from cogs.evidence import EvidenceCog
+        from cogs.logbook import DYNAMIC_ITEMS, LogbookCog
         from cogs.plan import PlanCog
 
         await self.add_cog(PlanCog(self.planner, clock=self.clock))
         await self.add_cog(
             EvidenceCog(self, self.evidence, self.guild_config, cooldown=Cooldown(EVIDENCE_REPLY_COOLDOWN_S))
         )
+        await self.add_cog(LogbookCog(self.logbook))
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.add_cog(ConfigCog(self.guild_config, message_content=self.settings.message_content_intent))
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:

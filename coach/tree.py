@@ -99,8 +99,38 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     await send_ephemeral(interaction, message)
 
 
+_NUMERIC_TYPES = {4: "a whole number", 10: "a number"}
+
+
+def malformed_message(interaction: discord.Interaction[Any]) -> str:
+    """Name the option whose value doesn't fit its declared type, for payloads discord.py can't parse."""
+    raw = _flatten_options(list((interaction.data or {}).get("options", [])))  # type: ignore[arg-type]
+    for opt in raw:
+        kind, value = opt.get("type"), opt.get("value")
+        if kind in _NUMERIC_TYPES and not isinstance(value, int | float):
+            shown = discord.utils.escape_markdown(str(value)[:50])
+            return f"`{opt.get('name')}` must be {_NUMERIC_TYPES[kind]} — you sent “{shown}”. Nothing was saved."
+    return "Some of the values you sent aren't of the right type, so nothing was saved."
+
+
 class CoachTree(app_commands.CommandTree[Any]):
     """CommandTree whose on_error turns domain errors into clear, private messages."""
+
+    async def _call(self, interaction: discord.Interaction[Any]) -> None:
+        # discord.py's tree catches errors from commands, checks and transformers, but not from parsing
+        # the options themselves (a raw payload with "abc" as a number raises ValueError there). Without
+        # this, such an interaction would get no answer at all and leave an unretrieved task exception.
+        try:
+            await super()._call(interaction)
+        except Exception as error:
+            if interaction.response.is_done():
+                raise
+            if interaction.type is discord.InteractionType.autocomplete:
+                log.info("malformed autocomplete from user %s: %s", interaction.user.id, type(error).__name__)
+                await interaction.response.autocomplete([])
+                return
+            log.info("malformed interaction from user %s: %r", interaction.user.id, error)
+            await send_ephemeral(interaction, malformed_message(interaction))
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /) -> None:
         """Translate the error for the member; log unexpected ones in full."""

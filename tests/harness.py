@@ -201,7 +201,7 @@ class Harness:
                 interaction["response_message_ephemeral"] = bool(int(data.get("flags") or 0) & EPHEMERAL)
                 self._original(call.token, msg)
                 resource["message"] = msg
-            elif kind == 7:
+            elif kind in (6, 7):
                 original = self._original(call.token)
                 if original is not None:
                     original.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
@@ -306,6 +306,11 @@ class Harness:
         """Dispatch an interaction and wait for the bot's complete answer to it."""
         token = payload["token"]
         event = self._waiters.setdefault(token, asyncio.Event())
+        if "message" in payload:
+            # A component answered with "update message" (type 7) edits the message it sits on.
+            clicked = self.messages.get(int(payload["message"]["id"]))
+            if clicked is not None:
+                self._originals[token] = clicked
         await self.dispatch("INTERACTION_CREATE", payload)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout

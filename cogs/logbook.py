@@ -1,0 +1,396 @@
+"""/log, /undo, /history, /settings and /privacy: thin adapters over coach.logbook.LogbookService.
+
+Buttons are DynamicItems whose custom ids carry the owner's id (and what they act on), so they keep
+working after a restart and are checked server-side: nobody can press someone else's Undo.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from coach.logbook import E1RM_FORMULA, HistoryPage, LogbookService, LogRequest, LogResult, MemberPreferences
+from coach.tree import NO_MENTIONS, CoachView, report_error, send_ephemeral
+
+Choice = app_commands.Choice
+HISTORY_PAGE_SIZE = 10
+NOT_YOURS = "That button isn't yours — it belongs to the member who ran the command."
+
+
+def safe(text: str) -> str:
+    """Member-typed text, shown literally: markdown escaped (mentions are disabled on every message)."""
+    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
+
+
+def service(interaction: discord.Interaction[Any]) -> LogbookService:
+    """The logbook service the bot was built with (buttons outlive cogs, so they ask the client)."""
+    return interaction.client.logbook  # type: ignore[attr-defined,no-any-return]
+
+
+def locale(interaction: discord.Interaction[Any]) -> str:
+    """The member's Discord locale (e.g. 'en-US'), which picks kg or lb until they choose."""
+    return str(interaction.locale.value if hasattr(interaction.locale, "value") else interaction.locale)
+
+
+# --------------------------------------------------------------------------------------- rendering
+
+
+def log_embed(result: LogResult) -> discord.Embed:
+    """The confirmation a member sees after /log."""
+    weight = result.weight_display
+    title = f"{safe(result.exercise_name)} — {weight} × {result.reps}"
+    if result.kind != "working":
+        title += f" ({result.kind})"
+    if result.weight_unit != result.display_unit and result.weight_kg:
+        title += f" · entered as {result.weight_value:g} {result.weight_unit}"
+    badges = []
+    if result.is_pr and result.records.e1rm:
+        badges.append("🏆 **PR** — best estimated 1RM")
+    elif result.is_pr:
+        badges.append(f"🏆 **PR** — most weight for {result.reps} reps")
+    if result.pre_exhausted:
+        badges.append("🔥 **pre-exhausted** — after " + ", ".join(safe(n) for n in result.pre_exhausted_by))
+    if result.duplicate:
+        badges.append("↩️ Already logged — this is the same set, not a new one.")
+    lines = [" · ".join(badges)] if badges else []
+    if result.is_custom:
+        line = "Custom exercise."
+        if result.suggestions:
+            line += " Did you mean " + " or ".join(f"**{safe(s)}**" for s in result.suggestions) + "?"
+        lines.append(line)
+    if result.note:
+        lines.append(f"📝 {safe(result.note)}")
+    embed = discord.Embed(
+        title=title,
+        description="\n".join(lines) or None,
+        colour=discord.Colour.gold() if result.is_pr else discord.Colour.green(),
+    )
+    embed.add_field(name="Set", value=f"#{result.set_number} today", inline=True)
+    embed.add_field(name="e1RM", value=f"{result.e1rm_display}\n-# {E1RM_FORMULA}", inline=True)
+    if result.rpe is not None:
+        embed.add_field(name="RPE", value=f"{result.rpe:g}", inline=True)
+    last = result.last_session.describe(result.display_unit) if result.last_session else "first time — welcome!"
+    embed.add_field(name="Last session", value=last[:1024], inline=False)
+    embed.set_footer(text=f"Logged {result.performed_at:%Y-%m-%d %H:%M} UTC · /undo removes your latest set")
+    return embed
+
+
+def history_embed(page: HistoryPage) -> discord.Embed:
+    """One page of a member's own sets."""
+    what = safe(page.exercise_name) if page.exercise_name else "All exercises"
+    if page.entries:
+        body = "\n".join(f"`{e.set_id}` {safe(e.describe(page.unit))}" for e in page.entries)
+    else:
+        body = "No sets in this period. Log one with `/log`."
+    embed = discord.Embed(title=f"Your history — {what}, last {page.days} days", description=body[:4096])
+    embed.set_footer(text=f"Page {page.page + 1} of {page.pages} · {page.total} sets · weights in {page.unit}")
+    return embed
+
+
+def settings_text(prefs: MemberPreferences) -> str:
+    """A member's settings in a sentence."""
+    unit = f"**{prefs.unit}**" + (" (from your Discord language; set it with `unit`)" if prefs.unit_is_default else "")
+    share = (
+        "**public** (everyone in the channel sees your /log replies)"
+        if prefs.share == "public"
+        else ("**private** (only you see your /log replies)")
+    )
+    return f"Unit: {unit}\nSharing: {share}"
+
+
+# --------------------------------------------------------------------------------------- buttons
+
+
+class OwnedButton:
+    """A button that only its owner may press; failures take the same error path as commands.
+
+    Dynamic items are dispatched outside any view of ours, so without this a domain error (say, the
+    set was already undone) would be swallowed and the member would see "interaction failed".
+    """
+
+    owner_id: int
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Check ownership server-side, then act; report any error to the presser."""
+        if interaction.user.id != self.owner_id:
+            await send_ephemeral(interaction, NOT_YOURS)
+            return
+        try:
+            await self.act(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
+        """What the button does for its owner."""
+        raise NotImplementedError
+
+
+class UndoButton(
+    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"log:undo:(?P<set_id>\d+):(?P<owner>\d+)"
+):
+    """Undo one logged set; only its owner may press it."""
+
+    def __init__(self, set_id: int, owner_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Undo", style=discord.ButtonStyle.secondary, emoji="↩️", custom_id=f"log:undo:{set_id}:{owner_id}"
+            )
+        )
+        self.set_id = set_id
+        self.owner_id = owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> UndoButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["set_id"]), int(match["owner"]))
+
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
+        """Remove the set and mark the message as undone."""
+        undone = await service(interaction).undo_set(self.set_id, interaction.user.id)
+        embed = discord.Embed(title=f"↩️ Undone: {safe(undone.describe())}", colour=discord.Colour.light_grey())
+        await interaction.response.edit_message(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
+
+
+class HistoryButton(
+    OwnedButton,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"hist:(?P<owner>\d+):(?P<page>\d+):(?P<days>\d+):(?P<exercise>.*)",
+):
+    """Previous/next page of /history, for its owner."""
+
+    def __init__(self, owner_id: int, page: int, days: int, exercise: str, *, label: str, disabled: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                disabled=disabled,
+                # Custom ids are capped at 100 characters; a long custom exercise name is cut, not rejected.
+                custom_id=f"hist:{owner_id}:{page}:{days}:{exercise}"[:100],
+            )
+        )
+        self.owner_id, self.page, self.days, self.exercise = owner_id, page, days, exercise
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> HistoryButton:
+        """Rebuild the button from its custom id."""
+        return cls(
+            int(match["owner"]), int(match["page"]), int(match["days"]), match["exercise"], label="", disabled=False
+        )
+
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the requested page in place."""
+        page = await service(interaction).history(
+            self.owner_id, self.exercise or None, self.days, self.page, HISTORY_PAGE_SIZE, locale=locale(interaction)
+        )
+        await interaction.response.edit_message(
+            embed=history_embed(page), view=history_view(self.owner_id, page, self.exercise)
+        )
+
+
+def history_view(owner_id: int, page: HistoryPage, exercise: str) -> discord.ui.View | None:
+    """Prev/next buttons, or nothing when everything fits on one page."""
+    if page.pages <= 1:
+        return None
+    view = CoachView(timeout=None)
+    view.add_item(
+        HistoryButton(owner_id, max(0, page.page - 1), page.days, exercise, label="◀ Newer", disabled=not page.has_prev)
+    )
+    view.add_item(
+        HistoryButton(owner_id, page.page + 1, page.days, exercise, label="Older ▶", disabled=not page.has_next)
+    )
+    return view
+
+
+class ForgetButton(
+    OwnedButton,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"privacy:forget:(?P<owner>\d+):(?P<choice>confirm|cancel)",
+):
+    """The confirm / cancel step of /privacy forget."""
+
+    def __init__(self, owner_id: int, choice: str) -> None:
+        confirm = choice == "confirm"
+        super().__init__(
+            discord.ui.Button(
+                label="Delete everything" if confirm else "Cancel",
+                style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
+                custom_id=f"privacy:forget:{owner_id}:{choice}",
+            )
+        )
+        self.owner_id, self.choice = owner_id, choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ForgetButton:
+        """Rebuild the button from its custom id."""
+        return cls(int(match["owner"]), match["choice"])
+
+    async def act(self, interaction: discord.Interaction[Any]) -> None:
+        """Delete the member's data, or leave it untouched."""
+        if self.choice == "cancel":
+            await interaction.response.edit_message(content="Cancelled — nothing was deleted.", view=None)
+            return
+        deleted = await service(interaction).forget(self.owner_id)
+        await interaction.response.edit_message(
+            content=f"Done. I deleted all your data: {deleted} row{'s' if deleted != 1 else ''}.", view=None
+        )
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (UndoButton, HistoryButton, ForgetButton)
+
+
+# --------------------------------------------------------------------------------------- the cog
+
+
+class LogbookCog(commands.Cog):
+    """Members' training log."""
+
+    privacy = app_commands.Group(name="privacy", description="Your data: export it or delete it.")
+
+    def __init__(self, logbook: LogbookService) -> None:
+        self._logbook = logbook
+
+    @app_commands.command(name="log", description="Log a set: exercise, weight and reps (plus unit, RPE, kind, note).")
+    @app_commands.describe(
+        exercise="The exercise — start typing and pick one; choose “Custom: …” for your own",
+        weight="Weight lifted (0 for bodyweight exercises)",
+        reps="Reps done (1–100)",
+        unit="kg or lb (default: your /settings unit)",
+        rpe="How hard it was, 1–10 in halves (10 = nothing left)",
+        kind="working (default), warmup, drop or failure",
+        note="A short note, up to 200 characters",
+        when="When you did it: today (default), yesterday, 2026-11-20 or 2026-11-20 18:30 (UTC)",
+    )
+    @app_commands.choices(
+        unit=[Choice(name="kg", value="kg"), Choice(name="lb", value="lb")],
+        kind=[Choice(name=k, value=k) for k in ("working", "warmup", "drop", "failure")],
+    )
+    async def log(
+        self,
+        interaction: discord.Interaction[Any],
+        exercise: app_commands.Range[str, 1, 100],
+        weight: app_commands.Range[float, 0, 2205],
+        reps: app_commands.Range[int, 1, 100],
+        unit: Choice[str] | None = None,
+        rpe: app_commands.Range[float, 1, 10] | None = None,
+        kind: Choice[str] | None = None,
+        note: app_commands.Range[str, 1, 200] | None = None,
+        when: app_commands.Range[str, 1, 40] | None = None,
+    ) -> None:
+        """Store the set and confirm it (publicly or privately, per the member's share setting)."""
+        result = await self._logbook.log_set(
+            LogRequest(
+                member_id=interaction.user.id,
+                exercise=exercise,
+                weight=weight,
+                reps=reps,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                interaction_id=interaction.id,
+                unit=unit.value if unit else None,
+                rpe=rpe,
+                kind=kind.value if kind else None,
+                note=note,
+                when=when,
+                locale=locale(interaction),
+            )
+        )
+        view = CoachView(timeout=None)
+        view.add_item(UndoButton(result.set_id, interaction.user.id))
+        await interaction.response.send_message(
+            embed=log_embed(result), view=view, ephemeral=result.ephemeral, allowed_mentions=NO_MENTIONS
+        )
+
+    @log.autocomplete("exercise")
+    async def exercise_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        """Catalog names and aliases, typo-tolerant, the member's recent exercises first (max 25)."""
+        choices = await self._logbook.autocomplete(interaction.user.id, current, limit=25)
+        return [Choice(name=c.label[:100], value=c.value[:100]) for c in choices[:25]]
+
+    @app_commands.command(name="undo", description="Remove your most recently logged set.")
+    async def undo(self, interaction: discord.Interaction[Any]) -> None:
+        """Remove the member's latest set and say which (privately)."""
+        undone = await self._logbook.undo_last(interaction.user.id, interaction.guild_id)
+        await send_ephemeral(interaction, f"↩️ Removed your latest set: {safe(undone.describe())}.")
+
+    @app_commands.command(name="history", description="Your own logged sets, newest first (only you see them).")
+    @app_commands.describe(exercise="Only this exercise (optional)", days="How many days back, 1–365 (default 30)")
+    async def history(
+        self,
+        interaction: discord.Interaction[Any],
+        exercise: app_commands.Range[str, 1, 100] | None = None,
+        days: app_commands.Range[int, 1, 365] = 30,
+    ) -> None:
+        """Page 1 of the member's history with prev/next buttons."""
+        page = await self._logbook.history(
+            interaction.user.id, exercise, days, 0, HISTORY_PAGE_SIZE, locale=locale(interaction)
+        )
+        key = exercise or ""
+        view = history_view(interaction.user.id, page, key)
+        kwargs: dict[str, Any] = {"view": view} if view is not None else {}
+        await interaction.response.send_message(embed=history_embed(page), ephemeral=True, **kwargs)
+
+    @history.autocomplete("exercise")
+    async def history_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        """Same choices as /log, minus the custom-exercise entry."""
+        choices = await self._logbook.autocomplete(interaction.user.id, current, limit=25)
+        return [Choice(name=c.label[:100], value=c.value[:100]) for c in choices if not c.is_custom][:25]
+
+    @app_commands.command(name="settings", description="Your unit (kg/lb) and whether /log replies are public.")
+    @app_commands.describe(unit="Show and enter weights in kg or lb", share="private (default) or public /log replies")
+    @app_commands.choices(
+        unit=[Choice(name="kg", value="kg"), Choice(name="lb", value="lb")],
+        share=[Choice(name="private", value="private"), Choice(name="public", value="public")],
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction[Any],
+        unit: Choice[str] | None = None,
+        share: Choice[str] | None = None,
+    ) -> None:
+        """Show or change the member's settings (privately)."""
+        if unit is None and share is None:
+            prefs = await self._logbook.get_settings(interaction.user.id, locale(interaction))
+            await send_ephemeral(interaction, "Your settings:\n" + settings_text(prefs))
+            return
+        prefs = await self._logbook.update_settings(
+            interaction.user.id,
+            unit=unit.value if unit else None,
+            share=share.value if share else None,
+            locale=locale(interaction),
+        )
+        await send_ephemeral(interaction, "Saved.\n" + settings_text(prefs))
+
+    @privacy.command(name="export", description="Download all your data as CSV and JSON (only you see it).")
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        """Send the member's own data as two attachments."""
+        csv_bytes, json_bytes = await self._logbook.export(interaction.user.id)
+        files = [
+            discord.File(io.BytesIO(csv_bytes), filename="pre-exhaust-coach-sets.csv"),
+            discord.File(io.BytesIO(json_bytes), filename="pre-exhaust-coach-data.json"),
+        ]
+        await interaction.response.send_message(
+            "Here is everything I store about you: every set (CSV) and your settings plus sets (JSON).",
+            files=files,
+            ephemeral=True,
+        )
+
+    @privacy.command(name="forget", description="Delete all your data (asks you to confirm first).")
+    async def forget(self, interaction: discord.Interaction[Any]) -> None:
+        """Ask for confirmation before deleting everything."""
+        view = CoachView(timeout=None)
+        view.add_item(ForgetButton(interaction.user.id, "confirm"))
+        view.add_item(ForgetButton(interaction.user.id, "cancel"))
+        await interaction.response.send_message(
+            "This deletes **all** your logged sets and settings, for good. Are you sure?", view=view, ephemeral=True
+        )

@@ -1,0 +1,239 @@
+"""/log, /undo, /history, /settings and /privacy through the real bot, on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import LoggedSet
+from tests.harness import Harness, Reply
+
+
+async def rows(harness: Harness, member_id: int | None = None) -> int:
+    """Rows in the sets table (optionally one member's), read straight from the database."""
+    query = select(func.count()).select_from(LoggedSet)
+    if member_id is not None:
+        query = query.where(LoggedSet.member_id == member_id)
+    async with harness.bot.session_factory() as session:
+        return int((await session.execute(query)).scalar_one())
+
+
+async def log(harness: Harness, exercise: str, weight: float, reps: int, **options: object) -> Reply:
+    kw = {k: options.pop(k) for k in ("user", "locale", "guild_id") if k in options}
+    kw.setdefault("locale", "en-GB")  # a kg locale, so titles read in kg unless a test says otherwise
+    return await harness.slash("log", {"exercise": exercise, "weight": weight, "reps": reps, **options}, **kw)
+
+
+def field(reply: Reply, name: str) -> str:
+    return next(f["value"] for f in reply.embeds[0]["fields"] if f["name"] == name)
+
+
+async def test_log_confirms_privately_with_set_number_e1rm_and_undo(harness: Harness) -> None:
+    reply = await log(harness, "back squat", 100, 6, unit="kg")
+    assert reply.ephemeral, "private by default"
+    embed = reply.embeds[0]
+    assert embed["title"] == "Back Squat — 100 kg × 6"
+    assert field(reply, "Set") == "#1 today"
+    assert "120 kg" in field(reply, "e1RM") and "Epley" in field(reply, "e1RM")
+    assert "first time" in field(reply, "Last session")
+    (undo,) = reply.buttons()
+    assert undo["label"] == "Undo" and undo["custom_id"].endswith(f":{harness.default_user['id']}")
+    second = await log(harness, "Back Squat", 100, 5, unit="kg")
+    assert field(second, "Set") == "#2 today"
+    assert await rows(harness) == 2
+
+
+async def test_unit_defaults_from_locale_and_settings(harness: Harness) -> None:
+    us = await log(harness, "bench press", 225, 5, locale="en-US")  # en-US → lb
+    assert us.embeds[0]["title"] == "Bench Press — 225 lb × 5"
+    uk = harness.new_user("brit")
+    gb = await log(harness, "bench press", 100, 5, user=uk)  # en-GB → kg
+    assert gb.embeds[0]["title"] == "Bench Press — 100 kg × 5"
+    reply = await harness.slash("settings", {"unit": "kg", "share": "public"})
+    assert reply.ephemeral and "**kg**" in reply.content and "**public**" in reply.content
+    public = await log(harness, "bench press", 100, 5, locale="en-US")
+    assert not public.ephemeral and public.embeds[0]["title"] == "Bench Press — 100 kg × 5"
+    shown = await harness.slash("settings")
+    assert "**kg**" in shown.content
+
+
+async def test_last_session_pr_and_warmups(harness: Harness) -> None:
+    await log(harness, "deadlift", 140, 5, unit="kg", when="yesterday")
+    await log(harness, "deadlift", 60, 5, unit="kg", kind="warmup")
+    warm = await log(harness, "deadlift", 200, 1, unit="kg", kind="warmup")
+    assert "PR" not in (warm.embeds[0].get("description") or ""), "warm-ups never count"
+    assert "140 kg × 5" in field(warm, "Last session")
+    pr = await log(harness, "deadlift", 150, 5, unit="kg", rpe=9.5)
+    assert "🏆 **PR**" in pr.embeds[0]["description"]
+    assert field(pr, "RPE") == "9.5"
+    same = await log(harness, "deadlift", 145, 5, unit="kg")
+    assert "PR" not in (same.embeds[0].get("description") or "")
+
+
+async def test_pre_exhausted_tag(harness: Harness) -> None:
+    await log(harness, "leg extension", 50, 15, unit="kg")
+    squat = await log(harness, "back squat", 100, 6, unit="kg")
+    assert "🔥 **pre-exhausted** — after Leg Extension" in squat.embeds[0]["description"]
+    other = harness.new_user()
+    fresh = await log(harness, "back squat", 100, 6, unit="kg", user=other)
+    assert "pre-exhausted" not in (fresh.embeds[0].get("description") or "")
+
+
+async def test_undo_button_only_for_its_owner(harness: Harness) -> None:
+    reply = await log(harness, "lat pulldown", 60, 10, unit="kg")
+    intruder = harness.new_user("intruder")
+    refused = await harness.click(reply.message, label="Undo", user=intruder)
+    assert refused.ephemeral and "isn't yours" in refused.content
+    assert await rows(harness) == 1
+    stale = copy.deepcopy(reply.message)  # as another open client still shows it
+    done = await harness.click(reply.message, label="Undo")
+    assert done.callback_type == 7
+    assert done.message["embeds"][0]["title"].startswith("↩️ Undone: Lat Pulldown")
+    assert done.message["components"] == []
+    assert await rows(harness) == 0
+    again = await harness.click(stale, label="Undo")
+    assert again.ephemeral and "already gone" in again.content
+
+
+async def test_undo_command(harness: Harness) -> None:
+    nothing = await harness.slash("undo")
+    assert nothing.ephemeral and "nothing to undo" in nothing.content.lower()
+    await log(harness, "front raise", 10, 12, unit="kg")
+    await log(harness, "lateral raise", 8, 15, unit="kg")
+    other = harness.new_user()
+    await log(harness, "lateral raise", 9, 15, unit="kg", user=other)
+    reply = await harness.slash("undo")
+    assert reply.ephemeral and "Lateral Raise 8 kg × 15" in reply.content
+    assert await rows(harness, int(harness.default_user["id"])) == 1
+    assert await rows(harness, int(other["id"])) == 1, "another member's set is untouched"
+
+
+async def test_history_is_private_paginated_and_owner_only(harness: Harness) -> None:
+    for reps in range(1, 13):
+        await log(harness, "bicep curl", 12, reps, unit="kg")
+    await log(harness, "hammer curl", 14, 10, unit="kg")
+    other = harness.new_user()
+    await log(harness, "hammer curl", 99, 10, unit="kg", user=other)
+    first = await harness.slash("history")
+    assert first.ephemeral
+    assert "Page 1 of 2" in first.embeds[0]["footer"]["text"] and "13 sets" in first.embeds[0]["footer"]["text"]
+    assert "99 kg" not in first.text(), "never another member's sets"
+    intruder = await harness.click(first.message, label="Older ▶", user=other)
+    assert intruder.ephemeral and "isn't yours" in intruder.content
+    second = await harness.click(first.message, label="Older ▶")
+    assert "Page 2 of 2" in second.message["embeds"][0]["footer"]["text"]
+    curls = await harness.slash("history", {"exercise": "hammer curl", "days": 7})
+    assert "Hammer Curl" in curls.embeds[0]["title"] and "1 sets" in curls.embeds[0]["footer"]["text"]
+
+
+async def test_export_contains_only_own_data(harness: Harness) -> None:
+    await log(harness, "seated row", 70, 10, unit="kg", note="felt *great* @everyone")
+    await log(harness, "seated row", 80, 8, unit="kg", user=harness.new_user())
+    reply = await harness.slash("privacy", subcommand="export")
+    assert reply.ephemeral
+    json_name, csv_name = sorted(reply.files)
+    assert csv_name.endswith(".csv") and json_name.endswith(".json")
+    table = list(csv.DictReader(io.StringIO(reply.files[csv_name].decode("utf-8-sig"))))
+    assert len(table) == 1 and table[0]["note"] == "felt *great* @everyone"
+    document = json.loads(reply.files[json_name])
+    assert len(document["sets"]) == 1
+
+
+async def test_forget_after_confirm_and_cancel(harness: Harness) -> None:
+    await log(harness, "pull-up", 0, 8, unit="kg")
+    await log(harness, "pull-up", 0, 7, unit="kg")
+    ask = await harness.slash("privacy", subcommand="forget")
+    cancel = await harness.click(ask.message, label="Cancel")
+    assert "nothing was deleted" in cancel.message["content"]
+    assert await rows(harness) == 2
+    ask = await harness.slash("privacy", subcommand="forget")
+    stranger = await harness.click(ask.message, label="Delete everything", user=harness.new_user())
+    assert "isn't yours" in stranger.content and await rows(harness) == 2
+    done = await harness.click(ask.message, label="Delete everything")
+    assert "3 rows" in done.message["content"]  # two sets and the settings row
+    assert await rows(harness) == 0
+
+
+async def test_autocomplete_is_fuzzy_capped_and_recent_first(harness: Harness) -> None:
+    choices = await harness.autocomplete("log", {}, "exercise")
+    assert 0 < len(choices) <= 25
+    choices = await harness.autocomplete("log", {"exercise": "sqaut"}, "exercise")
+    assert "back_squat" in [c["value"] for c in choices]
+    await log(harness, "goblet squat", 24, 10, unit="kg")
+    choices = await harness.autocomplete("log", {"exercise": "squat"}, "exercise")
+    assert choices[0]["value"] == "goblet_squat"
+    choices = await harness.autocomplete("log", {"exercise": "sled push"}, "exercise")
+    assert any(c["value"].startswith("custom:") for c in choices)
+
+
+async def test_unknown_exercise_is_refused_with_suggestion_unless_custom(harness: Harness) -> None:
+    reply = await log(harness, "bak squat", 100, 5, unit="kg")
+    assert reply.ephemeral and "Did you mean **Back Squat**" in reply.content
+    assert await rows(harness) == 0
+    custom = await log(harness, "custom:Sled Push", 80, 20, unit="kg")
+    assert custom.embeds[0]["title"].startswith("Sled Push — 80 kg × 20")
+    assert "Custom exercise" in custom.embeds[0]["description"]
+    assert await rows(harness) == 1
+
+
+BAD_INPUT = [
+    ({"weight": -5}, "Weight"),
+    ({"weight": 5000, "unit": "kg"}, "1000 kg"),
+    ({"weight": "heavy"}, "Weight"),
+    ({"reps": 0}, "Reps"),
+    ({"reps": 101}, "Reps"),
+    ({"reps": 2.5}, "Reps"),
+    ({"rpe": 10.3}, "RPE"),
+    ({"rpe": 11}, "RPE"),
+    ({"note": "x" * 201}, "200"),
+    ({"when": "tomorrow"}, "as a time"),
+    ({"when": "2099-01-01"}, "future"),
+    ({"when": "2019-01-01"}, "year"),
+    ({"when": "someday"}, "yesterday"),
+    ({"kind": "superset"}, "superset"),
+    ({"unit": "stone"}, "stone"),
+]
+
+
+@pytest.mark.parametrize(("override", "mentions"), BAD_INPUT)
+async def test_bad_input_sent_raw_gets_a_clear_message_and_writes_nothing(
+    harness: Harness, override: dict[str, object], mentions: str
+) -> None:
+    values: dict[str, object] = {"exercise": "back squat", "weight": 100, "reps": 5, **override}
+    types = {"exercise": 3, "weight": 10, "reps": 4, "unit": 3, "rpe": 10, "kind": 3, "note": 3, "when": 3}
+    raw = [{"name": k, "type": types[k], "value": v} for k, v in values.items()]
+    reply = await harness.slash("log", raw_options=raw)
+    assert reply.ephemeral and not reply.embeds
+    assert mentions.lower() in reply.content.lower(), reply.content
+    assert "went wrong" not in reply.content
+    assert await rows(harness) == 0
+
+
+async def test_same_interaction_twice_logs_once(harness: Harness) -> None:
+    from tests.emulator import payloads
+
+    payload = payloads.slash("log", {"exercise": "back squat", "weight": 100.0, "reps": 5}, **harness._base({}))
+    first = await harness.send(payload)
+    replay = dict(payload, token=payload["token"] + "-retry")
+    second = await harness.send(replay)
+    assert await rows(harness) == 1
+    assert "Already logged" in second.embeds[0]["description"]
+    assert first.embeds[0]["title"] == second.embeds[0]["title"]
+
+
+async def test_fifty_members_logging_at_once(harness: Harness) -> None:
+    members = [harness.new_user() for _ in range(50)]
+
+    async def member_logs(user: dict) -> None:
+        for i in range(20):
+            reply = await log(harness, "bench press", 60 + i, 8, unit="kg", user=user)
+            assert reply.embeds, reply.content
+
+    await asyncio.gather(*(member_logs(u) for u in members))
+    assert await rows(harness) == 1000
