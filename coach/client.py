@@ -109,6 +109,9 @@ class CoachBot(commands.Bot):
         log.info("synced %d application commands to %s", len(synced), "guild" if guild else "all servers")
         return True
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands here: chat is handled by cog listeners only (so a mention isn't a command)."""
+
     async def on_ready(self) -> None:
         """Log readiness once the gateway session is up."""
         user = self.user

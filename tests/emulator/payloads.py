@@ -37,6 +37,7 @@ __all__ = [
     "slash",
     "text_channel",
     "user",
+    "wrap_subcommand",
 ]
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -298,7 +299,8 @@ def options_list(options: Mapping[str, Any] | None, *, focused: str | None = Non
     return result
 
 
-def _wrap_subcommand(subcommand: str | None, options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def wrap_subcommand(subcommand: str | None, options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Nest options under a subcommand ("export") or group and subcommand ("group sub")."""
     if not subcommand:
         return options
     parts = subcommand.split()
@@ -498,7 +500,7 @@ def slash(
     ids = ids or _default_ids
     opts = list(raw_options) if raw_options is not None else options_list(options)
     if raw_options is None:
-        opts = _wrap_subcommand(subcommand, opts)
+        opts = wrap_subcommand(subcommand, opts)
     data = application_command(
         name,
         opts,
@@ -557,7 +559,7 @@ def autocomplete(
     else:
         values = dict(options or {})
         values.setdefault(focused, "")
-        opts = _wrap_subcommand(subcommand, options_list(values, focused=focused))
+        opts = wrap_subcommand(subcommand, options_list(values, focused=focused))
     data = application_command(
         name, opts, command_id=command_id if command_id is not None else ids.next(), guild_id=guild_id
     )

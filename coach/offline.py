@@ -1,0 +1,262 @@
+"""``python bot.py --offline``: the real bot against a local Discord emulator, driven from a terminal prompt.
+
+Each line is a slash command (``/plan push``, ``/log exercise:back squat weight:100 reps:6``) sent as
+an interaction from a scripted server member, and the bot's reply is printed as text.  Also:
+``click <button label>``, ``select <option label>``, ``say <text>``, ``@Coach <text>``, ``help``,
+``quit``.  Works piped (``python bot.py --offline < script.txt``): each command is echoed as
+``> /plan push`` so a transcript reads well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import discord
+from discord.gateway import DiscordWebSocket
+
+from coach.runner import running_bot
+from coach.settings import Secret, Settings, default_database_url
+
+# The emulator lives with the tests; bot.py always runs from the source checkout, which has both.
+from tests.emulator.render import describe_commands, parse_command_line, render_message
+from tests.emulator.server import DiscordEmulator, EmulatorError, InteractionResult, InteractionTimeout
+
+log = logging.getLogger(__name__)
+
+PROMPT = "coach> "
+# Stable ids across runs: the scripted member keeps their logged sets in the local database, and the
+# command-sync state (keyed by application and guild) stays one entry instead of one per run.
+OFFLINE_BOT_ID = 1_300_000_000_000_000_001
+OFFLINE_GUILD_ID = 1_300_000_000_000_000_002
+OFFLINE_CHANNEL_ID = 1_300_000_000_000_000_003
+OFFLINE_USER_ID = 1_300_000_000_000_000_004
+STARTUP_TIMEOUT_S = 60.0
+# Loggers that only make noise here: voice-support and intent notices, migrations, emulator chatter.
+_QUIETER = {
+    "discord": logging.WARNING,
+    "discord.client": logging.ERROR,
+    "discord.ext.commands.bot": logging.ERROR,
+    "alembic": logging.WARNING,
+    "tests.emulator": logging.ERROR,
+}
+
+
+@contextlib.contextmanager
+def _quiet_logs(settings: Settings) -> Iterator[None]:
+    """Keep the terminal for the conversation: INFO logs hidden unless LOG_LEVEL=DEBUG; restored after."""
+    loggers = {name: logging.getLogger(name) for name in _QUIETER}
+    root = logging.getLogger()
+    saved = {name: lg.level for name, lg in loggers.items()}
+    saved_root = root.level
+    if settings.log_level != "DEBUG":
+        for name, lg in loggers.items():
+            lg.setLevel(max(_QUIETER[name], _level(settings)))
+        root.setLevel(max(logging.WARNING, _level(settings)))
+    try:
+        yield
+    finally:
+        for name, lg in loggers.items():
+            lg.setLevel(saved[name])
+        root.setLevel(saved_root)
+
+
+def _level(settings: Settings) -> int:
+    return logging.getLevelNamesMapping().get(settings.log_level, logging.INFO)
+
+
+@contextlib.contextmanager
+def _restore_endpoints() -> Iterator[None]:
+    """apply_endpoints() sets class attributes; put them back so an in-process caller isn't left pointing here."""
+    base, gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+
+def _start_reader(stream: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str | None]:
+    """Read lines on a daemon thread (None at EOF): a blocked readline must not keep Ctrl-C from exiting."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        try:
+            for line in iter(stream.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        except (OSError, ValueError):
+            pass  # stream closed under us: treat as EOF
+        finally:
+            with contextlib.suppress(RuntimeError):  # loop already closed at interpreter exit
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="offline-stdin", daemon=True).start()
+    return queue
+
+
+class OfflineSession:
+    """The prompt loop: parse a line, act as the scripted member, print what the bot answered."""
+
+    def __init__(self, emu: DiscordEmulator, out: TextIO, files_dir: Path, bot_name: str) -> None:
+        self.emu = emu
+        self.out = out
+        self.files_dir = files_dir
+        self.bot_name = bot_name
+        self.recent: list[int] = []  # message ids, newest last: where click/select look for components
+
+    def write(self, text: str = "") -> None:
+        """Print a block of text."""
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    async def handle(self, line: str) -> bool:
+        """Act on one input line; False means quit."""
+        word, _, rest = line.partition(" ")
+        lowered = word.lower()
+        try:
+            if lowered in ("quit", "exit"):
+                return False
+            if lowered in ("help", "?", "/help"):
+                self.write(describe_commands(self.emu.commands))
+            elif lowered == "click":
+                message = self._message_with(rest.strip())
+                self.show(await self.emu.click(message, label=rest.strip()))
+            elif lowered == "select":
+                message = self._message_with(rest.strip())
+                self.show(await self.emu.select(message, rest.strip()))
+            elif lowered == "say":
+                self.show_channel(await self.emu.send_message(rest.strip()))
+            elif lowered.startswith("@") and lowered[1:] in (self.bot_name.lower(), "coach"):
+                self.show_channel(await self.emu.send_message(rest.strip(), mention_bot=True))
+            else:
+                name, subcommand, options = parse_command_line(line, self.emu.commands)
+                self.show(await self.emu.slash(name, options, subcommand=subcommand))
+        except ValueError as exc:
+            self.write(f"error: {exc}")
+        except InteractionTimeout as exc:
+            self.write(f"(no reply) {exc}")
+        except EmulatorError as exc:
+            self.write(f"error: {exc}")
+        return True
+
+    def _message_with(self, label: str) -> dict[str, Any]:
+        """The newest message showing a button or select option whose label starts with this."""
+        if not label:
+            raise ValueError("say which one, e.g. click Undo")
+        folded = label.casefold()
+        for message_id in reversed(self.recent):
+            message = self.emu.messages.get(message_id)
+            if message is None:
+                continue
+            if any(text.casefold().startswith(folded) for _, text, _ in self.emu.component_labels(message)):
+                return message
+        raise ValueError(f"no button or option {label!r} on recent replies")
+
+    def show(self, result: InteractionResult) -> None:
+        """Print every message of an interaction result, and anything Discord would have rejected."""
+        for error in result.errors:
+            self.write(f"(Discord rejected a request from the bot: {error.get('message')} {error.get('errors', '')})")
+        if result.modal is not None:
+            self.write(f"(the bot opened a form, {result.modal.get('title')!r}; forms can't be filled in offline)")
+        if result.choices is not None:
+            self.write("\n".join(f"- {c['name']}" for c in result.choices) or "(no suggestions)")
+        for message in result.messages:
+            self.recent.append(int(message["id"]))
+            self.write(render_message(message, save_files_to=self.files_dir, files=result.files))
+            self.write()
+        if not result.messages and result.deleted_message_ids:
+            self.write("(the bot deleted its reply)\n")
+        del self.recent[:-50]
+
+    def show_channel(self, messages: list[dict[str, Any]]) -> None:
+        """Print what the bot posted in the channel after a chat message."""
+        if not messages:
+            self.write("(no reply)\n")
+        for message in messages:
+            self.recent.append(int(message["id"]))
+            files = {a["filename"]: self.emu.attachments[int(a["id"])] for a in message.get("attachments", [])}
+            self.write(render_message(message, save_files_to=self.files_dir, files=files))
+            self.write()
+
+
+async def run_offline(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Start an emulator and the real bot against it, then read commands until quit/EOF; returns 0."""
+    interactive = stdin.isatty()
+    with _quiet_logs(settings), _restore_endpoints():
+        async with DiscordEmulator(
+            bot_user_id=OFFLINE_BOT_ID,
+            guild_id=OFFLINE_GUILD_ID,
+            channel_id=OFFLINE_CHANNEL_ID,
+            user_id=OFFLINE_USER_ID,
+        ) as emu:
+            offline = dataclasses.replace(
+                settings,
+                discord_token=Secret(emu.token),
+                discord_api_base=emu.api_base,
+                discord_gateway_url=emu.gateway_url,
+                dev_guild_id=emu.guild_id,
+                # Offline test sets never go into a production PostgreSQL: a SQLite file under the data dir.
+                database_url=settings.database_url
+                if settings.database_url.startswith("sqlite")
+                else default_database_url(settings.data_dir),
+            )
+            # force_sync: every emulator starts empty, so the stored "unchanged" fingerprint doesn't apply.
+            async with running_bot(offline, force_sync=True) as bot:
+                runner = asyncio.create_task(bot.start(emu.token), name="offline-bot")
+                try:
+                    await _wait_ready(emu, bot, runner)
+                    session = OfflineSession(emu, stdout, settings.data_dir / "offline-files", emu.bot_user["username"])
+                    session.write(
+                        f"Pre-Exhaust Coach, offline: you are @{emu.user['username']} in #{emu.channel_name} "
+                        f"on an emulated Discord server. Type help for commands, quit to leave."
+                    )
+                    queue = _start_reader(stdin, asyncio.get_running_loop())
+                    while True:
+                        if interactive:
+                            stdout.write(PROMPT)
+                            stdout.flush()
+                        raw = await queue.get()
+                        if raw is None:
+                            if interactive:
+                                stdout.write("\n")
+                            break
+                        line = raw.strip()
+                        if not line or line.startswith("#"):
+                            continue
+                        if not interactive:
+                            session.write(f"> {line}")
+                        if not await session.handle(line):
+                            break
+                        if runner.done():
+                            session.write("error: the bot stopped; see the log above.")
+                            return 1
+                finally:
+                    await bot.close()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await runner
+    return 0
+
+
+async def _wait_ready(emu: DiscordEmulator, bot: discord.Client, runner: asyncio.Task[None]) -> None:
+    """Wait for the command sync and READY; if the bot task ends first, surface its error."""
+    ready = asyncio.ensure_future(_ready(emu, bot))
+    done, _ = await asyncio.wait({ready, runner}, timeout=STARTUP_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+    if ready in done:
+        ready.result()
+        return
+    ready.cancel()
+    if runner in done:
+        runner.result()  # raises what stopped the bot (LoginFailure, ...)
+        raise RuntimeError("the bot stopped before it was ready")
+    raise TimeoutError(f"the bot was not ready within {STARTUP_TIMEOUT_S:.0f} s")
+
+
+async def _ready(emu: DiscordEmulator, bot: discord.Client) -> None:
+    await emu.wait_for_commands(STARTUP_TIMEOUT_S)
+    await bot.wait_until_ready()

@@ -1,0 +1,1 @@
+"""End-to-end tests: the bot as a separate process against the Discord emulator."""

@@ -1,0 +1,1 @@
+"""Tests of the Discord emulator, its renderer/parser and offline mode."""
