@@ -1,0 +1,223 @@
+"""Typo-tolerant exercise search over catalog names and aliases, for autocomplete and "did you mean".
+
+Pure: takes the catalog and the member's recent exercises, returns choices. Scoring, best first:
+exact name/alias (1.0) > prefix (0.95) > every query word starts a word of the name (0.9) >
+substring (0.85) > fuzzy per-word and whole-string similarity (difflib ratios). Recent exercises that
+match well come first, most recent first. Unknown names can only be logged through the explicit
+"Custom: …" choice appended at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher, get_close_matches
+
+from catalog import Catalog, Exercise, normalise_name
+
+# Discord shows at most 25 autocomplete choices.
+MAX_CHOICES = 25
+# Discord caps a choice's name and value at 100 characters; custom names stay well below.
+MAX_CUSTOM_NAME = 60
+CUSTOM_PREFIX = "custom:"
+
+# Below this a match is noise ("row" vs "crow"); above STRONG it's confident enough to jump the queue.
+_MIN_SCORE = 0.6
+_STRONG_SCORE = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class RecentExercise:
+    """An exercise the member logged recently: its key (catalog id or ``custom:<name>``) and display name."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseChoice:
+    """One autocomplete choice: ``value`` is a catalog id or ``custom:<name>``; ``label`` is shown."""
+
+    value: str
+    label: str
+
+    @property
+    def is_custom(self) -> bool:
+        """True for the explicit custom-exercise choice."""
+        return self.value.startswith(CUSTOM_PREFIX)
+
+
+def custom_key(name: str) -> str:
+    """Storage key of a custom exercise: ``custom:`` plus its folded name, so spelling variants of case merge."""
+    return CUSTOM_PREFIX + normalise_name(name)
+
+
+def clean_custom_name(name: str) -> str:
+    """A custom name as displayed: surrounding space trimmed and inner runs collapsed."""
+    return " ".join(name.split())
+
+
+def _similarity(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _word_similarity(q: str, w: str) -> float:
+    """How alike a typed word and a catalog word are (1.0 when the word starts with what was typed)."""
+    if w.startswith(q):
+        return 1.0
+    # A typo in a partly typed word: compare with the same-length prefix too ("benc" vs "bench").
+    return max(_similarity(q, w), _similarity(q, w[: len(q)]) if len(q) >= 3 else 0.0)
+
+
+def _score(query: str, query_words: Sequence[str], candidate: str, word_sims: Sequence[dict[str, float]]) -> float:
+    """How well a folded query matches one folded name or alias (0..1).
+
+    ``word_sims[i][w]`` is the similarity of query word ``i`` to catalog word ``w``, computed once per query.
+    The band decides the order (exact > prefix > word prefixes > substring > fuzzy); within a band,
+    whole-string similarity breaks ties, so "lat pulldwn" ranks Lat Pulldown above Close-Grip Lat Pulldown.
+    """
+    if query == candidate:
+        return 1.0
+    cand_words = candidate.split()
+    if candidate.startswith(query):
+        band = 0.95
+    elif query_words and all(any(w.startswith(q) for w in cand_words) for q in query_words):
+        band = 0.9
+    elif query in candidate:
+        band = 0.85
+    else:
+        # Typo tolerance: each query word against its best-matching word of the candidate, so word order
+        # and extra words ("bench" vs "barbell bench press") don't sink the score.
+        per_word = [max((sims.get(w, 0.0) for w in cand_words), default=0.0) for sims in word_sims]
+        word_score = sum(per_word) / len(per_word) if per_word else 0.0
+        matcher = SequenceMatcher(None, query, candidate, autojunk=False)
+        whole = matcher.ratio() if matcher.quick_ratio() * 0.8 >= _MIN_SCORE else 0.0
+        return 0.8 * max(word_score, whole) + 0.04 * whole
+    return band + 0.04 * _similarity(query, candidate)
+
+
+class ExerciseIndex:
+    """Pre-folded names and aliases of a catalog, built once and searched on every keystroke."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._entries: list[tuple[str, Exercise]] = []
+        for ex in catalog.exercises:
+            for label in (ex.name, *ex.aliases):
+                folded = normalise_name(label)
+                if folded:
+                    self._entries.append((folded, ex))
+        self._vocabulary = sorted({w for folded, _ in self._entries for w in folded.split()})
+        self._cache: dict[str, dict[str, tuple[float, Exercise]]] = {}
+
+    def score_all(self, query: str) -> dict[str, tuple[float, Exercise]]:
+        """Best score per exercise id for a raw query (only scores at or above the noise floor)."""
+        folded = normalise_name(query)
+        cached = self._cache.get(folded)
+        if cached is not None:
+            return cached
+        words = folded.split()
+        # Each typed word against each distinct catalog word, once: far cheaper than per name and alias.
+        word_sims = [{w: _word_similarity(q, w) for w in self._vocabulary} for q in words]
+        best: dict[str, tuple[float, Exercise]] = {}
+        for candidate, ex in self._entries:
+            s = _score(folded, words, candidate, word_sims)
+            if s >= _MIN_SCORE and s > best.get(ex.id, (0.0, ex))[0]:
+                best[ex.id] = (s, ex)
+        # Members type the same prefixes again and again; a small bounded cache keeps keystrokes cheap.
+        if len(self._cache) >= 1024:
+            self._cache.clear()
+        self._cache[folded] = best
+        return best
+
+    def search(
+        self,
+        query: str,
+        recent: Iterable[RecentExercise] = (),
+        limit: int = MAX_CHOICES,
+    ) -> list[ExerciseChoice]:
+        """Autocomplete choices for ``query``: recent strong matches first, then by score, then Custom."""
+        limit = max(1, min(limit, MAX_CHOICES))
+        recent = list(dict.fromkeys(recent))
+        folded = normalise_name(query)
+        choices: list[ExerciseChoice] = []
+        seen: set[str] = set()
+
+        def add(value: str, label: str) -> None:
+            if value not in seen and len(choices) < limit:
+                seen.add(value)
+                choices.append(ExerciseChoice(value=value, label=label[:100]))
+
+        # Catalog exercises that were renamed or removed since: show today's name, drop the gone ones.
+        recent = [self._current(r) for r in recent if r.key.startswith(CUSTOM_PREFIX) or r.key in self.catalog]
+
+        if not folded:
+            for r in recent:
+                add(self._value_for(r), r.name)
+            for ex in sorted(self.catalog.exercises, key=lambda e: e.name.casefold()):
+                add(ex.id, ex.name)
+            return choices
+
+        scores = self.score_all(query)
+        for r in recent:
+            if r.key.startswith(CUSTOM_PREFIX):
+                words = folded.split()
+                custom = normalise_name(r.name)
+                sims = [{w: _word_similarity(q, w) for w in custom.split()} for q in words]
+                s = _score(folded, words, custom, sims)
+            else:
+                s = scores.get(r.key, (0.0, None))[0]
+            if s >= _STRONG_SCORE:
+                add(self._value_for(r), r.name)
+        ranked = sorted(scores.values(), key=lambda pair: (-pair[0], pair[1].name.casefold()))
+        exact = self.catalog.find(query) is not None
+        # Keep the last slot for "Custom: …" so an unknown name can always be chosen explicitly.
+        room = limit - (0 if exact else 1)
+        for _, ex in ranked:
+            if len(choices) >= room:
+                break
+            add(ex.id, ex.name)
+        if not exact:
+            name = clean_custom_name(query)[:MAX_CUSTOM_NAME]
+            add(CUSTOM_PREFIX + name, f"Custom: {name}")
+        return choices
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """Up to ``n`` catalog exercise names that a mistyped ``name`` probably meant, best first."""
+        folded = normalise_name(name)
+        if not folded:
+            return []
+        ranked = sorted(self.score_all(name).values(), key=lambda pair: (-pair[0], pair[1].name.casefold()))
+        names = [ex.name for s, ex in ranked if s >= 0.7][:n]
+        if len(names) < n:
+            # difflib over whole strings catches transpositions the word scorer rates low.
+            by_label = {label: ex for label, ex in self._entries}
+            for label in get_close_matches(folded, list(by_label), n=n * 2, cutoff=0.75):
+                ex_name = by_label[label].name
+                if ex_name not in names:
+                    names.append(ex_name)
+                if len(names) >= n:
+                    break
+        return names
+
+    def _current(self, recent: RecentExercise) -> RecentExercise:
+        if recent.key.startswith(CUSTOM_PREFIX):
+            return recent
+        return RecentExercise(key=recent.key, name=self.catalog.get(recent.key).name)
+
+    def _value_for(self, recent: RecentExercise) -> str:
+        if recent.key.startswith(CUSTOM_PREFIX):
+            return CUSTOM_PREFIX + recent.name[:MAX_CUSTOM_NAME]
+        return recent.key
+
+
+def search(
+    catalog: Catalog, query: str, recent: Iterable[RecentExercise] = (), limit: int = MAX_CHOICES
+) -> list[ExerciseChoice]:
+    """Autocomplete choices for ``query`` (builds a throw-away index; hold an ExerciseIndex when hot)."""
+    return ExerciseIndex(catalog).search(query, recent, limit)
+
+
+def suggest(catalog: Catalog, name: str, n: int = 3) -> list[str]:
+    """Catalog names a mistyped ``name`` probably meant."""
+    return ExerciseIndex(catalog).suggest(name, n)

@@ -1,0 +1,127 @@
+"""Engine and session factory: built once at start-up, shared by every unit of work.
+
+SQLite is tuned for many members writing at once from one process: WAL (readers never block the
+writer), a busy timeout (writers queue instead of failing with "database is locked"),
+``synchronous=NORMAL`` (durable across application crashes, fsync only at checkpoints) and foreign
+keys on. Write transactions start with ``BEGIN IMMEDIATE`` so a transaction that reads first and
+then writes can't hit SQLite's un-waitable lock-upgrade deadlock (SQLITE_BUSY_SNAPSHOT).
+
+PostgreSQL (``postgresql+asyncpg://…``) needs none of this and runs the same code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coach.db"
+
+# Milliseconds a SQLite writer waits for the lock before giving up. Writes take milliseconds, so
+# fifteen seconds only runs out if something is badly wrong (another process holding a lock).
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+# Seconds to wait for a PostgreSQL connection before reporting storage as unavailable.
+PG_CONNECT_TIMEOUT_S = 10
+
+# Execution option read by the "begin" hook: which BEGIN to emit on SQLite.
+SQLITE_BEGIN_OPTION = "coach_sqlite_begin"
+
+
+def database_url_from_env(default: str = DEFAULT_DATABASE_URL) -> str:
+    """``DATABASE_URL`` from the environment (normalised to an async driver), or ``default``."""
+    return normalise_url(os.environ.get("DATABASE_URL", "").strip() or default)
+
+
+def normalise_url(url: str | URL) -> str:
+    """Pick the async driver for bare ``postgres://``, ``postgresql://`` and ``sqlite://`` URLs."""
+    parsed = make_url(url)
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgres", "postgresql") and driver in ("", "psycopg2", "psycopg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif backend == "sqlite" and driver in ("", "pysqlite"):
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_sqlite(engine_or_url: AsyncEngine | str | URL) -> bool:
+    """True when the engine or URL points at SQLite."""
+    if isinstance(engine_or_url, AsyncEngine):
+        return engine_or_url.dialect.name == "sqlite"
+    return make_url(engine_or_url).get_backend_name() == "sqlite"
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:") or url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def create_engine(url: str | URL | None = None, **kwargs: Any) -> AsyncEngine:
+    """Create the application's AsyncEngine (``DATABASE_URL`` or the SQLite default when ``url`` is None)."""
+    url_str = normalise_url(url) if url is not None else database_url_from_env()
+    parsed = make_url(url_str)
+    if parsed.get_backend_name() != "sqlite":
+        # Dropped connections (server restart, idle timeout) are replaced instead of failing a member's command.
+        kwargs.setdefault("pool_pre_ping", True)
+        if parsed.get_driver_name() == "asyncpg":
+            # asyncpg waits 60 s for an unreachable server by default; members shouldn't.
+            kwargs["connect_args"] = {"timeout": PG_CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
+        return create_async_engine(parsed, **kwargs)
+
+    path = _sqlite_file(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # sqlite3's own timeout is the busy timeout at connect time; PRAGMA below sets it for good.
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs.pop("connect_args", {})}
+    engine = create_async_engine(parsed, connect_args=connect_args, **kwargs)
+    _install_sqlite_hooks(engine, wal=path is not None)
+    return engine
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We emit BEGIN ourselves (below); the driver's implicit, deferred BEGIN would undo that.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            # In WAL mode NORMAL loses no committed data on an application crash, only on power loss.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The one session factory: objects stay readable after commit (no lazy reloads in async code)."""
+    return async_sessionmaker(engine, expire_on_commit=False, class_=AsyncSession)
+
+
+@contextlib.asynccontextmanager
+async def transaction(session_factory: async_sessionmaker[AsyncSession], *, write: bool) -> AsyncIterator[AsyncSession]:
+    """One unit of work: a session in a transaction, committed on success, rolled back on error.
+
+    ``write=True`` takes SQLite's write lock up front (``BEGIN IMMEDIATE``), so writers queue on the
+    busy timeout at the start instead of failing half-way; on PostgreSQL it changes nothing.
+    """
+    async with session_factory() as session:
+        async with session.begin():
+            if write:
+                await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+            yield session

@@ -1,0 +1,188 @@
+"""SQLAlchemy 2.x ORM models: member and guild settings, logged sets, and the bot's own key/value state.
+
+Schema changes go through Alembic (``db/migrations``); ``tests/db`` checks these models and the
+migrations describe the same schema.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names: Alembic can only drop or alter (batch mode on SQLite) what it can name.
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SET_KINDS = ("working", "warmup", "drop", "failure")
+WEIGHT_UNITS = ("kg", "lb")
+SHARE_MODES = ("private", "public")
+MAX_NOTE_LENGTH = 200
+MAX_WEIGHT_KG = 1000.0
+
+
+def utc_now() -> datetime:
+    """Current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always aware UTC in Python, whatever the backend stores.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no time zones and hands back naive values, so we
+    store naive UTC there (one fixed text format keeps ordering correct) and re-attach UTC on read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            # A naive datetime here is a bug upstream; refusing it beats silently shifting a set by hours.
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (a rowid alias); BIGINT there would stay NULL.
+BigIntPK = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention shared by the models and the migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime()}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class MemberSettings(Base):
+    """One member's preferences; created on first use. Settings follow the member across servers."""
+
+    __tablename__ = "member_settings"
+    __table_args__ = (
+        CheckConstraint(f"unit IS NULL OR {_in('unit', WEIGHT_UNITS)}", name="unit"),
+        CheckConstraint(_in("share", SHARE_MODES), name="share"),
+    )
+
+    member_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # NULL until the member chooses: the unit then follows their Discord locale (lb for en-US).
+    unit: Mapped[str | None] = mapped_column(String(2))
+    share: Mapped[str] = mapped_column(String(8), default="private", server_default=text("'private'"))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class GuildSettings(Base):
+    """Per-server configuration (``/config``)."""
+
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    evidence_replies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    evidence_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class LoggedSet(Base):
+    """One set a member logged: canonical kg plus what they typed, and where and when it came from."""
+
+    __tablename__ = "logged_sets"
+    __table_args__ = (
+        CheckConstraint("exercise_id IS NOT NULL OR custom_name IS NOT NULL", name="exercise_identity"),
+        CheckConstraint(f"weight_kg >= 0 AND weight_kg <= {MAX_WEIGHT_KG} + 0.001", name="weight_kg_range"),
+        CheckConstraint("weight_value >= 0", name="weight_value_nonnegative"),
+        CheckConstraint(_in("weight_unit", WEIGHT_UNITS), name="weight_unit"),
+        CheckConstraint("reps >= 1 AND reps <= 100", name="reps_range"),
+        CheckConstraint("rpe IS NULL OR (rpe >= 1 AND rpe <= 10)", name="rpe_range"),
+        CheckConstraint(_in("kind", SET_KINDS), name="kind"),
+        # A retried or replayed Discord interaction must never log a set twice.
+        UniqueConstraint("interaction_id"),
+        # Imports (Strong/Hevy CSV) dedupe on a per-member key; NULLs (Discord-logged sets) never clash.
+        UniqueConstraint("member_id", "import_key"),
+        # History and "last session": a member's sets in time order.
+        Index("ix_logged_sets_member_id_performed_at", "member_id", "performed_at"),
+        # Per-exercise history, last time for an exercise, set number in a session.
+        Index("ix_logged_sets_member_id_exercise_key_performed_at", "member_id", "exercise_key", "performed_at"),
+        # Best e1RM for an exercise: read from the top of this index instead of scanning history.
+        Index("ix_logged_sets_member_id_exercise_key_e1rm_kg", "member_id", "exercise_key", "e1rm_kg"),
+        # Best weight at a rep count (rep PRs).
+        Index("ix_logged_sets_member_id_exercise_key_reps_weight_kg", "member_id", "exercise_key", "reps", "weight_kg"),
+        # /undo: the member's most recently *logged* set, which isn't the latest performed if backdated.
+        Index("ix_logged_sets_member_id_created_at", "member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("member_settings.member_id", ondelete="CASCADE"))
+    guild_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    interaction_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Catalog id, or "custom:<folded name>": one column so every per-exercise look-up is one index.
+    exercise_key: Mapped[str] = mapped_column(String(80))
+    exercise_id: Mapped[str | None] = mapped_column(String(64))
+    custom_name: Mapped[str | None] = mapped_column(String(64))
+    # The name at logging time, so history reads well even if the catalog renames an exercise.
+    exercise_name: Mapped[str] = mapped_column(String(100))
+    weight_kg: Mapped[float] = mapped_column(Double)
+    weight_value: Mapped[float] = mapped_column(Double)
+    weight_unit: Mapped[str] = mapped_column(String(2))
+    reps: Mapped[int] = mapped_column(Integer)
+    rpe: Mapped[float | None] = mapped_column(Double)
+    kind: Mapped[str] = mapped_column(String(10), default="working", server_default=text("'working'"))
+    note: Mapped[str | None] = mapped_column(String(MAX_NOTE_LENGTH))
+    # Stored rather than computed so "best e1RM" is an index read (see ix_..._e1rm_kg).
+    e1rm_kg: Mapped[float] = mapped_column(Double)
+    performed_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    source: Mapped[str] = mapped_column(String(16), default="discord", server_default=text("'discord'"))
+    import_key: Mapped[str | None] = mapped_column(String(128))
+
+    @property
+    def is_custom(self) -> bool:
+        """True when the member typed their own exercise name."""
+        return self.exercise_id is None
+
+
+class BotState(Base):
+    """Small key/value store for the bot itself (e.g. the hash of the last command sync)."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
