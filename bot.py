@@ -1,7 +1,7 @@
 """Pre-Exhaust Coach: start the Discord bot, or try it offline against a local Discord emulator.
 
-    python bot.py             # run the bot (needs DISCORD_TOKEN in the environment or .env)
-    python bot.py --offline   # no Discord account needed: a terminal prompt talks to the same bot
+python bot.py             # run the bot (needs DISCORD_TOKEN in the environment or .env)
+python bot.py --offline   # no Discord account needed: a terminal prompt talks to the same bot
 """
 
 from __future__ import annotations
