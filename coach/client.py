@@ -31,7 +31,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class CoachBot(commands.Bot):
+class CoachBot(commands.AutoShardedBot):
     """Pre-Exhaust Coach. Everything it needs comes in through the constructor."""
 
     def __init__(
@@ -56,6 +56,9 @@ class CoachBot(commands.Bot):
             intents=intents,
             tree_cls=CoachTree,
             allowed_mentions=NO_MENTIONS,
+            # None lets Discord recommend a shard count; a large deployment splits shards across processes.
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
         )
         self.settings = settings
         self.catalog = catalog

@@ -64,6 +64,8 @@ class Settings:
     log_level: str = "INFO"
     data_dir: Path = field(default=DEFAULT_DATA_DIR)
     message_content_intent: bool = False
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -96,7 +98,10 @@ class Settings:
         intent_raw = (get("MESSAGE_CONTENT_INTENT") or "false").lower()
         if intent_raw not in _BOOLEANS:
             raise ConfigError(f"MESSAGE_CONTENT_INTENT must be true or false (got {intent_raw!r}).")
+        shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
         return cls(
+            shard_count=shard_count,
+            shard_ids=shard_ids,
             message_content_intent=_BOOLEANS[intent_raw],
             discord_token=Secret(token) if token else None,
             database_url=get("DATABASE_URL") or default_database_url(data_dir),
@@ -142,6 +147,25 @@ def database_password(url: str) -> str | None:
     """The password embedded in a database URL, if any."""
     match = re.match(r"^[^:/]+(?:\+[^:/]+)?://[^:/@]*:([^@]*)@", url)
     return match.group(1) if match and match.group(1) else None
+
+
+def _shards(count_raw: str | None, ids_raw: str | None) -> tuple[int | None, tuple[int, ...] | None]:
+    if count_raw is None:
+        if ids_raw is not None:
+            raise ConfigError("SHARD_IDS needs SHARD_COUNT: the total number of shards across all processes.")
+        return None, None
+    if not count_raw.isdigit() or int(count_raw) < 1:
+        raise ConfigError(f"SHARD_COUNT must be a whole number of at least 1 (got {count_raw!r}).")
+    count = int(count_raw)
+    if ids_raw is None:
+        return count, None
+    parts = [p.strip() for p in ids_raw.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ConfigError(f"SHARD_IDS must be comma-separated shard numbers like 0,1 (got {ids_raw!r}).")
+    ids = tuple(sorted({int(p) for p in parts}))
+    if ids[-1] >= count:
+        raise ConfigError(f"SHARD_IDS must be below SHARD_COUNT ({count}); got {ids[-1]}.")
+    return count, ids
 
 
 def _url(value: str | None, name: str, schemes: tuple[str, ...]) -> str | None:

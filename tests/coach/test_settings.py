@@ -65,3 +65,23 @@ def test_database_password_is_a_secret() -> None:
     assert database_password("sqlite+aiosqlite:///data/coach.db") is None
     s = Settings(discord_token=Secret(TOKEN), database_url=url)
     assert s.secrets() == [TOKEN, "s3cr%3At"]
+
+
+def test_shards_are_parsed() -> None:
+    s = Settings.from_env({"SHARD_COUNT": "4", "SHARD_IDS": "2, 3,2"}, env_file=None)
+    assert s.shard_count == 4 and s.shard_ids == (2, 3)
+    assert Settings.from_env({}, env_file=None).shard_count is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHARD_IDS": "0"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "0"}, "at least 1"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,x"}, "comma-separated"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "2"}, "below SHARD_COUNT"),
+    ],
+)
+def test_bad_shards_are_explained(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env, env_file=None)
