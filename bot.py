@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from catalog import CatalogError
+from catalog import DataFileError
 from coach.errors import ConfigError
 from coach.settings import Settings
 
@@ -94,8 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
-    except CatalogError as exc:
-        print(f"error: the exercise catalog is invalid: {exc}", file=sys.stderr)
+    except DataFileError as exc:
+        print(f"error: a data file is invalid: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

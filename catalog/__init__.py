@@ -1,6 +1,6 @@
 """The exercise catalog: YAML data plus the typed loader that validates it."""
 
-from catalog.loader import CATALOG_DIR, Catalog, CatalogError, load_catalog, normalise_name
+from catalog.loader import CATALOG_DIR, Catalog, CatalogError, DataFileError, load_catalog, normalise_name
 from catalog.models import (
     DAYS,
     EQUIPMENT,
@@ -21,6 +21,7 @@ __all__ = [
     "MUSCLE_LABELS",
     "Catalog",
     "CatalogError",
+    "DataFileError",
     "DaySlot",
     "DayTemplate",
     "Exercise",

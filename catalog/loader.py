@@ -37,8 +37,8 @@ _EXERCISE_KEYS = {
 _OPTIONAL_KEYS = {"free_exercise_db", "mechanic_disagreement"}
 
 
-class CatalogError(ValueError):
-    """A catalog file is missing, malformed, or has an invalid entry."""
+class DataFileError(ValueError):
+    """A YAML data file is missing, malformed, or has an invalid entry; says file, entry and field."""
 
     def __init__(self, path: Path, entry: str | None, field_name: str | None, problem: str) -> None:
         where = str(path)
@@ -50,6 +50,10 @@ class CatalogError(ValueError):
         self.path = path
         self.entry = entry
         self.field = field_name
+
+
+class CatalogError(DataFileError):
+    """A catalog file is missing, malformed, or has an invalid entry."""
 
 
 def normalise_name(text: str) -> str:

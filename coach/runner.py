@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog import Catalog, load_catalog
 from coach.client import CoachBot
@@ -31,6 +32,27 @@ def apply_endpoints(settings: Settings) -> None:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+def build_bot(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    catalog: Catalog,
+    evidence: EvidenceBase,
+    sync_commands: bool = True,
+    force_sync: bool = False,
+) -> CoachBot:
+    """The bot with every dependency handed in (tests build it the same way)."""
+    return CoachBot(
+        settings=settings,
+        catalog=catalog,
+        evidence=evidence,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        sync_commands=sync_commands,
+        force_sync=force_sync,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     settings: Settings,
@@ -48,14 +70,8 @@ async def running_bot(
     engine = create_engine(settings.database_url)
     try:
         await upgrade_to_head(engine)
-        bot = CoachBot(
-            settings=settings,
-            catalog=catalog,
-            evidence=evidence,
-            engine=engine,
-            session_factory=make_session_factory(engine),
-            sync_commands=sync_commands,
-            force_sync=force_sync,
+        bot = build_bot(
+            settings, engine, catalog=catalog, evidence=evidence, sync_commands=sync_commands, force_sync=force_sync
         )
         async with bot:
             yield bot

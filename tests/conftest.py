@@ -11,8 +11,9 @@ import pytest
 from catalog import Catalog, load_catalog
 from coach.client import CoachBot
 from coach.evidence import EvidenceBase, load_evidence
+from coach.runner import build_bot
 from coach.settings import Settings
-from db.engine import create_engine, make_session_factory
+from db.engine import create_engine
 from db.migrate import upgrade_to_head
 from tests.emulator import payloads
 from tests.harness import Harness
@@ -48,14 +49,7 @@ async def bot(settings: Settings, catalog: Catalog, evidence: EvidenceBase) -> A
     """The real bot with its real cogs and tree, logged in to nothing (no sync, no gateway)."""
     engine = create_engine(settings.database_url)
     await upgrade_to_head(engine)
-    client = CoachBot(
-        settings=settings,
-        catalog=catalog,
-        evidence=evidence,
-        engine=engine,
-        session_factory=make_session_factory(engine),
-        sync_commands=False,
-    )
+    client = build_bot(settings, engine, catalog=catalog, evidence=evidence, sync_commands=False)
     # What login() would do: bind the loop, know who we are, then run the real setup_hook.
     await client._async_setup_hook()
     client._connection.user = discord.ClientUser(

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from catalog.loader import DataFileError
+
 STUDIES_FILE = Path(__file__).resolve().parents[2] / "catalog" / "studies.yaml"
 
 KINDS = ("trial", "acute", "review", "meta_analysis", "expert_opinion")
@@ -45,19 +47,8 @@ _PMCID_RE = re.compile(r"^PMC\d+$")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
-class EvidenceError(ValueError):
+class EvidenceError(DataFileError):
     """The evidence file is missing, malformed, or has an invalid or untraceable entry or claim."""
-
-    def __init__(self, path: Path, entry: str | None, field_name: str | None, problem: str) -> None:
-        where = str(path)
-        if entry is not None:
-            where += f", entry {entry}"
-        if field_name is not None:
-            where += f", field '{field_name}'"
-        super().__init__(f"{where}: {problem}")
-        self.path = path
-        self.entry = entry
-        self.field = field_name
 
 
 @dataclass(frozen=True)
