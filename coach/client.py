@@ -103,12 +103,12 @@ class CoachBot(commands.AutoShardedBot):
         digest = fingerprint(payload)
         assert self.application_id is not None, "application_id is known once logged in"
         key = scope_key(self.application_id, self.settings.dev_guild_id)
-        state = SyncState(self.settings.data_dir / "command-sync.json")
-        if not force and state.get(key) == digest:
+        state = SyncState(self.session_factory)
+        if not force and await state.get(key) == digest:
             log.info("application commands unchanged since the last sync (%s); not syncing", key)
             return False
         synced = await self.tree.sync(guild=guild)
-        state.put(key, digest)
+        await state.put(key, digest)
         log.info("synced %d application commands to %s", len(synced), "guild" if guild else "all servers")
         return True
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.repositories import BotStateRepository
+
 log = logging.getLogger(__name__)
+
+_PREFIX = "command-sync:"
 
 
 def fingerprint(commands: Sequence[Mapping[str, Any]]) -> str:
@@ -20,30 +24,24 @@ def fingerprint(commands: Sequence[Mapping[str, Any]]) -> str:
 
 
 class SyncState:
-    """Remembers the fingerprint last synced per application and scope, in a small JSON file."""
+    """Remembers the fingerprint last synced per application and scope, in the database.
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
+    The database (not a local file) so that several bot processes sharing one PostgreSQL agree: after
+    one of them syncs, the others see the hash and skip.
+    """
 
-    def _read(self) -> dict[str, str]:
-        try:
-            data = json.loads(self._path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
 
-    def get(self, key: str) -> str | None:
+    async def get(self, key: str) -> str | None:
         """The fingerprint stored for this scope, if any."""
-        return self._read().get(key)
+        async with self._sessions() as session:
+            return await BotStateRepository(session).get(_PREFIX + key)
 
-    def put(self, key: str, value: str) -> None:
-        """Store a fingerprint atomically (a crash mid-write must not corrupt the file)."""
-        data = self._read()
-        data[key] = value
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self._path)
+    async def put(self, key: str, value: str) -> None:
+        """Store a fingerprint."""
+        async with self._sessions() as session, session.begin():
+            await BotStateRepository(session).set(_PREFIX + key, value)
 
 
 def scope_key(application_id: int, guild_id: int | None) -> str:
