@@ -64,9 +64,13 @@ class Prescription:
     reps_low: int
     reps_high: int
 
+    @property
+    def reps_text(self) -> str:
+        """The rep target as shown to members: '6' or '8–10'."""
+        return str(self.reps_low) if self.reps_low == self.reps_high else f"{self.reps_low}–{self.reps_high}"
+
     def __str__(self) -> str:
-        reps = str(self.reps_low) if self.reps_low == self.reps_high else f"{self.reps_low}–{self.reps_high}"
-        return f"{self.sets} × {reps}"
+        return f"{self.sets} × {self.reps_text}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,3 +71,15 @@ class StorageUnavailableError(CoachError):
     """The database could not be reached or written; nothing was saved."""
 
     default_message = "Storage is temporarily unavailable, nothing was saved. Please try again in a minute."
+
+
+class NotEnoughDataError(CoachError):
+    """Too little logged data for a chart, table or comparison; the message says how to get more."""
+
+    default_message = "There isn't enough logged data for that yet. Log a few more sessions with /log."
+
+
+class ImportFileError(CoachError):
+    """An uploaded export is malformed, too large or not a supported format; nothing was imported."""
+
+    default_message = "That file couldn't be imported, so nothing was added."

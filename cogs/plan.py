@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from coach.planner import CAVEAT, WHY_THIS_ORDER, DayPlan, Plan, Planner, Protocol
 from coach.tree import NO_MENTIONS
+from cogs.insight import my_numbers_view
 
 PROTOCOL_COLOURS = {Protocol.PRE_EXHAUST: discord.Colour.orange(), Protocol.TRADITIONAL: discord.Colour.blurple()}
 Choice = app_commands.Choice
@@ -70,10 +71,14 @@ class PlanCog(commands.Cog):
         equipment: Choice[str] | None = None,
     ) -> None:
         """Post the ordered day(s) publicly."""
+        week = self._clock().isocalendar().week
         plan = self._planner.plan(
             day.value,
             protocol.value if protocol else Protocol.PRE_EXHAUST,
             equipment.value if equipment else "gym",
-            week_index=self._clock().isocalendar().week,
+            week_index=week,
         )
-        await interaction.response.send_message(embeds=plan_embeds(plan), allowed_mentions=NO_MENTIONS)
+        # "My numbers": anyone reading the plan can privately see their own last sets and today's targets.
+        await interaction.response.send_message(
+            embeds=plan_embeds(plan), view=my_numbers_view(plan, week), allowed_mentions=NO_MENTIONS
+        )

@@ -1,0 +1,827 @@
+"""Insight into a member's own log: progress series, weekly stats, their pre-exhaust n-of-1, and "My numbers".
+
+No Discord here. Sessions are inferred as everywhere else: a member's sets less than 90 minutes apart
+form one session (``coach.metrics.SESSION_GAP``). Within a session a compound lift counts as
+**pre-exhausted** when a non-warm-up set of an isolation exercise for its target muscle came before
+the compound's first non-warm-up set — the rule /log uses for its 🔥 tag — and as **compound first**
+otherwise. A *pre-exhaust pair* is such a pre-exhausted compound (one per compound per session); a
+*compound-first pair* is a compound followed later in the session by isolation work for its target.
+
+A session is a **pre-exhaust session** when it has pre-exhaust pairs and no compound-first pairs, a
+**traditional session** the other way round; sessions with both, or with no pair at all, are left
+out of the duration comparison, as are sessions under five minutes (a lone set can't be timed).
+Durations run from the first to the last logged set.
+
+Kinds of sets: *hard sets* are every set except warm-ups; *working sets* (loads and reps in /compare,
+progression targets) are ``working`` and ``failure`` sets — drop sets are lighter by design.
+
+Statistics are descriptive only: means and sample sizes, never a significance claim.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from catalog import MUSCLE_LABELS, Catalog, Exercise
+from coach.errors import NotEnoughDataError, UnknownExerciseError, ValidationError
+from coach.exercise_search import CUSTOM_PREFIX, ExerciseIndex, clean_custom_name, custom_key
+
+# The logbook's outage handling (database errors → StorageUnavailableError) is the one to share.
+from coach.logbook import _storage_errors
+from coach.metrics import Unit, format_weight, from_kg, same_session, unit_for_locale
+from coach.planner import DayPlan, Protocol
+from coach.progression import LastSet, Target, load_kind, next_target, starting_load
+from coach.timeparse import utc_now
+from db.engine import transaction
+from db.insight_repository import InsightRepository, SetFact
+from db.repositories import MemberRepository
+
+Metric = Literal["e1rm", "top-set", "volume"]
+METRICS: tuple[Metric, ...] = ("e1rm", "top-set", "volume")
+METRIC_LABELS: dict[Metric, str] = {"e1rm": "estimated 1RM", "top-set": "top set", "volume": "volume per session"}
+
+DEFAULT_PROGRESS_DAYS = 90
+MAX_PROGRESS_DAYS = 730
+MAX_STATS_WEEKS = 12
+# Two sessions make a line; fewer gets a message instead of an empty chart.
+MIN_CHART_SESSIONS = 2
+# Below this many sessions per condition, a mean says more about one good or bad day than about the order.
+MIN_COMPARE_SESSIONS = 3
+COMPARE_DAYS = 365
+MY_NUMBERS_DAYS = 180
+MIN_TIMED_SESSION = timedelta(minutes=5)
+# A first pre-exhausted target starts this fraction of the fresh load (the studies report the load drops).
+PRE_EXHAUST_START_FRACTION = 0.9
+# The 2026 study in the research summary: pre-exhaust sessions took about 36% less time.
+RESEARCH_TIME_SAVING_PCT = 36
+WORKING_KINDS = ("working", "failure")
+# A safety cap on one analysis query: years of daily training, far beyond a real member's window.
+MAX_ANALYSED_SETS = 50_000
+# Sets this far before a window are read too, so a session that began just before it is seen whole.
+_LOOKBACK = timedelta(hours=12)
+_EPSILON = 1e-6
+CUSTOM_MUSCLE = "custom"
+CUSTOM_MUSCLE_LABEL = "custom exercises"
+ALTERNATE_HINT = "`/plan day:week protocol:alternate`"
+
+
+class Condition(StrEnum):
+    """How a compound was done in a session."""
+
+    PRE_EXHAUSTED = "pre-exhausted"
+    FRESH = "compound first"
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSession:
+    """One inferred session: its sets in order, and how each catalog compound in it was done."""
+
+    sets: tuple[SetFact, ...]
+    conditions: Mapping[str, Condition]
+    pre_pairs: tuple[Exercise, ...]
+    traditional_pairs: tuple[Exercise, ...]
+
+    @property
+    def start(self) -> datetime:
+        """Time of the first set."""
+        return self.sets[0].performed_at
+
+    @property
+    def end(self) -> datetime:
+        """Time of the last set."""
+        return self.sets[-1].performed_at
+
+    @property
+    def duration(self) -> timedelta:
+        """First to last logged set."""
+        return self.end - self.start
+
+    @property
+    def protocol(self) -> Protocol | None:
+        """PRE_EXHAUST or TRADITIONAL when every pair went one way; None for mixed or pair-less sessions."""
+        if self.pre_pairs and not self.traditional_pairs:
+            return Protocol.PRE_EXHAUST
+        if self.traditional_pairs and not self.pre_pairs:
+            return Protocol.TRADITIONAL
+        return None
+
+    def hard_sets(self, exercise_key: str) -> list[SetFact]:
+        """The exercise's sets in this session, warm-ups left out."""
+        return [s for s in self.sets if s.exercise_key == exercise_key and s.kind != "warmup"]
+
+    def working_sets(self, exercise_key: str) -> list[SetFact]:
+        """The exercise's working and failure sets in this session."""
+        return [s for s in self.sets if s.exercise_key == exercise_key and s.kind in WORKING_KINDS]
+
+
+def _catalog_exercise(catalog: Catalog, exercise_id: str | None) -> Exercise | None:
+    return catalog.get(exercise_id) if exercise_id is not None and exercise_id in catalog else None
+
+
+def _analyse(sets: tuple[SetFact, ...], catalog: Catalog) -> TrainingSession:
+    first_hard: dict[str, int] = {}
+    compounds: dict[str, Exercise] = {}
+    isolations: list[tuple[int, Exercise]] = []
+    for index, s in enumerate(sets):
+        exercise = _catalog_exercise(catalog, s.exercise_id)
+        if s.kind == "warmup" or exercise is None:
+            continue  # Warm-ups don't fatigue; custom exercises have no known muscle.
+        if exercise.is_isolation:
+            isolations.append((index, exercise))
+        elif s.exercise_key not in first_hard:
+            first_hard[s.exercise_key] = index
+            compounds[s.exercise_key] = exercise
+    conditions: dict[str, Condition] = {}
+    pre: list[Exercise] = []
+    traditional: list[Exercise] = []
+    for key, compound in compounds.items():
+        first = first_hard[key]
+        before = any(i < first and compound.target in iso.primary for i, iso in isolations)
+        after = any(i > first and compound.target in iso.primary for i, iso in isolations)
+        conditions[key] = Condition.PRE_EXHAUSTED if before else Condition.FRESH
+        if before:
+            pre.append(compound)
+        elif after:
+            traditional.append(compound)
+    return TrainingSession(sets, conditions, tuple(pre), tuple(traditional))
+
+
+def build_sessions(facts: Sequence[SetFact], catalog: Catalog) -> list[TrainingSession]:
+    """Group sets into sessions (a gap of 90 minutes or more splits them) and classify each session."""
+    ordered = sorted(facts, key=lambda s: (s.performed_at, s.id))
+    groups: list[list[SetFact]] = []
+    for s in ordered:
+        if groups and same_session(groups[-1][-1].performed_at, s.performed_at):
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return [_analyse(tuple(group), catalog) for group in groups]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPreferences:
+    """What a reply needs from the member's settings: their unit and whether to answer privately."""
+
+    unit: Unit
+    ephemeral: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseRef:
+    """An exercise as a member named it: catalog entry or their own (custom) exercise."""
+
+    key: str
+    name: str
+    exercise: Exercise | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """One session on a progress chart; ``value`` is in the member's unit (volume: unit × reps)."""
+
+    at: datetime
+    value: float
+    label: str
+    condition: Condition | None
+    is_pr: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressSeries:
+    """A member's sessions of one exercise over a window, for one metric."""
+
+    exercise_name: str
+    metric: Metric
+    days: int
+    unit: Unit
+    since: datetime
+    until: datetime
+    points: tuple[ProgressPoint, ...]
+    is_compound: bool
+
+    @property
+    def axis_label(self) -> str:
+        """The y-axis label, with the member's unit."""
+        if self.metric == "volume":
+            return f"Volume per session ({self.unit} × reps)"
+        return f"{'Estimated 1RM' if self.metric == 'e1rm' else 'Top set weight'} ({self.unit})"
+
+    @property
+    def title(self) -> str:
+        """Chart and embed title."""
+        return f"{self.exercise_name} — {METRIC_LABELS[self.metric]}, last {self.days} days"
+
+    def count(self, condition: Condition) -> int:
+        """How many sessions were done this way."""
+        return sum(1 for p in self.points if p.condition is condition)
+
+    @property
+    def best(self) -> ProgressPoint:
+        """The highest point."""
+        return max(self.points, key=lambda p: p.value)
+
+    @property
+    def prs(self) -> int:
+        """Sessions marked as personal records."""
+        return sum(1 for p in self.points if p.is_pr)
+
+
+@dataclass(frozen=True, slots=True)
+class MuscleStats:
+    """One muscle group's week(s): hard sets, volume load (member's unit × reps), sessions and pairs."""
+
+    muscle: str
+    label: str
+    hard_sets: int
+    volume: float
+    sessions: int
+    pre_pairs: int
+    traditional_pairs: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyStats:
+    """Per-muscle totals for the last ``weeks`` weeks (a rolling window ending now)."""
+
+    weeks: int
+    since: datetime
+    until: datetime
+    unit: Unit
+    muscles: tuple[MuscleStats, ...]
+    sessions: int
+    hard_sets: int
+    volume: float
+    pre_pairs: int
+    traditional_pairs: int
+
+    @property
+    def period(self) -> str:
+        """'last 7 days' or 'last 3 weeks'."""
+        return "last 7 days" if self.weeks == 1 else f"last {self.weeks} weeks"
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionSummary:
+    """A compound's sessions in one condition: means over sessions (e1RM) and over working sets (load, reps)."""
+
+    sessions: int
+    working_sets: int
+    mean_e1rm: float | None
+    mean_load: float | None
+    mean_reps: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseComparison:
+    """One compound, pre-exhausted versus compound first."""
+
+    exercise: Exercise
+    pre: ConditionSummary
+    fresh: ConditionSummary
+    min_sessions: int
+
+    @property
+    def enough(self) -> bool:
+        """True when both conditions have at least the minimum number of sessions."""
+        return self.pre.sessions >= self.min_sessions and self.fresh.sessions >= self.min_sessions
+
+    @property
+    def e1rm_difference_pct(self) -> float | None:
+        """How much higher (positive) or lower the mean e1RM was when pre-exhausted, in percent."""
+        if not self.enough or not self.pre.mean_e1rm or not self.fresh.mean_e1rm:
+            return None
+        return (self.pre.mean_e1rm - self.fresh.mean_e1rm) / self.fresh.mean_e1rm * 100
+
+
+@dataclass(frozen=True, slots=True)
+class DurationComparison:
+    """Session lengths (minutes) of the member's pre-exhaust and traditional sessions."""
+
+    pre_sessions: int
+    pre_mean_minutes: float | None
+    traditional_sessions: int
+    traditional_mean_minutes: float | None
+    min_sessions: int
+
+    @property
+    def enough(self) -> bool:
+        """True when both kinds of session have at least the minimum count."""
+        return self.pre_sessions >= self.min_sessions and self.traditional_sessions >= self.min_sessions
+
+    @property
+    def difference_pct(self) -> float | None:
+        """How much shorter (negative) or longer pre-exhaust sessions were, in percent."""
+        if not self.enough or not self.traditional_mean_minutes or self.pre_mean_minutes is None:
+            return None
+        return (self.pre_mean_minutes - self.traditional_mean_minutes) / self.traditional_mean_minutes * 100
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The member's own n-of-1 over the last ``days`` days."""
+
+    days: int
+    unit: Unit
+    exercises: tuple[ExerciseComparison, ...]
+    durations: DurationComparison
+    min_sessions: int
+    requested: Exercise | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NumbersItem:
+    """One exercise of a planned day: what the member did last time and today's target."""
+
+    exercise: Exercise
+    sets: int
+    reps_low: int
+    reps_high: int
+    condition: Condition | None
+    last_at: datetime | None = None
+    last_sets: tuple[LastSet, ...] = ()
+    target: Target | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MyNumbers:
+    """A member's numbers for one planned day."""
+
+    day: DayPlan
+    unit: Unit
+    items: tuple[NumbersItem, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def parse_metric(value: str | None) -> Metric:
+    """A metric name (default e1rm); ValidationError names the choices."""
+    if value is None or not str(value).strip():
+        return "e1rm"
+    text = str(value).strip().lower().replace("_", "-").replace(" ", "-")
+    aliases: dict[str, Metric] = {
+        "e1rm": "e1rm", "1rm": "e1rm", "top-set": "top-set", "topset": "top-set", "top": "top-set", "volume": "volume",
+    }  # fmt: skip
+    if text not in aliases:
+        raise ValidationError(f"Metric must be one of {', '.join(METRICS)} — you sent “{value}”.", field="metric")
+    return aliases[text]
+
+
+def _whole_number(value: object, field_name: str, low: int, high: int) -> int:
+    message = f"{field_name.capitalize()} must be a whole number from {low} to {high}"
+    if isinstance(value, bool):
+        raise ValidationError(f"{message} — you sent {value}.", field=field_name)
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationError(f"{message} — you sent “{value}”.", field=field_name) from None
+    if not math.isfinite(number) or not number.is_integer() or not low <= number <= high:
+        raise ValidationError(f"{message} — you sent {value}.", field=field_name)
+    return int(number)
+
+
+def parse_days(value: object) -> int:
+    """Days for /progress: 1 to 730."""
+    return _whole_number(DEFAULT_PROGRESS_DAYS if value is None else value, "days", 1, MAX_PROGRESS_DAYS)
+
+
+def parse_weeks(value: object) -> int:
+    """Weeks for /stats: 1 to 12."""
+    return _whole_number(1 if value is None else value, "weeks", 1, MAX_STATS_WEEKS)
+
+
+# --------------------------------------------------------------------------- pure analysis
+
+
+def progress_points(
+    sessions: Sequence[TrainingSession],
+    exercise_key: str,
+    metric: Metric,
+    unit: Unit,
+    *,
+    prior_best_e1rm_kg: float | None = None,
+    prior_best_weight_kg: float | None = None,
+) -> list[ProgressPoint]:
+    """One point per session containing the exercise (warm-ups ignored), PRs marked.
+
+    A PR beats every earlier session shown and, for e1RM and top set, the member's best before the
+    chart's window; like /log, the very first session is a baseline, not a record.
+    """
+    best = {"e1rm": prior_best_e1rm_kg, "top-set": prior_best_weight_kg, "volume": None}[metric]
+    points: list[ProgressPoint] = []
+    for session in sessions:
+        sets = session.hard_sets(exercise_key)
+        if not sets:
+            continue
+        if metric == "e1rm":
+            top = max(sets, key=lambda s: (s.e1rm_kg, s.weight_kg))
+            value_kg = top.e1rm_kg
+            label = f"{format_weight(top.e1rm_kg, unit)} (from {format_weight(top.weight_kg, unit)} × {top.reps})"
+        elif metric == "top-set":
+            top = max(sets, key=lambda s: (s.weight_kg, s.reps))
+            value_kg = top.weight_kg
+            label = f"{format_weight(top.weight_kg, unit)} × {top.reps}"
+        else:
+            value_kg = sum(s.weight_kg * s.reps for s in sets)
+            label = f"{from_kg(value_kg, unit):,.0f} {unit} × reps ({len(sets)} sets)"
+        is_pr = best is not None and value_kg > best + _EPSILON
+        best = value_kg if best is None else max(best, value_kg)
+        points.append(
+            ProgressPoint(
+                at=session.start,
+                value=from_kg(value_kg, unit),
+                label=label,
+                condition=session.conditions.get(exercise_key),
+                is_pr=is_pr,
+            )
+        )
+    return points
+
+
+def summarise_weeks(
+    sessions: Sequence[TrainingSession], catalog: Catalog, *, weeks: int, since: datetime, until: datetime, unit: Unit
+) -> WeeklyStats:
+    """Hard sets, volume load, sessions and pairs per muscle group (each primary muscle counts a set)."""
+    hard: dict[str, int] = defaultdict(int)
+    volume: dict[str, float] = defaultdict(float)
+    sessions_by: dict[str, int] = defaultdict(int)
+    pre: dict[str, int] = defaultdict(int)
+    traditional: dict[str, int] = defaultdict(int)
+    counted_sessions, total_sets, total_volume = 0, 0, 0.0
+    for session in sessions:
+        touched: set[str] = set()
+        for s in session.sets:
+            if s.kind == "warmup" or not since <= s.performed_at <= until:
+                continue
+            # Totals count each set once; the per-muscle rows count it for each primary muscle.
+            total_sets += 1
+            total_volume += s.weight_kg * s.reps
+            exercise = _catalog_exercise(catalog, s.exercise_id)
+            muscles = exercise.primary if exercise is not None else (CUSTOM_MUSCLE,)
+            for muscle in muscles:
+                hard[muscle] += 1
+                volume[muscle] += s.weight_kg * s.reps
+                touched.add(muscle)
+        if not touched:
+            continue
+        counted_sessions += 1
+        for muscle in touched:
+            sessions_by[muscle] += 1
+        for compound in session.pre_pairs:
+            pre[compound.target] += 1
+        for compound in session.traditional_pairs:
+            traditional[compound.target] += 1
+    order = sorted(hard, key=lambda m: (-hard[m], m == CUSTOM_MUSCLE, m))
+    muscles = tuple(
+        MuscleStats(
+            muscle=m,
+            label=CUSTOM_MUSCLE_LABEL if m == CUSTOM_MUSCLE else MUSCLE_LABELS.get(m, m),
+            hard_sets=hard[m],
+            volume=from_kg(volume[m], unit),
+            sessions=sessions_by[m],
+            pre_pairs=pre[m],
+            traditional_pairs=traditional[m],
+        )
+        for m in order
+    )
+    return WeeklyStats(
+        weeks=weeks,
+        since=since,
+        until=until,
+        unit=unit,
+        muscles=muscles,
+        sessions=counted_sessions,
+        hard_sets=total_sets,
+        volume=from_kg(total_volume, unit),
+        pre_pairs=sum(pre.values()),
+        traditional_pairs=sum(traditional.values()),
+    )
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _summary(sessions: Sequence[TrainingSession], key: str, unit: Unit) -> ConditionSummary:
+    best_e1rms: list[float] = []
+    loads: list[float] = []
+    reps: list[float] = []
+    for session in sessions:
+        working = session.working_sets(key)
+        if not working:
+            continue
+        best_e1rms.append(max(s.e1rm_kg for s in working))
+        loads.extend(s.weight_kg for s in working)
+        reps.extend(s.reps for s in working)
+    mean_e1rm, mean_load = _mean(best_e1rms), _mean(loads)
+    return ConditionSummary(
+        sessions=len(best_e1rms),
+        working_sets=len(loads),
+        mean_e1rm=None if mean_e1rm is None else from_kg(mean_e1rm, unit),
+        mean_load=None if mean_load is None else from_kg(mean_load, unit),
+        mean_reps=_mean(reps),
+    )
+
+
+def compare_exercise(
+    sessions: Sequence[TrainingSession], exercise: Exercise, unit: Unit, *, min_sessions: int = MIN_COMPARE_SESSIONS
+) -> ExerciseComparison:
+    """A compound's working sets when pre-exhausted versus when done first (sessions with working sets only)."""
+    pre = [s for s in sessions if s.conditions.get(exercise.id) is Condition.PRE_EXHAUSTED]
+    fresh = [s for s in sessions if s.conditions.get(exercise.id) is Condition.FRESH]
+    return ExerciseComparison(
+        exercise=exercise,
+        pre=_summary(pre, exercise.id, unit),
+        fresh=_summary(fresh, exercise.id, unit),
+        min_sessions=min_sessions,
+    )
+
+
+def compare_durations(
+    sessions: Sequence[TrainingSession], *, min_sessions: int = MIN_COMPARE_SESSIONS
+) -> DurationComparison:
+    """Mean minutes of pre-exhaust versus traditional sessions (timed sessions only, see module notes)."""
+    timed = [s for s in sessions if s.duration >= MIN_TIMED_SESSION]
+    pre = [s.duration.total_seconds() / 60 for s in timed if s.protocol is Protocol.PRE_EXHAUST]
+    traditional = [s.duration.total_seconds() / 60 for s in timed if s.protocol is Protocol.TRADITIONAL]
+    return DurationComparison(
+        pre_sessions=len(pre),
+        pre_mean_minutes=_mean(pre),
+        traditional_sessions=len(traditional),
+        traditional_mean_minutes=_mean(traditional),
+        min_sessions=min_sessions,
+    )
+
+
+def numbers_for(sessions: Sequence[TrainingSession], day: DayPlan, unit: Unit) -> tuple[NumbersItem, ...]:
+    """Last working sets and today's double-progression target for each exercise of a planned day.
+
+    A compound in a pre-exhaust day is judged on the member's pre-exhausted sessions only, and in a
+    traditional day on their compound-first sessions: loads differ between the two.
+    """
+    wanted = Condition.PRE_EXHAUSTED if day.protocol is Protocol.PRE_EXHAUST else Condition.FRESH
+    items = []
+    for planned in day.items:
+        ex, rx = planned.exercise, planned.prescription
+        condition = wanted if ex.is_compound else None
+        kind = load_kind(ex.equipment)
+        base = NumbersItem(ex, rx.sets, rx.reps_low, rx.reps_high, condition)
+        last = _last_session(sessions, ex.id, condition)
+        if last is not None:
+            done = tuple(LastSet(round(from_kg(s.weight_kg, unit), 2), s.reps) for s in last.working_sets(ex.id))
+            target = next_target(done, sets=rx.sets, reps_low=rx.reps_low, reps_high=rx.reps_high, kind=kind, unit=unit)
+            items.append(replace(base, last_at=last.start, last_sets=done, target=target))
+            continue
+        other = _last_session(sessions, ex.id, None) if condition is not None else None
+        if other is None:
+            items.append(
+                replace(base, note=f"no sets logged yet — pick a load you can lift for {rx.reps_low} reps and /log it")
+            )
+            continue
+        done = tuple(LastSet(round(from_kg(s.weight_kg, unit), 2), s.reps) for s in other.working_sets(ex.id))
+        heaviest = max(s.weight for s in done)
+        if condition is Condition.PRE_EXHAUSTED:
+            start = starting_load(heaviest, PRE_EXHAUST_START_FRACTION, kind=kind, unit=unit)
+            note = (
+                f"no pre-exhausted sets yet; fresh you did {describe_sets(done, unit)}. After isolation work expect "
+                f"less: start around {format_weight_unit(start, unit)} for {rx.reps_text} reps"
+            )
+        else:
+            note = (
+                f"no compound-first sets yet; pre-exhausted you did {describe_sets(done, unit)}. Fresh you'll likely "
+                f"manage at least that: start there for {rx.reps_text} reps"
+            )
+        items.append(replace(base, last_at=other.start, last_sets=done, note=note))
+    return tuple(items)
+
+
+def format_weight_unit(value: float, unit: Unit) -> str:
+    """A weight already in ``unit`` as text, e.g. ``'90 kg'``."""
+    return f"{round(value, 1):.1f}".removesuffix(".0") + f" {unit}"
+
+
+def describe_sets(done: Sequence[LastSet], unit: Unit) -> str:
+    """Sets compactly, one weight per run: ``'100 kg × 6, 6, 5 · 90 kg × 8'``."""
+    runs: list[tuple[float, list[int]]] = []
+    for s in done:
+        if runs and abs(runs[-1][0] - s.weight) < 0.01:
+            runs[-1][1].append(s.reps)
+        else:
+            runs.append((s.weight, [s.reps]))
+    return " · ".join(f"{format_weight_unit(w, unit)} × {', '.join(str(r) for r in reps)}" for w, reps in runs)
+
+
+def _last_session(
+    sessions: Sequence[TrainingSession], exercise_id: str, condition: Condition | None
+) -> TrainingSession | None:
+    for session in reversed(sessions):
+        if not session.working_sets(exercise_id):
+            continue
+        if condition is None or session.conditions.get(exercise_id) is condition:
+            return session
+    return None
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class InsightService:
+    """Read-only views over one member's own log; every query is scoped to the acting member."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        catalog: Catalog,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sessions = session_factory
+        self.catalog = catalog
+        self.index = ExerciseIndex(catalog)
+        self._clock = clock
+
+    @contextlib.asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncSession]:
+        with _storage_errors():
+            async with transaction(self._sessions, write=False) as session:
+                yield session
+
+    def now(self) -> datetime:
+        """The service clock (aware UTC)."""
+        return self._clock()
+
+    async def reply_preferences(self, member_id: int, locale: str | None = None) -> ReplyPreferences:
+        """The member's unit and whether replies about their data are private (the default) or public."""
+        async with self._read() as session:
+            row = await MemberRepository(session).get(member_id)
+        unit: Unit = row.unit if row is not None and row.unit in ("kg", "lb") else unit_for_locale(locale)  # type: ignore[assignment]
+        return ReplyPreferences(unit=unit, ephemeral=row is None or row.share != "public")
+
+    def resolve(self, raw: str | None) -> ExerciseRef:
+        """A catalog exercise by id, name or alias, or the key of the member's own exercise of that name."""
+        text = (raw or "").strip()
+        if text.lower().startswith(CUSTOM_PREFIX):
+            text = text[len(CUSTOM_PREFIX) :].strip()
+        if not text:
+            raise ValidationError("Pick an exercise from the list.", field="exercise")
+        found = self.catalog.find(text)
+        if found is not None:
+            return ExerciseRef(found.id, found.name, found)
+        return ExerciseRef(custom_key(text), clean_custom_name(text)[:100], None)
+
+    def _unknown(self, name: str) -> UnknownExerciseError:
+        suggestions = self.index.suggest(name)
+        hint = (" Did you mean " + " or ".join(f"**{s}**" for s in suggestions) + "?") if suggestions else ""
+        return UnknownExerciseError(name, suggestions, message=f"You haven't logged an exercise called “{name}”.{hint}")
+
+    async def _facts(self, session: AsyncSession, member_id: int, since: datetime, until: datetime) -> list[SetFact]:
+        return await InsightRepository(session).sets_between(
+            member_id, since - _LOOKBACK, until, limit=MAX_ANALYSED_SETS
+        )
+
+    # ----------------------------------------------------------------- /progress
+
+    async def progress(
+        self,
+        member_id: int,
+        exercise: str,
+        metric: str | None = None,
+        days: object = None,
+        *,
+        unit: Unit,
+    ) -> ProgressSeries:
+        """The member's sessions of one exercise over ``days`` days as chart points; NotEnoughDataError below two."""
+        metric_ = parse_metric(metric)
+        days_ = parse_days(days)
+        ref = self.resolve(exercise)
+        until = self.now()
+        since = until - timedelta(days=days_)
+        async with self._read() as session:
+            repo = InsightRepository(session)
+            name = ref.name
+            if ref.exercise is None:
+                logged = await repo.latest_name(member_id, ref.key)
+                if logged is None:
+                    raise self._unknown(ref.name)
+                name = logged
+            facts = await self._facts(session, member_id, since, until)
+            sessions = [s for s in build_sessions(facts, self.catalog) if s.end >= since and s.hard_sets(ref.key)]
+            first = sessions[0].start if sessions else since
+            prior_e1rm, prior_weight = await repo.bests_before(member_id, ref.key, first)
+        points = progress_points(
+            sessions, ref.key, metric_, unit, prior_best_e1rm_kg=prior_e1rm, prior_best_weight_kg=prior_weight
+        )
+        if len(points) < MIN_CHART_SESSIONS:
+            have = "no sessions" if not points else "1 session"
+            raise NotEnoughDataError(
+                f"You have {have} of {name} in the last {days_} days (warm-ups don't count); a chart needs at least "
+                f"{MIN_CHART_SESSIONS}. Log your sets with `/log`, or look further back with `days`."
+            )
+        if all(p.value <= _EPSILON for p in points):
+            raise NotEnoughDataError(
+                f"Your {name} sets are logged without added weight, so there is no load to chart. "
+                "Log the added weight (a belt, vest or dumbbell) to follow it here."
+            )
+        return ProgressSeries(
+            exercise_name=name,
+            metric=metric_,
+            days=days_,
+            unit=unit,
+            since=since,
+            until=until,
+            points=tuple(points),
+            is_compound=ref.exercise is not None and ref.exercise.is_compound,
+        )
+
+    # ----------------------------------------------------------------- /stats
+
+    async def weekly_stats(self, member_id: int, weeks: object = None, *, unit: Unit) -> WeeklyStats:
+        """Per-muscle hard sets, volume, sessions and pairs for the last ``weeks`` weeks."""
+        weeks_ = parse_weeks(weeks)
+        until = self.now()
+        since = until - timedelta(weeks=weeks_)
+        async with self._read() as session:
+            facts = await self._facts(session, member_id, since, until)
+        sessions = build_sessions(facts, self.catalog)
+        stats = summarise_weeks(sessions, self.catalog, weeks=weeks_, since=since, until=until, unit=unit)
+        if not stats.hard_sets:
+            period = "7 days" if weeks_ == 1 else f"{weeks_} weeks"
+            raise NotEnoughDataError(
+                f"You have no sets (warm-ups aside) in the last {period}. Log them with `/log`, "
+                f"or look further back with `weeks` (up to {MAX_STATS_WEEKS})."
+            )
+        return stats
+
+    # ----------------------------------------------------------------- /compare
+
+    async def compare(self, member_id: int, exercise: str | None = None, *, unit: Unit) -> Comparison:
+        """The member's compounds, pre-exhausted versus compound first, and their session durations."""
+        requested: Exercise | None = None
+        if exercise is not None and exercise.strip():
+            ref = self.resolve(exercise)
+            if ref.exercise is None:
+                raise ValidationError(
+                    f"/compare works on catalog compound lifts; “{ref.name}” is your own exercise, so I don't know "
+                    "which muscle it targets.",
+                    field="exercise",
+                )
+            if not ref.exercise.is_compound:
+                raise ValidationError(
+                    f"{ref.exercise.name} is an isolation exercise; /compare looks at compound lifts (like Bench "
+                    "Press or Back Squat) done after isolation work versus first.",
+                    field="exercise",
+                )
+            requested = ref.exercise
+        until = self.now()
+        since = until - timedelta(days=COMPARE_DAYS)
+        async with self._read() as session:
+            facts = await self._facts(session, member_id, since, until)
+        sessions = [s for s in build_sessions(facts, self.catalog) if s.end >= since]
+        if requested is not None:
+            compounds = [requested]
+        else:
+            keys = {k for s in sessions for k in s.conditions}
+            compounds = [self.catalog.get(k) for k in sorted(keys)]
+        comparisons = [compare_exercise(sessions, ex, unit) for ex in compounds]
+        comparisons = [c for c in comparisons if requested is not None or c.pre.sessions or c.fresh.sessions]
+        comparisons.sort(key=lambda c: (-(c.pre.sessions + c.fresh.sessions), c.exercise.name))
+        if not comparisons:
+            raise NotEnoughDataError(
+                f"You haven't logged a compound lift in the last {COMPARE_DAYS} days, so there's nothing to compare "
+                f"yet. Train each muscle both ways with {ALTERNATE_HINT} and log your sets with `/log`."
+            )
+        return Comparison(
+            days=COMPARE_DAYS,
+            unit=unit,
+            exercises=tuple(comparisons),
+            durations=compare_durations(sessions),
+            min_sessions=MIN_COMPARE_SESSIONS,
+            requested=requested,
+        )
+
+    # ----------------------------------------------------------------- My numbers
+
+    async def my_numbers(self, member_id: int, day: DayPlan, *, unit: Unit) -> MyNumbers:
+        """The member's last working sets and today's target for each exercise of a planned day."""
+        until = self.now()
+        since = until - timedelta(days=MY_NUMBERS_DAYS)
+        async with self._read() as session:
+            facts = await self._facts(session, member_id, since, until)
+        sessions = build_sessions(facts, self.catalog)
+        return MyNumbers(day=day, unit=unit, items=numbers_for(sessions, day, unit))

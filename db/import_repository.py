@@ -1,0 +1,55 @@
+"""Writes for `/privacy import`: which of a member's import keys exist, and a batched insert that skips them.
+
+Every statement is scoped to one member; the unique (member_id, import_key) constraint makes a
+re-import, or two imports of the same file racing, add each set at most once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import LoggedSet
+
+# Rows per statement: ~17 bound values each stays far below SQLite's and asyncpg's parameter limits.
+BATCH = 500
+
+
+class ImportRepository:
+    """Imported sets of one member; takes a session and never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def existing_keys(self, member_id: int, keys: Sequence[str]) -> set[str]:
+        """Which of these import keys the member already has."""
+        found: set[str] = set()
+        for start in range(0, len(keys), BATCH):
+            chunk = list(keys[start : start + BATCH])
+            stmt = select(LoggedSet.import_key).where(LoggedSet.member_id == member_id, LoggedSet.import_key.in_(chunk))
+            found.update(k for k in (await self.session.execute(stmt)).scalars() if k is not None)
+        return found
+
+    async def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert sets in order, skipping any whose (member_id, import_key) exists; returns how many went in."""
+        name = self.session.get_bind().dialect.name
+        if name == "postgresql":
+            insert: Any = postgresql.insert
+        elif name == "sqlite":
+            insert = sqlite.insert
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            raise NotImplementedError(f"unsupported dialect {name}")
+        inserted = 0
+        for start in range(0, len(rows), BATCH):
+            stmt = (
+                insert(LoggedSet)
+                .values([dict(r) for r in rows[start : start + BATCH]])
+                .on_conflict_do_nothing(index_elements=["member_id", "import_key"])
+                .returning(LoggedSet.id)
+            )
+            inserted += len((await self.session.execute(stmt)).all())
+        return inserted

@@ -1,0 +1,87 @@
+"""Read-only queries behind /progress, /stats, /compare and "My numbers".
+
+Every query filters on ``member_id`` and a time range (or one exercise), so it is a range scan of
+``ix_logged_sets_member_id_performed_at`` or ``ix_logged_sets_member_id_exercise_key_performed_at``
+however large the table grows. Only the columns the analysis needs are read, as plain tuples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import LoggedSet
+from db.repositories import NON_RECORD_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class SetFact:
+    """One logged set, reduced to what the insight analysis reads."""
+
+    id: int
+    exercise_key: str
+    exercise_id: str | None
+    exercise_name: str
+    kind: str
+    weight_kg: float
+    reps: int
+    e1rm_kg: float
+    performed_at: datetime
+
+
+_COLUMNS = (
+    LoggedSet.id,
+    LoggedSet.exercise_key,
+    LoggedSet.exercise_id,
+    LoggedSet.exercise_name,
+    LoggedSet.kind,
+    LoggedSet.weight_kg,
+    LoggedSet.reps,
+    LoggedSet.e1rm_kg,
+    LoggedSet.performed_at,
+)
+
+
+class InsightRepository:
+    """Queries over one member's logged sets; takes a session and never writes."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def sets_between(self, member_id: int, start: datetime, end: datetime, *, limit: int) -> list[SetFact]:
+        """The member's sets with ``start <= performed_at <= end``, oldest first; the newest ``limit`` when more."""
+        # Newest first with a limit, then reversed: a cap drops the oldest sets, never the latest.
+        stmt = (
+            select(*_COLUMNS)
+            .where(LoggedSet.member_id == member_id, LoggedSet.performed_at >= start, LoggedSet.performed_at <= end)
+            .order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc())
+            .limit(limit)
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [SetFact(*row) for row in reversed(rows)]
+
+    async def bests_before(
+        self, member_id: int, exercise_key: str, before: datetime
+    ) -> tuple[float | None, float | None]:
+        """(best e1RM, heaviest weight) in kg for an exercise before ``before``, warm-ups excluded."""
+        stmt = select(func.max(LoggedSet.e1rm_kg), func.max(LoggedSet.weight_kg)).where(
+            LoggedSet.member_id == member_id,
+            LoggedSet.exercise_key == exercise_key,
+            LoggedSet.performed_at < before,
+            LoggedSet.kind.not_in(NON_RECORD_KINDS),
+        )
+        row = (await self.session.execute(stmt)).one()
+        return row[0], row[1]
+
+    async def latest_name(self, member_id: int, exercise_key: str) -> str | None:
+        """The name the member last logged an exercise under, or None if they never logged it."""
+        stmt = (
+            select(LoggedSet.exercise_name)
+            .where(LoggedSet.member_id == member_id, LoggedSet.exercise_key == exercise_key)
+            .order_by(LoggedSet.performed_at.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()

@@ -1,0 +1,155 @@
+"""/privacy import through the real bot: an attachment option, a download, a private summary, nothing twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+import pytest
+from sqlalchemy import func, select
+
+from db.models import LoggedSet
+from tests.coach.test_importer import HEVY, STRONG
+from tests.harness import Harness, Reply
+
+CDN = "https://cdn.discordapp.test/attachments/"
+
+
+@pytest.fixture
+def cdn(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """Files "uploaded" to Discord's CDN, served to Attachment.read() by URL."""
+    files: dict[str, bytes] = {}
+
+    async def get_from_cdn(url: str) -> bytes:
+        if url not in files:
+            raise discord.NotFound(_Response(404), "asset not found")  # type: ignore[arg-type]
+        return files[url]
+
+    monkeypatch.setattr(harness.bot.http, "get_from_cdn", get_from_cdn)
+    return files
+
+
+class _Response:
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.reason = "Not Found"
+
+
+def later(seconds: float) -> int:
+    """An interaction id created ``seconds`` from now (cooldowns count from creation time)."""
+    return discord.utils.time_snowflake(datetime.now(UTC) + timedelta(seconds=seconds))
+
+
+async def upload(
+    harness: Harness,
+    cdn: dict[str, bytes],
+    data: bytes,
+    *,
+    filename: str = "strong.csv",
+    size: int | None = None,
+    unit: str | None = None,
+    stored: bool = True,
+    **kw: Any,
+) -> Reply:
+    """Run /privacy import with ``data`` as the attached file."""
+    attachment_id = harness.ids.next()
+    url = f"{CDN}{attachment_id}/{filename}"
+    if stored:
+        cdn[url] = data
+    options: list[dict[str, Any]] = [{"name": "file", "type": 11, "value": str(attachment_id)}]
+    if unit is not None:
+        options.append({"name": "unit", "type": 3, "value": unit})
+    resolved = {
+        "attachments": {
+            str(attachment_id): {
+                "id": str(attachment_id),
+                "filename": filename,
+                "size": len(data) if size is None else size,
+                "url": url,
+                "proxy_url": url,
+                "content_type": "text/csv; charset=utf-8",
+            }
+        }
+    }
+    raw = [{"name": "import", "type": 1, "options": options}]
+    kw.setdefault("locale", "en-GB")
+    return await harness.slash("privacy", raw_options=raw, resolved=resolved, **kw)
+
+
+async def count(harness: Harness, member_id: int | None = None) -> int:
+    query = select(func.count()).select_from(LoggedSet)
+    if member_id is not None:
+        query = query.where(LoggedSet.member_id == member_id)
+    async with harness.bot.session_factory() as session:
+        return int((await session.execute(query)).scalar_one())
+
+
+def summary(reply: Reply) -> dict[str, Any]:
+    message = reply.messages[-1]
+    assert message["flags"] & 64, "import results are private"
+    (embed,) = message["embeds"]
+    return embed
+
+
+async def test_import_strong_then_again_adds_nothing(harness: Harness, cdn: dict[str, bytes]) -> None:
+    reply = await upload(harness, cdn, STRONG)
+    assert reply.callback_type == 5, "deferred: a big file takes a moment"
+    embed = summary(reply)
+    assert embed["title"] == "Imported from Strong: 7 of 11 rows"
+    assert "**7** imported · **0** already in your log (skipped as duplicates) · **3** rejected" in embed["description"]
+    assert "1 rows without reps" in embed["description"]
+    assert "line 9: Weight must be more than 0 for Leg Press" in embed["description"]
+    assert "kept as your own exercises: Squat (Dumbbell)" in embed["description"]
+    member = int(harness.default_user["id"])
+    assert await count(harness, member) == 7
+
+    again = await upload(harness, cdn, STRONG, interaction_id=later(31))
+    assert "**0** imported · **7** already in your log" in summary(again)["description"]
+    assert await count(harness, member) == 7
+
+    history = await harness.slash("history", {"exercise": "back squat", "days": 365}, locale="en-GB")
+    assert "Back Squat" in history.text() and "100 kg × 6" in history.text(), "imported sets are in the log"
+
+
+async def test_imported_sets_feed_progress(harness: Harness, cdn: dict[str, bytes]) -> None:
+    await upload(harness, cdn, HEVY, filename="workouts.csv")
+    reply = await harness.slash("progress", {"exercise": "bench press", "days": 365}, locale="en-GB")
+    # One Hevy workout with bench press: one session — the member is told, not shown an empty chart.
+    assert "1 session of Bench Press" in reply.messages[-1]["content"]
+
+
+async def test_cooldown_per_member(harness: Harness, cdn: dict[str, bytes]) -> None:
+    await upload(harness, cdn, HEVY)
+    soon = await upload(harness, cdn, HEVY)
+    assert soon.ephemeral and "use this again in" in soon.content
+
+
+BAD_FILES = [
+    ({"data": b"name,score\nbob,3\n"}, "doesn't look like a Strong or Hevy"),
+    ({"data": b"\x89PNG\r\n\x1a\n\x00\x00binary"}, "binary data"),
+    ({"data": STRONG + b"\n2026-11-10 17:30:00,too,few\n"}, "fields but the header has"),
+    ({"data": b"Date,Exercise Name,Weight,Reps\n"}, "no sets"),
+    ({"data": STRONG, "filename": "export.xlsx"}, "ending in .csv"),
+    ({"data": STRONG, "size": 50 * 1024 * 1024}, "up to 2 MB"),
+    ({"data": STRONG, "stored": False}, "couldn't download"),
+    ({"data": STRONG, "unit": "stone"}, "stone"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "fragment"), BAD_FILES)
+async def test_bad_files_get_a_clear_message_and_change_nothing(
+    harness: Harness, cdn: dict[str, bytes], kwargs: dict[str, Any], fragment: str
+) -> None:
+    reply = await upload(harness, cdn, **kwargs)
+    message = reply.messages[-1]
+    assert message["flags"] & 64 and not message.get("embeds")
+    assert fragment in message["content"], message["content"]
+    assert "went wrong" not in message["content"]
+    assert await count(harness) == 0
+
+
+async def test_too_big_is_refused_before_downloading(harness: Harness, cdn: dict[str, bytes]) -> None:
+    reply = await upload(harness, cdn, STRONG, size=3 * 1024 * 1024, stored=False)
+    assert reply.callback_type == 4, "answered at once, nothing downloaded"
+    assert "up to 2 MB" in reply.content
