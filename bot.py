@@ -2,6 +2,7 @@
 
 python bot.py             # run the bot (needs DISCORD_TOKEN in the environment or .env)
 python bot.py --offline   # no Discord account needed: a terminal prompt talks to the same bot
+python bot.py --backup PATH   # consistent copy of the SQLite database (safe while the bot runs)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from catalog import DataFileError
 from coach.errors import ConfigError
@@ -53,8 +55,10 @@ def configure_logging(settings: Settings) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
     # discord.py is chatty at DEBUG (every gateway frame); keep it one notch quieter than ours.
+    # aiosqlite logs every statement with its parameters at DEBUG: members' notes don't belong in logs.
     if settings.log_level == "DEBUG":
         logging.getLogger("discord.gateway").setLevel(logging.INFO)
+        logging.getLogger("aiosqlite").setLevel(logging.INFO)
     # Alembic announces every plugin and migration step at INFO; only its warnings matter to operators.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
 
@@ -70,6 +74,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sync", action="store_true", help="sync slash commands even if they haven't changed since the last sync"
     )
+    parser.add_argument(
+        "--backup",
+        metavar="PATH",
+        type=Path,
+        help="write a consistent copy of the SQLite database to PATH and exit (safe while the bot runs)",
+    )
     return parser.parse_args(argv)
 
 
@@ -83,6 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings)
     try:
+        if args.backup is not None:
+            from coach.backup import backup_database
+
+            report = asyncio.run(backup_database(settings.database_url, args.backup))
+            print(report.summary())
+            return 0
         if args.offline:
             from coach.offline import run_offline
 
@@ -102,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         # Network trouble (no route to Discord, proxy down): say so plainly, secrets can't be in an OSError.
         print(f"error: could not reach Discord ({exc.__class__.__name__}: {exc}).", file=sys.stderr)
+        return 1
+    except Exception:
+        # Logged, not left to the interpreter: an exception's text can quote DATABASE_URL (SQLAlchemy 2.0's
+        # "Could not parse URL from string '…'" does), and only the log handler redacts secrets.
+        log.critical("stopped by an unexpected error", exc_info=True)
         return 1
 
 

@@ -11,17 +11,22 @@ from collections.abc import AsyncIterator
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog import Catalog, load_catalog
 from coach.client import CoachBot
 from coach.errors import ConfigError
 from coach.evidence import EvidenceBase, load_evidence
+from coach.respond import drain_interactions
 from coach.settings import Settings
 from db.engine import create_engine, make_session_factory
 from db.migrate import upgrade_to_head
 
 log = logging.getLogger(__name__)
+
+# Seconds a SIGTERM/SIGINT waits for interactions in flight; below Docker's and systemd's kill timeouts.
+SHUTDOWN_GRACE_S = 8.0
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -67,9 +72,23 @@ async def running_bot(
     catalog = catalog or load_catalog()
     evidence = evidence or load_evidence()
     apply_endpoints(settings)
-    engine = create_engine(settings.database_url)
     try:
-        await upgrade_to_head(engine)
+        engine = create_engine(settings.database_url)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL. Use e.g. sqlite+aiosqlite:///data/coach.db or "
+            "postgresql+asyncpg://user:password@host/db (see .env.example)."
+        ) from None
+    try:
+        try:
+            await upgrade_to_head(engine)
+        except (OSError, DBAPIError) as exc:
+            # The message is built from the exception type and the backend only: driver messages can
+            # quote the URL, and with it the password.
+            raise ConfigError(
+                f"Could not open the {engine.dialect.name} database ({type(exc).__name__}). Check DATABASE_URL "
+                "and that the database server is running and reachable."
+            ) from None
         bot = build_bot(
             settings, engine, catalog=catalog, evidence=evidence, sync_commands=sync_commands, force_sync=force_sync
         )
@@ -92,7 +111,11 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
         try:
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if stopper in done:
-                log.info("shutdown requested; closing the gateway and the database")
+                # bot.close() closes the HTTP session: replies still being worked on would be lost, and a
+                # member who saw "thinking…" would never get an answer. Finish them first, within a bound.
+                log.info("shutdown requested; finishing interactions in flight")
+                await drain_interactions(SHUTDOWN_GRACE_S)
+                log.info("closing the gateway and the database")
                 await bot.close()
             await runner
         except discord.LoginFailure:

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from coach.errors import CoachError
 from coach.guild_config import GuildConfig, GuildConfigService
-from coach.tree import NO_MENTIONS
+from coach.respond import Answer, answer
 
 Choice = app_commands.Choice
 
@@ -59,14 +59,16 @@ class ConfigCog(commands.Cog):
         if evidence_replies is None:
             if channel is not None:
                 raise CoachError("Pick `evidence_replies: on` together with a channel.")
-            config = await self._guild_config.get(guild_id)
+            work = self._guild_config.get(guild_id)
         else:
             enabled = evidence_replies.value == "on"
             if channel is not None and not enabled:
                 raise CoachError("A channel only applies when evidence replies are on.")
-            config = await self._guild_config.set_evidence_replies(
+            work = self._guild_config.set_evidence_replies(
                 guild_id, enabled, channel.id if channel is not None else None
             )
-        await interaction.response.send_message(
-            describe_config(config, message_content=self._message_content), ephemeral=True, allowed_mentions=NO_MENTIONS
+        await answer(
+            interaction,
+            work,
+            lambda config: Answer(content=describe_config(config, message_content=self._message_content)),
         )

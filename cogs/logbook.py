@@ -14,8 +14,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from coach import commandlog
+from coach.errors import ImportFileError
+from coach.importer import ImportService, ImportSummary, check_upload
 from coach.logbook import E1RM_FORMULA, HistoryPage, LogbookService, LogRequest, LogResult, MemberPreferences
-from coach.tree import NO_MENTIONS, CoachView, report_error, send_ephemeral
+from coach.respond import Answer, answer
+from coach.tree import CoachView, report_error, send_ephemeral
 
 Choice = app_commands.Choice
 HISTORY_PAGE_SIZE = 10
@@ -30,6 +34,11 @@ def safe(text: str) -> str:
 def service(interaction: discord.Interaction[Any]) -> LogbookService:
     """The logbook service the bot was built with (buttons outlive cogs, so they ask the client)."""
     return interaction.client.logbook  # type: ignore[attr-defined,no-any-return]
+
+
+def importer(interaction: discord.Interaction[Any]) -> ImportService:
+    """The import service the bot was built with."""
+    return interaction.client.importer  # type: ignore[attr-defined,no-any-return]
 
 
 def locale(interaction: discord.Interaction[Any]) -> str:
@@ -92,6 +101,33 @@ def history_embed(page: HistoryPage) -> discord.Embed:
     return embed
 
 
+def import_embed(summary: ImportSummary) -> discord.Embed:
+    """What /privacy import did with each row of the file."""
+    lines = [
+        f"**{summary.imported}** imported · **{summary.duplicates}** already in your log (skipped as duplicates) · "
+        f"**{summary.rejected}** rejected",
+    ]
+    if summary.skipped:
+        lines.append(
+            f"{summary.skipped} rows without reps (cardio, timed or empty sets) skipped: the log keeps weight × reps."
+        )
+    if summary.reasons:
+        lines.append("**First problems:**\n" + "\n".join(f"• {safe(r)}" for r in summary.reasons))
+    if summary.custom_names:
+        names = ", ".join(safe(n) for n in summary.custom_names)
+        more = "…" if len(summary.custom_names) >= 5 else ""
+        lines.append(f"Not in the catalog, kept as your own exercises: {names}{more}")
+    embed = discord.Embed(
+        title=f"Imported from {summary.app}: {summary.imported} of {summary.total} rows",
+        description="\n".join(lines)[:4096],
+        colour=discord.Colour.green() if summary.imported else discord.Colour.light_grey(),
+    )
+    embed.set_footer(
+        text="Importing the same file again adds nothing · /undo removes your latest set · /history shows them"
+    )
+    return embed
+
+
 def settings_text(prefs: MemberPreferences) -> str:
     """A member's settings in a sentence."""
     unit = f"**{prefs.unit}**" + (" (from your Discord language; set it with `unit`)" if prefs.unit_is_default else "")
@@ -117,13 +153,15 @@ class OwnedButton:
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Check ownership server-side, then act; report any error to the presser."""
-        if interaction.user.id != self.owner_id:
-            await send_ephemeral(interaction, NOT_YOURS)
-            return
-        try:
-            await self.act(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
+        async with commandlog.logged(interaction, type(self).__name__, kind="component"):
+            if interaction.user.id != self.owner_id:
+                commandlog.mark(interaction, "refused")
+                await send_ephemeral(interaction, NOT_YOURS)
+                return
+            try:
+                await self.act(interaction)
+            except Exception as error:
+                await report_error(interaction, error)
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         """What the button does for its owner."""
@@ -153,9 +191,14 @@ class UndoButton(
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         """Remove the set and mark the message as undone."""
-        undone = await service(interaction).undo_set(self.set_id, interaction.user.id)
-        embed = discord.Embed(title=f"↩️ Undone: {safe(undone.describe())}", colour=discord.Colour.light_grey())
-        await interaction.response.edit_message(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
+        await answer(
+            interaction,
+            service(interaction).undo_set(self.set_id, interaction.user.id),
+            lambda undone: Answer(
+                embed=discord.Embed(title=f"↩️ Undone: {safe(undone.describe())}", colour=discord.Colour.light_grey())
+            ),
+            update=True,
+        )
 
 
 class HistoryButton(
@@ -188,11 +231,18 @@ class HistoryButton(
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         """Show the requested page in place."""
-        page = await service(interaction).history(
-            self.owner_id, self.exercise or None, self.days, self.page, HISTORY_PAGE_SIZE, locale=locale(interaction)
-        )
-        await interaction.response.edit_message(
-            embed=history_embed(page), view=history_view(self.owner_id, page, self.exercise)
+        await answer(
+            interaction,
+            service(interaction).history(
+                self.owner_id,
+                self.exercise or None,
+                self.days,
+                self.page,
+                HISTORY_PAGE_SIZE,
+                locale=locale(interaction),
+            ),
+            lambda page: Answer(embed=history_embed(page), view=history_view(self.owner_id, page, self.exercise)),
+            update=True,
         )
 
 
@@ -240,9 +290,11 @@ class ForgetButton(
         if self.choice == "cancel":
             await interaction.response.edit_message(content="Cancelled — nothing was deleted.", view=None)
             return
-        deleted = await service(interaction).forget(self.owner_id)
-        await interaction.response.edit_message(
-            content=f"Done. I deleted all your data: {deleted} row{'s' if deleted != 1 else ''}.", view=None
+        await answer(
+            interaction,
+            service(interaction).forget(self.owner_id),
+            lambda n: Answer(content=f"Done. I deleted all your data: {n} row{'s' if n != 1 else ''}."),
+            update=True,
         )
 
 
@@ -288,7 +340,14 @@ class LogbookCog(commands.Cog):
         when: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         """Store the set and confirm it (publicly or privately, per the member's share setting)."""
-        result = await self._logbook.log_set(
+        owner = interaction.user.id
+
+        def render(result: LogResult) -> Answer:
+            view = CoachView(timeout=None)
+            view.add_item(UndoButton(result.set_id, owner))
+            return Answer(embed=log_embed(result), view=view, ephemeral=result.ephemeral)
+
+        work = self._logbook.log_set(
             LogRequest(
                 member_id=interaction.user.id,
                 exercise=exercise,
@@ -305,11 +364,7 @@ class LogbookCog(commands.Cog):
                 locale=locale(interaction),
             )
         )
-        view = CoachView(timeout=None)
-        view.add_item(UndoButton(result.set_id, interaction.user.id))
-        await interaction.response.send_message(
-            embed=log_embed(result), view=view, ephemeral=result.ephemeral, allowed_mentions=NO_MENTIONS
-        )
+        await answer(interaction, work, render)
 
     @log.autocomplete("exercise")
     async def exercise_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
@@ -320,8 +375,11 @@ class LogbookCog(commands.Cog):
     @app_commands.command(name="undo", description="Remove your most recently logged set.")
     async def undo(self, interaction: discord.Interaction[Any]) -> None:
         """Remove the member's latest set and say which (privately)."""
-        undone = await self._logbook.undo_last(interaction.user.id, interaction.guild_id)
-        await send_ephemeral(interaction, f"↩️ Removed your latest set: {safe(undone.describe())}.")
+        await answer(
+            interaction,
+            self._logbook.undo_last(interaction.user.id, interaction.guild_id),
+            lambda undone: Answer(content=f"↩️ Removed your latest set: {safe(undone.describe())}."),
+        )
 
     @app_commands.command(name="history", description="Your own logged sets, newest first (only you see them).")
     @app_commands.describe(exercise="Only this exercise (optional)", days="How many days back, 1–365 (default 30)")
@@ -332,13 +390,12 @@ class LogbookCog(commands.Cog):
         days: app_commands.Range[int, 1, 365] = 30,
     ) -> None:
         """Page 1 of the member's history with prev/next buttons."""
-        page = await self._logbook.history(
-            interaction.user.id, exercise, days, 0, HISTORY_PAGE_SIZE, locale=locale(interaction)
+        owner, key = interaction.user.id, exercise or ""
+        await answer(
+            interaction,
+            self._logbook.history(owner, exercise, days, 0, HISTORY_PAGE_SIZE, locale=locale(interaction)),
+            lambda page: Answer(embed=history_embed(page), view=history_view(owner, page, key)),
         )
-        key = exercise or ""
-        view = history_view(interaction.user.id, page, key)
-        kwargs: dict[str, Any] = {"view": view} if view is not None else {}
-        await interaction.response.send_message(embed=history_embed(page), ephemeral=True, **kwargs)
 
     @history.autocomplete("exercise")
     async def history_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
@@ -360,29 +417,64 @@ class LogbookCog(commands.Cog):
     ) -> None:
         """Show or change the member's settings (privately)."""
         if unit is None and share is None:
-            prefs = await self._logbook.get_settings(interaction.user.id, locale(interaction))
-            await send_ephemeral(interaction, "Your settings:\n" + settings_text(prefs))
+            await answer(
+                interaction,
+                self._logbook.get_settings(interaction.user.id, locale(interaction)),
+                lambda prefs: Answer(content="Your settings:\n" + settings_text(prefs)),
+            )
             return
-        prefs = await self._logbook.update_settings(
-            interaction.user.id,
-            unit=unit.value if unit else None,
-            share=share.value if share else None,
-            locale=locale(interaction),
+        await answer(
+            interaction,
+            self._logbook.update_settings(
+                interaction.user.id,
+                unit=unit.value if unit else None,
+                share=share.value if share else None,
+                locale=locale(interaction),
+            ),
+            lambda prefs: Answer(content="Saved.\n" + settings_text(prefs)),
         )
-        await send_ephemeral(interaction, "Saved.\n" + settings_text(prefs))
 
     @privacy.command(name="export", description="Download all your data as CSV and JSON (only you see it).")
+    # Reads and serialises a member's whole history: one export per member per 30 s.
+    @app_commands.checks.cooldown(1, 30, key=lambda i: i.user.id)
     async def export(self, interaction: discord.Interaction[Any]) -> None:
         """Send the member's own data as two attachments."""
-        csv_bytes, json_bytes = await self._logbook.export(interaction.user.id)
-        files = [
-            discord.File(io.BytesIO(csv_bytes), filename="pre-exhaust-coach-sets.csv"),
-            discord.File(io.BytesIO(json_bytes), filename="pre-exhaust-coach-data.json"),
-        ]
-        await interaction.response.send_message(
-            "Here is everything I store about you: every set (CSV) and your settings plus sets (JSON).",
-            files=files,
-            ephemeral=True,
+
+        def render(data: tuple[bytes, bytes]) -> Answer:
+            csv_bytes, json_bytes = data
+            return Answer(
+                content="Here is everything I store about you: every set (CSV) and your settings plus sets (JSON).",
+                files=[
+                    discord.File(io.BytesIO(csv_bytes), filename="pre-exhaust-coach-sets.csv"),
+                    discord.File(io.BytesIO(json_bytes), filename="pre-exhaust-coach-data.json"),
+                ],
+            )
+
+        await answer(interaction, self._logbook.export(interaction.user.id), render)
+
+    @privacy.command(name="import", description="Add sets from a Strong or Hevy CSV export to your log (only you).")
+    @app_commands.describe(
+        file="Your Strong or Hevy CSV export (up to 2 MB and 20,000 sets)",
+        unit="kg or lb: the unit of a Strong export's weights (default: your /settings unit)",
+    )
+    @app_commands.choices(unit=[Choice(name="kg", value="kg"), Choice(name="lb", value="lb")])
+    # Parses and writes up to 20,000 rows: one import per member per 30 s.
+    @app_commands.checks.cooldown(1, 30, key=lambda i: i.user.id)
+    async def import_sets(
+        self, interaction: discord.Interaction[Any], file: discord.Attachment, unit: Choice[str] | None = None
+    ) -> None:
+        """Import an export into the member's own log and say what happened to its rows (privately)."""
+        check_upload(file.filename, file.size)  # Discord reports the size: refuse before downloading.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            data = await file.read()
+        except discord.HTTPException:
+            raise ImportFileError("I couldn't download that file from Discord; please attach it again.") from None
+        summary = await importer(interaction).import_csv(
+            interaction.user.id, data, unit=unit.value if unit else None, locale=locale(interaction)
+        )
+        await interaction.followup.send(
+            embed=import_embed(summary), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
     @privacy.command(name="forget", description="Delete all your data (asks you to confirm first).")

@@ -68,6 +68,8 @@ def create_engine(url: str | URL | None = None, **kwargs: Any) -> AsyncEngine:
     """Create the application's AsyncEngine (``DATABASE_URL`` or the SQLite default when ``url`` is None)."""
     url_str = normalise_url(url) if url is not None else database_url_from_env()
     parsed = make_url(url_str)
+    # Database errors are logged; their text must not carry what members typed (notes, names).
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         # Dropped connections (server restart, idle timeout) are replaced instead of failing a member's command.
         kwargs.setdefault("pool_pre_ping", True)

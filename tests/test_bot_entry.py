@@ -34,6 +34,11 @@ def run_bot(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.Compl
         ({}, "DISCORD_TOKEN is not set"),
         ({"DISCORD_TOKEN": "definitely-not-a-token"}, "does not look like a bot token"),
         ({"DISCORD_TOKEN": TOKEN, "DEV_GUILD_ID": "abc"}, "DEV_GUILD_ID must be a server id"),
+        ({"DISCORD_TOKEN": TOKEN, "DATABASE_URL": "nonsense"}, "DATABASE_URL is not a database URL"),
+        (
+            {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": "postgresql+asyncpg://coach:hunter22@127.0.0.1:1/coach"},
+            "Could not open the postgresql database",
+        ),
     ],
 )
 def test_configuration_errors_exit_2_with_one_line(tmp_path: Path, env: dict[str, str], expected: str) -> None:
@@ -45,6 +50,7 @@ def test_configuration_errors_exit_2_with_one_line(tmp_path: Path, env: dict[str
     assert "Traceback" not in result.stderr
     assert "definitely-not-a-token" not in result.stderr
     assert TOKEN not in result.stderr + result.stdout
+    assert "hunter22" not in result.stderr + result.stdout
 
 
 def test_redaction_filter_hides_token_and_password(caplog: pytest.LogCaptureFixture) -> None:

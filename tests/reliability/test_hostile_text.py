@@ -1,0 +1,142 @@
+"""Text members type is stored exactly, shown safely, and can never ping; the chat listener can't be abused.
+
+Allowed mentions: every message the bot sends in these tests — commands, buttons, errors, the chat
+answer — is checked to carry ``allowed_mentions`` with nothing to parse (Discord's default, without
+it, is to ping whatever the content mentions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from db.models import LoggedSet
+from tests.emulator import payloads
+from tests.harness import Harness, RestCall
+from tests.reliability.conftest import LogCapture, harness_bodies, message_problems
+
+NOTE = (
+    "**bold** _it_ `code` ||spoiler|| @everyone @here <@123456789012345678> <@&123456789012345678> # h [l](https://x.y)"
+)
+NAME = "**Zercher** @everyone ||squat||"
+EVIDENCE_QUESTION = "does pre-exhaust actually work?"
+
+
+async def stored(harness: Harness) -> list[LoggedSet]:
+    """Every logged set, straight from the database."""
+    async with harness.bot.session_factory() as session:
+        return list((await session.execute(select(LoggedSet).order_by(LoggedSet.id))).scalars())
+
+
+async def test_notes_and_custom_names_stored_exactly_shown_escaped_never_pinging(harness: Harness) -> None:
+    reply = await harness.slash(
+        "log", {"exercise": f"custom:{NAME}", "weight": 40.0, "reps": 8, "unit": "kg", "note": NOTE}, locale="en-GB"
+    )
+    (row,) = await stored(harness)
+    assert (row.note, row.custom_name, row.exercise_name) == (NOTE, NAME, NAME), "stored exactly as typed"
+
+    embed = reply.embeds[0]
+    assert embed["title"].startswith(r"\*\*Zercher\*\* @") and r"\|\|squat\|\|" in embed["title"]
+    shown = embed["description"]
+    for raw, escaped in (("**bold**", r"\*\*bold\*\*"), ("`code`", r"\`code\`"), ("||spoiler||", r"\|\|spoiler\|\|")):
+        assert raw not in shown and escaped in shown, (raw, shown)
+    for mention in ("@everyone", "@here", "<@123456789012345678>", "<@&123456789012345678>"):
+        assert mention not in shown and mention not in embed["title"], mention  # broken by a zero-width space
+
+    history = await harness.slash("history")
+    assert NOTE not in history.text() and "@everyone" not in history.text()
+
+    export = await harness.slash("privacy", subcommand="export")
+    data = json.loads(export.files["pre-exhaust-coach-data.json"])
+    assert data["sets"][0]["note"] == NOTE and data["sets"][0]["exercise_name"] == NAME, "the export is exact"
+    (csv_row,) = csv.DictReader(io.StringIO(export.files["pre-exhaust-coach-sets.csv"].decode("utf-8-sig")))
+    assert csv_row["note"] == NOTE
+
+    assert not message_problems(harness_bodies(harness.history))
+
+
+async def test_every_message_the_bot_sends_disables_mentions(harness: Harness) -> None:
+    """A tour of every command, button and error path; each message must ping nobody."""
+    alice, bob = harness.new_user("alice"), harness.new_user("bob")
+    manager = {"permissions": payloads.MANAGER_PERMISSIONS}
+    await harness.slash("config", {"evidence_replies": "on"}, **manager)
+    await harness.slash("config", **manager)
+    await harness.slash("config", {"evidence_replies": "on"})  # refused
+    await harness.slash("plan", {"day": "week"})
+    await harness.slash("evidence")
+    options = {"exercise": "bench press", "reps": 5, "note": "@everyone"}
+    logged = [await harness.slash("log", {**options, "weight": 50.0 + i}, user=alice) for i in range(12)]
+    await harness.slash("log", {"exercise": "nonexistent lift @everyone", "weight": 50.0, "reps": 5}, user=alice)
+    await harness.slash("settings", {"share": "public"}, user=bob)
+    await harness.slash("log", {"exercise": "bench press", "weight": 50.0, "reps": 5, "note": "@here"}, user=bob)
+    await harness.click(logged[0].message, label="Undo", user=bob)  # not yours
+    await harness.click(logged[0].message, label="Undo", user=alice)
+    history = await harness.slash("history", user=alice)
+    await harness.click(history.message, label="Older ▶", user=alice)
+    await harness.slash("undo", user=alice)
+    await harness.slash("undo", user=harness.new_user())  # nothing to undo
+    await harness.slash("settings", user=alice)
+    await harness.slash("privacy", subcommand="export", user=alice)
+    forget = await harness.slash("privacy", subcommand="forget", user=alice)
+    await harness.click(forget.message, label="Cancel", user=alice)
+    forget = await harness.slash("privacy", subcommand="forget", user=bob)
+    await harness.click(forget.message, label="Delete everything", user=bob)
+    assert await harness.message(EVIDENCE_QUESTION, mention_bot=True) is not None
+
+    sent = harness_bodies(harness.history)
+    assert len(sent) >= 25
+    assert not message_problems(sent)
+
+
+async def test_evidence_listener_ignores_bots_webhooks_itself_and_holds_cooldown_under_flood(
+    harness: Harness, logs: LogCapture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await harness.slash("config", {"evidence_replies": "on"}, permissions=payloads.MANAGER_PERMISSIONS)
+    cog = harness.bot.get_cog("EvidenceCog")
+    now = [1000.0]
+    # The cog's per-channel cooldown, on a clock this test moves (no sleeping for a minute).
+    monkeypatch.setattr(cog._cooldown, "_clock", lambda: now[0])  # type: ignore[union-attr]
+    channels = (harness.channel_id, harness.other_channel_id)
+
+    def replies() -> list[RestCall]:
+        return [c for c in harness.history if c.method == "POST" and c.path.startswith("/channels/")]
+
+    # Bots, webhooks and the bot itself are never answered, mentioned or not.
+    robot = payloads.user(harness.ids.next(), "robot", bot=True)
+    assert await harness.message(EVIDENCE_QUESTION, mention_bot=True, author=robot, wait=0.2) is None
+    assert await harness.message(EVIDENCE_QUESTION, author=robot, wait=0.2) is None
+    assert await harness.message(EVIDENCE_QUESTION, mention_bot=True, webhook_id=harness.ids.next(), wait=0.2) is None
+    assert await harness.message(EVIDENCE_QUESTION, author=harness.bot_user, wait=0.2) is None
+    assert replies() == []
+
+    async def flood(n: int) -> None:
+        for i in range(n):
+            author = harness.new_user("spammer") if i % 2 else harness.default_user
+            data = payloads.message_create(
+                EVIDENCE_QUESTION if i % 3 else f"<@{harness.bot_user['id']}> {EVIDENCE_QUESTION}",
+                author=author,
+                channel_id=channels[i % 2],
+                guild_id=harness.guild_id,
+                mentions=[] if i % 3 else [harness.bot_user],
+                ids=harness.ids,
+            )
+            await harness.dispatch("MESSAGE_CREATE", data)
+        for _ in range(50):  # let every listener task run to completion
+            await asyncio.sleep(0.01)
+
+    await flood(1000)
+    assert sorted(int(c.path.split("/")[2]) for c in replies()) == sorted(channels), "one reply per channel"
+    now[0] += 59.0
+    await flood(100)
+    assert len(replies()) == 2, "still inside the cooldown window"
+    now[0] += 2.0
+    await flood(100)
+    assert len(replies()) == 4, "one more per channel in the next window"
+    assert not message_problems(harness_bodies(harness.history))
+    assert not logs.at_least(logging.ERROR)
