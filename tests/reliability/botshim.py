@@ -87,13 +87,15 @@ def install_no_autocheckpoint(target: Any = Pool) -> None:
 
 
 def install_url_error() -> None:
-    """Make URL parsing fail with SQLAlchemy 2.0's message, which quotes the URL."""
-    from sqlalchemy.exc import ArgumentError
+    """Make URL parsing crash unexpectedly with a message that quotes the URL (as SQLAlchemy 2.0's did).
 
+    A RuntimeError, not ArgumentError: start-up turns ArgumentError into a clean one-line error on purpose,
+    and this fault stands for any crash nobody anticipated.
+    """
     import db.engine
 
     def make_url(name: Any) -> Any:
-        raise ArgumentError(f"Could not parse SQLAlchemy URL from string '{name}'")
+        raise RuntimeError(f"Could not parse SQLAlchemy URL from string '{name}'")
 
     db.engine.make_url = make_url  # type: ignore[assignment]
 
