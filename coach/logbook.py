@@ -20,7 +20,7 @@ import json
 import logging
 import math
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,7 +63,7 @@ from coach.metrics import (
 from coach.timeparse import parse_when, utc_now
 from db.engine import transaction
 from db.models import MAX_NOTE_LENGTH, MAX_WEIGHT_KG, LoggedSet, MemberSettings
-from db.repositories import MemberRepository, SetRepository
+from db.repositories import LogContext, MemberRepository, NewSet, SetFacts, SetRepository
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,9 @@ _SESSION_WALK_BATCH = 200
 # Sets fetched in one go for the current session: more than almost any real session holds, so the
 # walk above is the rare fallback, while a long history never costs more than this many rows.
 _SESSION_FIRST_BATCH = 60
+# /log reads the member's sets this far back in its single look-up (see SetRepository.log_context);
+# only a session reaching further back than that (over ~10 hours) needs the step-by-step queries.
+_SESSION_LOOKBACK = timedelta(hours=12)
 
 _KIND_ALIASES: dict[str, SetKind] = {
     "working": "working", "work": "working", "normal": "working", "top": "working",
@@ -484,11 +487,12 @@ class LogbookService:
     @contextlib.asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncSession]:
         with _storage_errors():
-            async with contextlib.AsyncExitStack() as stack:
-                if self._write_lock is not None:
-                    await stack.enter_async_context(self._write_lock)
-                session = await stack.enter_async_context(transaction(self._sessions, write=True))
-                yield session
+            if self._write_lock is None:
+                async with transaction(self._sessions, write=True) as session:
+                    yield session
+            else:
+                async with self._write_lock, transaction(self._sessions, write=True) as session:
+                    yield session
 
     def now(self) -> datetime:
         """The service clock (aware UTC)."""
@@ -577,24 +581,37 @@ class LogbookService:
         try:
             async with self._write() as session:
                 sets = SetRepository(session)
-                if req.interaction_id is not None:
-                    existing = await sets.by_interaction(req.interaction_id)
+                # One round trip answers nearly everything below (duplicate, settings, PRs, sessions): on the
+                # hot path each query's round trip costs more than the work the database does for it.
+                known = await sets.log_context(
+                    req.member_id,
+                    parsed.exercise.key,
+                    parsed.reps,
+                    parsed.performed_at,
+                    parsed.performed_at - _SESSION_LOOKBACK,
+                    limit=_SESSION_FIRST_BATCH,
+                    interaction_id=req.interaction_id,
+                )
+                if known.duplicate_id is not None:
+                    existing = await sets.get(known.duplicate_id)
                     if existing is not None:
                         return await self._result(
                             session, existing, req.locale, duplicate=True, member_id=req.member_id
                         )
-                members = MemberRepository(session)
-                settings = await members.get(req.member_id)
-                if settings is None:  # First set ever: the member's row (defaults) comes into being.
+                settings: MemberSettings | _StoredPrefs | None
+                if known.member_exists:
+                    settings = _StoredPrefs(unit=known.unit, share=known.share or "private")
+                else:  # First set ever: the member's row (defaults) comes into being.
+                    members = MemberRepository(session)
                     await members.ensure(req.member_id)
                     settings = await members.get(req.member_id)
                 display_unit = _member_unit(settings, req.locale)
                 unit = parsed.unit or display_unit
                 weight_kg = check_weight(parsed.weight, unit, parsed.exercise, given=parsed.weight_given)
-                ctx = await self._context(
+                ctx = self._context_from(known, parsed.exercise, parsed.performed_at) or await self._context(
                     sets, req.member_id, parsed.exercise, parsed.performed_at, reps=parsed.reps, before_id=None
                 )
-                row = LoggedSet(
+                row = NewSet(
                     member_id=req.member_id,
                     guild_id=req.guild_id,
                     channel_id=req.channel_id,
@@ -615,7 +632,7 @@ class LogbookService:
                     created_at=now,
                     source="discord",
                 )
-                await sets.add(row)
+                await sets.insert(row)
                 return self._build_result(row, ctx, display_unit, settings, suggestions=parsed.exercise.suggestions)
         except StorageUnavailableError as error:
             if req.interaction_id is None or not isinstance(error.__cause__, sa_exc.IntegrityError):
@@ -653,10 +670,10 @@ class LogbookService:
 
     def _build_result(
         self,
-        row: LoggedSet,
+        row: LoggedSet | NewSet,
         ctx: _Context,
         display_unit: Unit,
-        settings: MemberSettings | None,
+        settings: MemberSettings | _StoredPrefs | None,
         *,
         duplicate: bool = False,
         suggestions: tuple[str, ...] = (),
@@ -717,7 +734,49 @@ class LogbookService:
             pre_exhausted_by=self._pre_exhausted_by(exercise.exercise, window),
         )
 
-    def _pre_exhausted_by(self, exercise: Exercise | None, window: list[LoggedSet]) -> tuple[str, ...]:
+    def _context_from(self, known: LogContext, exercise: ResolvedExercise, at: datetime) -> _Context | None:
+        """The context from /log's single read, or None when those rows can't settle it (then ``_context`` asks).
+
+        Same answers as ``_context``: ``known.recent`` holds every set in (since, at] unless it is full, and
+        the last session's anchor is either among them (before the current session) or the exercise's latest
+        set at or before ``since``, whose preceding sets are ``known.before_last``.
+        """
+        since = at - _SESSION_LOOKBACK
+        complete = len(known.recent) < _SESSION_FIRST_BATCH
+        current = _walk_session(known.recent, at, since if complete else None, complete=complete)
+        if current is None:
+            return None
+        start, window = current
+        last: LastSession | None = None
+        anchor = next((r for r in known.recent if r.performed_at < start and r.exercise_key == exercise.key), None)
+        if anchor is not None:
+            earlier = [r for r in known.recent if r.performed_at <= anchor.performed_at]
+            found = _walk_session(earlier, anchor.performed_at, since, complete=complete)
+        elif not complete:
+            return None  # the anchor may be among the older sets a full batch left out
+        elif known.before_last:
+            before = known.before_last
+            found = _walk_session(before, before[0].performed_at, None, complete=len(before) < _SESSION_FIRST_BATCH)
+        else:
+            found = (start, [])  # the member never did this exercise before this session
+        if found is None:
+            return None
+        rows = [r for r in found[1] if r.exercise_key == exercise.key]
+        if rows:
+            last = LastSession(
+                started_at=rows[0].performed_at,
+                sets=tuple(SetSummary(r.weight_kg, r.reps, r.kind, r.rpe) for r in rows),
+            )
+        return _Context(
+            session_start=start,
+            set_number=1 + sum(1 for s in window if s.exercise_key == exercise.key),
+            last_session=last,
+            best_e1rm=known.best_e1rm,
+            best_at_reps=known.best_at_reps,
+            pre_exhausted_by=self._pre_exhausted_by(exercise.exercise, window),
+        )
+
+    def _pre_exhausted_by(self, exercise: Exercise | None, window: Sequence[LoggedSet | SetFacts]) -> tuple[str, ...]:
         """Isolation exercises for the compound's target muscle done earlier in the session (warm-ups don't fatigue)."""
         if exercise is None or not exercise.is_compound:
             return ()
@@ -748,6 +807,9 @@ class LogbookService:
 
     async def undo_set(self, set_id: int, member_id: int) -> UndoneSet:
         """Remove one set (the Undo button); only its owner may."""
+        if not 0 < set_id < 2**63:
+            # A custom id can carry any digits; no row has such an id and the database can't even compare it.
+            raise NothingToUndoError("That set is already gone — nothing to undo.")
         async with self._write() as session:
             sets = SetRepository(session)
             row = await sets.get(set_id)
@@ -889,7 +951,34 @@ def _storage_errors() -> Iterator[None]:
         raise StorageUnavailableError() from error
 
 
-def _member_unit(settings: MemberSettings | None, locale: str | None) -> Unit:
+@dataclass(frozen=True, slots=True)
+class _StoredPrefs:
+    """A member's stored unit and share mode, as /log's single read returns them."""
+
+    unit: str | None
+    share: str
+
+
+def _walk_session(
+    rows: Sequence[SetFacts], at: datetime, floor: datetime | None, *, complete: bool
+) -> tuple[datetime, list[SetFacts]] | None:
+    """Session start for a set at ``at`` and the session's sets (oldest first), from ``rows`` (newest first, all
+    at or before ``at``); None when they can't tell: the session may reach back past ``floor`` (the lower
+    bound the rows were read with) or past the last row when not ``complete``.
+    """
+    start = at
+    window: list[SetFacts] = []
+    for row in rows:
+        if start - row.performed_at >= SESSION_GAP:
+            return start, window[::-1]
+        start = min(start, row.performed_at)
+        window.append(row)
+    if complete and (floor is None or start - floor >= SESSION_GAP):
+        return start, window[::-1]
+    return None
+
+
+def _member_unit(settings: MemberSettings | _StoredPrefs | None, locale: str | None) -> Unit:
     if settings is not None and settings.unit in ("kg", "lb"):
         return settings.unit  # type: ignore[return-value]
     return unit_for_locale(locale)

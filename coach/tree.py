@@ -259,6 +259,19 @@ class CoachTree(app_commands.CommandTree[Any]):
 class CoachView(discord.ui.View):
     """Base view: component errors go through the same path as command errors."""
 
+    def is_finished(self) -> bool:
+        """Also True for a view of DynamicItems only, so discord.py never keeps it per message.
+
+        Such buttons are dispatched by custom id (``add_dynamic_items``), not through the view; yet
+        discord.py stored every view it sent, and gave each one on a private reply a 15-minute timeout
+        task: ~30 objects per /log and /history reply held for 15 minutes, which the benchmark
+        (``python -m bench``) saw as growing full garbage-collection pauses (100 ms+) under load.
+        """
+        children = self.children
+        return super().is_finished() or (
+            bool(children) and all(isinstance(item, discord.ui.DynamicItem) for item in children)
+        )
+
     async def _scheduled_task(self, item: discord.ui.Item[Any], interaction: discord.Interaction[Any]) -> None:
         # discord.py runs every press of this view's items here (checks, callback, on_error): the one
         # place to time it and log its outcome, like commands. The name is the classes, never the custom

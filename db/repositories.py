@@ -6,11 +6,28 @@ the table size, and no query can return another member's rows by accident.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Table, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,6 +145,146 @@ class BotStateRepository:
         await self.session.execute(update(BotState).where(BotState.key == key).values(value=value, updated_at=now))
 
 
+class SetFacts(NamedTuple):
+    """The columns of a set that session logic (set number, last session, pre-exhaustion) reads."""
+
+    id: int
+    performed_at: datetime
+    exercise_key: str
+    exercise_id: str | None
+    kind: str
+    weight_kg: float
+    reps: int
+    rpe: float | None
+
+
+_FACT_COLUMNS = (
+    LoggedSet.id,
+    LoggedSet.performed_at,
+    LoggedSet.exercise_key,
+    LoggedSet.exercise_id,
+    LoggedSet.kind,
+    LoggedSet.weight_kg,
+    LoggedSet.reps,
+    LoggedSet.rpe,
+)
+
+
+@dataclass(slots=True)
+class NewSet:
+    """A set about to be stored, column by column (``id`` is filled in by ``SetRepository.insert``).
+
+    A plain object rather than a mapped ``LoggedSet``: on /log's hot path, building an ORM instance cost
+    more Python time than the insert statement itself.
+    """
+
+    member_id: int
+    guild_id: int | None
+    channel_id: int | None
+    interaction_id: int | None
+    exercise_key: str
+    exercise_id: str | None
+    custom_name: str | None
+    exercise_name: str
+    weight_kg: float
+    weight_value: float
+    weight_unit: str
+    reps: int
+    rpe: float | None
+    kind: str
+    note: str | None
+    e1rm_kg: float
+    performed_at: datetime
+    created_at: datetime
+    source: str = "discord"
+    import_key: str | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LogContext:
+    """Everything `/log` reads before it writes, from one round trip (see ``SetRepository.log_context``)."""
+
+    duplicate_id: int | None
+    member_exists: bool
+    unit: str | None
+    share: str | None
+    best_e1rm: float | None
+    best_at_reps: float | None
+    # The member's sets with since < performed_at <= at, newest first (at most ``limit``).
+    recent: list[SetFacts]
+    # The ``limit`` sets at or before the exercise's latest set at or before ``since``, newest first.
+    before_last: list[SetFacts]
+
+
+# Every column but the generated id; the statement is built once (see _log_context_statement for why).
+_INSERT_COLUMNS = tuple(c for c in LoggedSet.__table__.columns if c.key != "id")
+_INSERT_SET = insert(LoggedSet.__table__)  # the table, not the entity: a plain CursorResult with the new key
+
+
+@functools.cache
+def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> Select[Any]:
+    """The statement behind ``SetRepository.log_context``, built once per shape: building and hashing a
+    statement this size costs more than running it, so the hot path only binds parameters."""
+    scope = [LoggedSet.member_id == bindparam("member_id")]
+    if before:
+        scope.append(LoggedSet.id < bindparam("before_id"))
+    exercise = LoggedSet.exercise_key == bindparam("exercise_key")
+    newest_first = (LoggedSet.performed_at.desc(), LoggedSet.id.desc())
+    recent = (
+        select(literal("recent", String).label("part"), *_FACT_COLUMNS)
+        .where(*scope, LoggedSet.performed_at <= bindparam("at"), LoggedSet.performed_at > bindparam("since"))
+        .order_by(*newest_first)
+        .limit(limit)
+    )
+    anchor = (
+        select(LoggedSet.performed_at)
+        .where(*scope, exercise, LoggedSet.performed_at <= bindparam("since"))
+        .order_by(*newest_first)
+        .limit(1)
+        .scalar_subquery()
+    )
+    before_last = (
+        select(literal("before_last", String).label("part"), *_FACT_COLUMNS)
+        .where(*scope, LoggedSet.performed_at <= anchor)
+        .order_by(*newest_first)
+        .limit(limit)
+    )
+    # ORDER BY/LIMIT inside a UNION member needs a subquery on SQLite.
+    rows = union_all(select(recent.subquery()), select(before_last.subquery())).subquery("rows")
+    records = [*scope, exercise, LoggedSet.kind.not_in(NON_RECORD_KINDS)]
+    member = MemberSettings.member_id == bindparam("member_id")
+    duplicate: Any = (
+        select(LoggedSet.id).where(LoggedSet.interaction_id == bindparam("interaction_id")).scalar_subquery()
+        if duplicate_check
+        else null()
+    )
+    meta = select(
+        duplicate.label("duplicate_id"),
+        select(MemberSettings.member_id).where(member).scalar_subquery().label("settings_member_id"),
+        select(MemberSettings.unit).where(member).scalar_subquery().label("unit"),
+        select(MemberSettings.share).where(member).scalar_subquery().label("share"),
+        select(LoggedSet.e1rm_kg)
+        .where(*records)
+        .order_by(LoggedSet.e1rm_kg.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("best_e1rm"),
+        select(LoggedSet.weight_kg)
+        .where(*records, LoggedSet.reps == bindparam("reps"))
+        .order_by(LoggedSet.weight_kg.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("best_at_reps"),
+    ).subquery("meta")
+    # The one-row meta part joined to the (possibly empty) set rows: at least one row always comes back.
+    return (
+        select(meta, rows)
+        .select_from(meta.outerjoin(rows, true()))
+        .order_by(rows.c.part, rows.c.performed_at.desc(), rows.c.id.desc())
+    )
+
+
 class SetRepository:
     """Logged sets. ``before_id`` arguments restrict a query to sets logged before a given one
     (ids grow with time), which lets a replayed interaction reproduce its original reply."""
@@ -146,6 +303,19 @@ class SetRepository:
         """Insert a set and flush so it has an id (raises IntegrityError on a duplicate interaction)."""
         self.session.add(row)
         await self.session.flush()
+        return row
+
+    async def insert(self, row: NewSet) -> NewSet:
+        """Insert a new set with one Core INSERT and give ``row`` its id.
+
+        What ``add`` does, minus the ORM instance and the unit-of-work flush, whose bookkeeping costs as
+        much as the insert on /log's hot path. Raises IntegrityError on a duplicate interaction, like ``add``.
+        """
+        values = {column.key: getattr(row, column.key) for column in _INSERT_COLUMNS}
+        # On the session's connection: a Core statement needs none of the ORM's execution machinery.
+        connection = await self.session.connection()
+        result = await connection.execute(_INSERT_SET, values)
+        row.id = result.inserted_primary_key[0]  # type: ignore[index]
         return row
 
     async def get(self, set_id: int) -> LoggedSet | None:
@@ -281,6 +451,48 @@ class SetRepository:
         row = (await self.session.execute(select(best_e1rm.scalar_subquery(), best_at_reps.scalar_subquery()))).one()
         return row[0], row[1]
 
+    async def log_context(
+        self,
+        member_id: int,
+        exercise_key: str,
+        reps: int,
+        at: datetime,
+        since: datetime,
+        *,
+        limit: int,
+        interaction_id: int | None = None,
+        before_id: int | None = None,
+    ) -> LogContext:
+        """What `/log` needs to know, in one statement: each round trip to the database costs more than
+        the work the database does for it, so the duplicate check, the member's settings, the two bests
+        and the rows that place the set in its session (and find the last session) come back together.
+
+        Every part is a bounded index range scan; see ``LogContext`` for what each part holds.
+        """
+        stmt = _log_context_statement(limit, interaction_id is not None, before_id is not None)
+        params = {"member_id": member_id, "exercise_key": exercise_key, "reps": reps, "at": at, "since": since}
+        if interaction_id is not None:
+            params["interaction_id"] = interaction_id
+        if before_id is not None:
+            params["before_id"] = before_id
+        # On the session's connection: a Core statement needs none of the ORM's execution machinery.
+        result = (await (await self.session.connection()).execute(stmt, params)).all()
+        first = result[0]
+        parts: dict[str, list[SetFacts]] = {"recent": [], "before_last": []}
+        for row in result:
+            if row.part is not None:
+                parts[row.part].append(SetFacts._make(row[-len(_FACT_COLUMNS) :]))  # the rows' last columns
+        return LogContext(
+            duplicate_id=first.duplicate_id,
+            member_exists=first.settings_member_id is not None,
+            unit=first.unit,
+            share=first.share,
+            best_e1rm=first.best_e1rm,
+            best_at_reps=first.best_at_reps,
+            recent=parts["recent"],
+            before_last=parts["before_last"],
+        )
+
     def _history_filter(
         self, member_id: int, since: datetime | None, exercise_key: str | None
     ) -> list[ColumnElement[bool]]:
@@ -315,19 +527,27 @@ class SetRepository:
         stmt = select(func.count()).select_from(LoggedSet).where(*self._history_filter(member_id, since, exercise_key))
         return int((await self.session.execute(stmt)).scalar_one())
 
-    async def recent_exercises(self, member_id: int, *, limit: int, scan: int = 300) -> list[tuple[str, str]]:
-        """(exercise_key, name) of the member's most recently performed distinct exercises."""
-        # Read only the newest ``scan`` sets (an index range) rather than grouping a whole history.
+    async def recent_exercises(
+        self, member_id: int, *, limit: int, scan: int = 300, batch: int = 50
+    ) -> list[tuple[str, str]]:
+        """(exercise_key, name) of the member's most recently performed distinct exercises (among the newest
+        ``scan`` sets)."""
+        # Newest sets first, ``batch`` at a time, stopping once ``limit`` exercises are known: a member's last
+        # few sessions usually name them all, so autocomplete reads one small index range per keystroke
+        # whatever the history (reading all ``scan`` rows every time made it grow with the history).
         stmt = (
             select(LoggedSet.exercise_key, LoggedSet.exercise_name)
             .where(LoggedSet.member_id == member_id)
             .order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc())
-            .limit(scan)
         )
         seen: dict[str, str] = {}
-        for key, name in (await self.session.execute(stmt)).all():
-            seen.setdefault(key, name)
-            if len(seen) >= limit:
+        for offset in range(0, scan, batch):
+            rows = (await self.session.execute(stmt.offset(offset).limit(min(batch, scan - offset)))).all()
+            for key, name in rows:
+                seen.setdefault(key, name)
+                if len(seen) >= limit:
+                    return list(seen.items())
+            if len(rows) < batch:
                 break
         return list(seen.items())
 

@@ -235,10 +235,12 @@ async def test_member_look_ups_are_index_backed(
             await repo.recent_exercises(1, limit=10)
             await repo.latest_logged(1)
             await repo.by_interaction(123)
+            # /log's single read: every part of it must be index-backed too.
+            await repo.log_context(1, "bench_press", 5, at, T0, limit=60, interaction_id=123)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
 
-    assert len(captured) == 14
+    assert len(captured) == 15
     for statement, params in captured:
         plan = await _explain(engine, statement, params)
         if engine.dialect.name == "sqlite":

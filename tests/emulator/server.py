@@ -110,6 +110,11 @@ class InteractionResult:
     latency_s: float | None = None
     deleted_message_ids: list[int] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Which gateway session (and its shard) the interaction was delivered on, and how many
+    # callbacks arrived for it (accepted or rejected): sharding tests check "exactly once, right shard".
+    shard_id: int | None = None
+    session_id: str | None = None
+    callback_attempts: int = 0
 
     @property
     def message(self) -> dict[str, Any] | None:
@@ -145,6 +150,9 @@ class InteractionResult:
             "latency_s": self.latency_s,
             "deleted_message_ids": [str(i) for i in self.deleted_message_ids],
             "errors": self.errors,
+            "shard_id": self.shard_id,
+            "session_id": self.session_id,
+            "callback_attempts": self.callback_attempts,
         }
 
     @classmethod
@@ -162,7 +170,36 @@ class InteractionResult:
             latency_s=data.get("latency_s"),
             deleted_message_ids=[int(i) for i in data.get("deleted_message_ids") or []],
             errors=list(data.get("errors") or []),
+            shard_id=data.get("shard_id"),
+            session_id=data.get("session_id"),
+            callback_attempts=int(data.get("callback_attempts") or 0),
         )
+
+
+@dataclass
+class _Fault:
+    """An injected REST failure: the next ``remaining`` requests matching ``pattern`` get ``status``."""
+
+    pattern: re.Pattern[str]
+    status: int
+    remaining: int
+    retry_after: float
+    method: str | None = None
+    hits: int = 0
+
+    def response(self) -> web.Response:
+        """What Discord answers: a rate limit (with the headers discord.py requires) or a server error."""
+        if self.status == 429:
+            body = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
+            headers = {
+                "Content-Type": "application/json",
+                "Retry-After": str(max(1, round(self.retry_after))),
+                "X-RateLimit-Scope": "user",
+                # discord.py treats a 429 without Via as a Cloudflare ban; Discord's own 429s carry it.
+                "Via": "1.1 google",
+            }
+            return web.Response(status=429, body=json.dumps(body).encode(), headers=headers)
+        return _error(self.status, f"{self.status}: injected server error", 0)
 
 
 class _Pending:
@@ -188,6 +225,9 @@ class _Pending:
         self.errors: list[dict[str, Any]] = []
         self.complete = asyncio.Event()
         self.activity = asyncio.Event()
+        self.session_id: str | None = None
+        self.shard_id: int | None = None
+        self.callback_attempts = 0
 
     def touch(self) -> None:
         self.activity.set()
@@ -228,7 +268,9 @@ class _Session:
 
     def handles_guild(self, guild_id: int | None) -> bool:
         shard_id, count = self.shard
-        return guild_id is None or (guild_id >> 22) % count == shard_id
+        if guild_id is None:
+            return shard_id == 0  # Discord delivers DMs on shard 0 only
+        return (guild_id >> 22) % count == shard_id
 
 
 def _json_response(data: Any, status: int = 200) -> web.Response:
@@ -428,7 +470,7 @@ def _validate_choices(choices: Sequence[Mapping[str, Any]]) -> dict[str, str]:
 
 
 class DiscordEmulator:
-    """Loopback Discord for one bot, one guild, one text channel and a scripted member.
+    """Loopback Discord for one bot, one guild (more with :meth:`add_guild`), one text channel and a scripted member.
 
     Use as ``async with DiscordEmulator() as emu:``; point the bot at ``emu.api_base`` and
     ``emu.gateway_url`` with ``emu.token``; then ``await emu.wait_for_commands()`` and drive it.
@@ -494,6 +536,8 @@ class DiscordEmulator:
         for u, roles in ((self.owner, ()), (self.user, ()), (self.bot_user, (self.bot_role_id,))):
             self.members[int(u["id"])] = p.member(u, permissions=None, roles=roles)
         self.dm_channels: dict[int, dict[str, Any]] = {}
+        # Guilds beyond the first (add_guild): {guild id: {"name", "channels", "roles"}}, for sharding tests.
+        self.extra_guilds: dict[int, dict[str, Any]] = {}
 
         self.calls: list[Call] = []
         self.unknown_routes: list[Call] = []
@@ -508,6 +552,7 @@ class DiscordEmulator:
         self.ack_heartbeats = True  # False simulates a zombie connection (discord.py reconnects)
         self.last_identify: dict[str, Any] | None = None
         self.last_gateway_query: dict[str, str] = {}
+        self._faults: list[_Fault] = []
 
         self._pending_by_token: dict[str, _Pending] = {}
         self._sessions: dict[str, _Session] = {}
@@ -550,6 +595,16 @@ class DiscordEmulator:
     def connected(self) -> bool:
         """Whether a gateway session currently has an open websocket."""
         return any(s.conn is not None and not s.conn.ws.closed for s in self._sessions.values())
+
+    @property
+    def connected_shards(self) -> set[int]:
+        """Shard ids that currently have a gateway session with an open websocket."""
+        return {s.shard[0] for s in self._sessions.values() if s.conn is not None and not s.conn.ws.closed}
+
+    @property
+    def guild_ids(self) -> list[int]:
+        """Every guild the bot is in: the first one, then those added with :meth:`add_guild`."""
+        return [self.guild_id, *self.extra_guilds]
 
     def env(self) -> dict[str, str]:
         """Environment variables that point a separately started bot at this emulator."""
@@ -629,6 +684,13 @@ class DiscordEmulator:
         """Wait until the bot has identified (or resumed) on the gateway."""
         if not await self._wait(lambda: self.connected, timeout):
             raise EmulatorError(f"the bot did not connect to the gateway within {timeout:.0f} s")
+
+    async def wait_for_shards(self, shard_ids: Iterable[int], timeout: float = 30.0) -> None:
+        """Wait until every shard in ``shard_ids`` has a live gateway session (bots in several processes)."""
+        wanted = set(shard_ids)
+        if not await self._wait(lambda: wanted <= self.connected_shards, timeout):
+            missing = sorted(wanted - self.connected_shards)
+            raise EmulatorError(f"shard(s) {missing} did not connect to the gateway within {timeout:.0f} s")
 
     def _command_id(self, name: str) -> int | None:
         for cmd in self.commands:
@@ -727,7 +789,8 @@ class DiscordEmulator:
         self._sessions[session.id] = session
         self.identify_count += 1
         self.last_identify = {k: v for k, v in data.items() if k != "token"}
-        guild_ids = [self.guild_id] if session.handles_guild(self.guild_id) else []
+        # Each shard's session hears only about its own guilds: (guild_id >> 22) % shard_count == shard_id.
+        guild_ids = [g for g in self.guild_ids if session.handles_guild(g)]
         ready = p.ready(
             user=self._me,
             session_id=session.id,
@@ -737,8 +800,8 @@ class DiscordEmulator:
             shard=list(shard) if data.get("shard") else None,
         )
         await self._dispatch_to(session, "READY", ready)
-        if guild_ids:
-            await self._dispatch_to(session, "GUILD_CREATE", self._guild_payload(intents))
+        for guild_id in guild_ids:
+            await self._dispatch_to(session, "GUILD_CREATE", self._guild_payload(intents, guild_id))
         await self._notify()
         return session
 
@@ -778,17 +841,18 @@ class DiscordEmulator:
             chunk["nonce"] = data["nonce"]
         await self._dispatch_to(session, "GUILD_MEMBERS_CHUNK", chunk)
 
-    def _guild_payload(self, intents: int) -> dict[str, Any]:
+    def _guild_payload(self, intents: int, guild_id: int | None = None) -> dict[str, Any]:
         members = list(self.members.values())
         if not intents & _GUILD_MEMBERS_INTENT:
             # Without the members intent Discord only sends the bot itself (and voice members).
             members = [self.members[self.bot_user_id]]
+        extra = self.extra_guilds.get(guild_id) if guild_id is not None else None
         guild = p.guild_create(
-            self.guild_id,
-            name=self.guild_name,
+            extra["id"] if extra else self.guild_id,
+            name=extra["name"] if extra else self.guild_name,
             owner_id=self.owner_id,
-            channels=self.channels,
-            roles=self.roles,
+            channels=extra["channels"] if extra else self.channels,
+            roles=extra["roles"] if extra else self.roles,
             members=members,
         )
         guild["member_count"] = len(self.members)
@@ -811,8 +875,11 @@ class DiscordEmulator:
         chosen = live or candidates
         return chosen[-1] if chosen else None
 
-    async def dispatch(self, event: str, data: Mapping[str, Any], *, guild_id: int | None = None) -> None:
-        """Send a gateway dispatch to the session for ``guild_id``; buffered for RESUME while disconnected."""
+    async def dispatch(self, event: str, data: Mapping[str, Any], *, guild_id: int | None = None) -> _Session:
+        """Send a gateway dispatch to the session for ``guild_id``'s shard; buffered for RESUME while disconnected.
+
+        Returns the session it went to (tests of sharding check which shard got an interaction).
+        """
         session = self._session_for(guild_id)
         if session is None:
             await self.wait_until_connected(10.0)
@@ -820,6 +887,46 @@ class DiscordEmulator:
             if session is None:
                 raise EmulatorError("no gateway session handles this guild")
         await self._dispatch_to(session, event, data)
+        return session
+
+    # ------------------------------------------------------------------ guilds
+
+    def add_guild(
+        self, name: str = "Second Gym", *, guild_id: int | None = None, channel_name: str = "training"
+    ) -> int:
+        """Add another guild with one text channel (before the bot connects); returns its id.
+
+        Choose ``guild_id`` to place it on a shard: it belongs to shard ``(guild_id >> 22) % shard_count``.
+        """
+        gid = guild_id or self.ids.next()
+        if gid in self.guild_ids:
+            raise EmulatorError(f"guild {gid} already exists")
+        self.extra_guilds[gid] = {
+            "id": gid,
+            "name": name,
+            "channels": [p.text_channel(self.ids.next(), gid, channel_name)],
+            "roles": [
+                p.role(gid, "@everyone", p.MEMBER_PERMISSIONS),
+                p.role(self.ids.next(), self.bot_user["username"], p.BOT_PERMISSIONS, position=1) | {"managed": True},
+            ],
+        }
+        return gid
+
+    def channel_for(self, guild_id: int) -> int:
+        """The first text channel of a guild (where interactions in it are sent by default)."""
+        if guild_id == self.guild_id:
+            return self.channel_id
+        if guild_id not in self.extra_guilds:
+            raise EmulatorError(f"unknown guild {guild_id}")
+        return int(self.extra_guilds[guild_id]["channels"][0]["id"])
+
+    def _guild_of_channel(self, channel_id: int) -> int | None:
+        if any(int(c["id"]) == channel_id for c in self.channels):
+            return self.guild_id
+        for gid, guild in self.extra_guilds.items():
+            if any(int(c["id"]) == channel_id for c in guild["channels"]):
+                return gid
+        return None
 
     async def drop_connection(self, code: int = 4000) -> None:
         """Close the bot's websocket(s) with a resumable close code (tests of RESUME)."""
@@ -832,6 +939,37 @@ class DiscordEmulator:
         for session in self._sessions.values():
             if session.conn is not None:
                 await session.conn.send({"op": 7, "s": None, "t": None, "d": None})
+
+    # ------------------------------------------------------------------ fault injection
+
+    async def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Send op 9 INVALID_SESSION on every live connection; unless ``resumable``, the sessions are gone."""
+        for session in list(self._sessions.values()):
+            if session.conn is not None:
+                await session.conn.send({"op": 9, "s": None, "t": None, "d": resumable})
+                if not resumable:
+                    del self._sessions[session.id]  # a RESUME of it now fails, as on Discord
+
+    def inject(
+        self, path_regex: str, status: int, count: int = 1, *, retry_after: float = 0.5, method: str | None = None
+    ) -> _Fault:
+        """Answer the next ``count`` REST requests whose path (after /api/v10) matches with ``status``.
+
+        429 comes with ``Retry-After`` and a ``retry_after`` body, as Discord sends it; 5xx with an error
+        body. The failed attempts are recorded in :attr:`calls` with their status; ``fault.hits`` counts them.
+        """
+        fault = _Fault(re.compile(path_regex), status, count, retry_after, method.upper() if method else None)
+        self._faults.append(fault)
+        return fault
+
+    def _take_fault(self, method: str, path: str) -> _Fault | None:
+        for fault in self._faults:
+            if fault.remaining > 0 and (fault.method in (None, method)) and fault.pattern.search(path):
+                fault.remaining -= 1
+                fault.hits += 1
+                log.info("emulator: injected %s for %s %s", fault.status, method, path)
+                return fault
+        return None
 
     # ------------------------------------------------------------------ REST
 
@@ -873,7 +1011,8 @@ class DiscordEmulator:
             return _error(400, f"400: Bad Request ({exc})", 50109)
         call = Call(request.method, path, dict(request.query), body, {name: data for _, name, data in files})
         self.calls.append(call)
-        response = await self._route(request.method, path, request, body, files, call)
+        fault = self._take_fault(request.method, path)
+        response = fault.response() if fault else await self._route(request.method, path, request, body, files, call)
         call.status = response.status
         if response.status == 404 and call in self.unknown_routes:
             log.warning("emulator: unhandled route %s %s", request.method, path)
@@ -926,7 +1065,7 @@ class DiscordEmulator:
             case "GET", ["applications", a, "commands"] if a == app:
                 return _json_response(self.global_commands)
             case "PUT", ["applications", a, "guilds", gid, "commands"] if a == app:
-                if int(gid) != self.guild_id:
+                if int(gid) not in self.guild_ids:
                     return _error(403, "Missing Access", 50001)
                 stored, err = self._store_commands(body, int(gid))
                 return err or _json_response(stored)
@@ -960,8 +1099,8 @@ class DiscordEmulator:
                 channel = self.dm_channels.get(recipient) or p.dm_channel(self.ids.next(), member["user"])
                 self.dm_channels[recipient] = channel
                 return _json_response(channel)
-            case "GET", ["guilds", gid] if int(gid) == self.guild_id:
-                return _json_response(self._guild_payload(PRIVILEGED_INTENTS))
+            case "GET", ["guilds", gid] if int(gid) in self.guild_ids:
+                return _json_response(self._guild_payload(PRIVILEGED_INTENTS, int(gid)))
             case "GET", ["guilds", gid, "members", uid] if int(gid) == self.guild_id:
                 found_member = self.members.get(int(uid))
                 return _json_response(found_member) if found_member else _error(404, "Unknown Member", 10007)
@@ -1002,7 +1141,7 @@ class DiscordEmulator:
         }
 
     def _channel(self, channel_id: int) -> dict[str, Any] | None:
-        for channel in self.channels:
+        for channel in [*self.channels, *(c for g in self.extra_guilds.values() for c in g["channels"])]:
             if int(channel["id"]) == channel_id:
                 return channel
         for channel in self.dm_channels.values():
@@ -1071,7 +1210,7 @@ class DiscordEmulator:
     ) -> dict[str, Any]:
         flags = int(data.get("flags") or 0) | extra_flags
         ephemeral = bool(flags & EPHEMERAL)
-        guild_id = self.guild_id if self._is_guild_channel(channel_id) else None
+        guild_id = self._guild_of_channel(channel_id)
         message_id = self.ids.next()
         attachments = self._attachments_from(
             data.get("attachments"),
@@ -1116,7 +1255,7 @@ class DiscordEmulator:
         return message
 
     def _is_guild_channel(self, channel_id: int) -> bool:
-        return any(int(c["id"]) == channel_id for c in self.channels)
+        return self._guild_of_channel(channel_id) is not None
 
     def _apply_edit(
         self,
@@ -1198,6 +1337,7 @@ class DiscordEmulator:
         pending = self._pending_by_token.get(token)
         if pending is None or pending.id != interaction_id:
             return _error(404, "Unknown interaction", 10062)
+        pending.callback_attempts += 1
         now = time.monotonic()
         if pending.callback_type is not None:
             return self._reject(pending, 400, "Interaction has already been acknowledged.", 40060)
@@ -1343,11 +1483,13 @@ class DiscordEmulator:
     def _payload_kwargs(self, kw: dict[str, Any]) -> dict[str, Any]:
         who = kw.pop("user", None) or self.user
         guild = kw.pop("dm", False) is False
+        # ``guild_id`` picks one of several guilds (see add_guild); its first channel is the default channel.
+        guild_id = int(kw.pop("guild_id", None) or self.guild_id)
         base: dict[str, Any] = {
             "user": who,
-            "channel_id": kw.pop("channel_id", None) or (self.channel_id if guild else self._dm_for(who)),
+            "channel_id": kw.pop("channel_id", None) or (self.channel_for(guild_id) if guild else self._dm_for(who)),
             "application_id": self.application_id,
-            "guild_id": self.guild_id if guild else None,
+            "guild_id": guild_id if guild else None,
             "channel_name": self.channel_name,
             "ids": self.ids,
         }
@@ -1570,7 +1712,8 @@ class DiscordEmulator:
         self._pending_by_token[pending.token] = pending
         await self.wait_until_connected(timeout)
         pending.sent_at = time.monotonic()
-        await self.dispatch("INTERACTION_CREATE", payload, guild_id=pending.guild_id)
+        session = await self.dispatch("INTERACTION_CREATE", payload, guild_id=pending.guild_id)
+        pending.session_id, pending.shard_id = session.id, session.shard[0]
         deadline = pending.sent_at + timeout
         if self.interaction_deadline_s is not None:
             # Past Discord's acknowledgement deadline nothing can arrive any more (the user sees
@@ -1631,6 +1774,9 @@ class DiscordEmulator:
             latency_s=latency,
             deleted_message_ids=list(pending.deleted),
             errors=list(pending.errors),
+            shard_id=pending.shard_id,
+            session_id=pending.session_id,
+            callback_attempts=pending.callback_attempts,
         )
 
     async def send_message(
@@ -1697,6 +1843,8 @@ class DiscordEmulator:
                     {
                         **self.env(),
                         "guild_id": str(self.guild_id),
+                        "guild_ids": [str(g) for g in self.guild_ids],
+                        "connected_shards": sorted(self.connected_shards),
                         "channel_id": str(self.channel_id),
                         "user_id": str(self.user_id),
                         "application_id": str(self.application_id),

@@ -1,0 +1,162 @@
+"""Concurrent traffic: many members logging at once, and charts rendering in the middle of /log traffic."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bench.app import BenchHarness
+from bench.measure import SEND_TIMEOUT_S, Actor, RoundRunner, answered, log_options
+from bench.stats import LoopLagProbe, Samples
+from coach.client import CoachBot
+from db.engine import transaction
+from db.models import LoggedSet
+
+
+async def _log_one(harness: BenchHarness, actor: Actor, n: int, samples: Samples, acked: list[int]) -> None:
+    payload = harness.slash_payload("log", log_options(actor, n), user=actor.user)
+    started = time.perf_counter()
+    try:
+        reply = await harness.send(payload, timeout=SEND_TIMEOUT_S)
+    except TimeoutError:
+        samples.errors += 1
+        return
+    seconds = time.perf_counter() - started
+    harness.forget(payload["token"])
+    if answered(reply) and " × " in reply.text():  # directly, or deferred and followed up when slow
+        samples.add(seconds)
+        acked.append(int(payload["id"]))
+    else:
+        samples.errors += 1
+
+
+async def _log_until(
+    harness: BenchHarness, actor: Actor, deadline: float, samples: Samples, acked: list[int], stop: asyncio.Event
+) -> None:
+    """One member logging set after set, each as soon as the previous one was answered (a closed loop)."""
+    n = 0
+    while time.monotonic() < deadline and not stop.is_set():
+        await _log_one(harness, actor, n, samples, acked)
+        n += 1
+
+
+async def _log_paced(
+    harness: BenchHarness,
+    actor: Actor,
+    start: float,
+    period: float,
+    deadline: float,
+    samples: Samples,
+    acked: list[int],
+) -> None:
+    """One member logging a set every ``period`` seconds on a fixed timetable, never two at once: if an
+    answer comes late, the next set goes right after it (so the offered rate only drops when the bot lags)."""
+    n = 0
+    due = start
+    while due < deadline:
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        await _log_one(harness, actor, n, samples, acked)
+        n += 1
+        due += period
+
+
+async def _stored(bot: CoachBot, members: Sequence[Actor], since: datetime) -> int:
+    async with transaction(bot.session_factory, write=False) as session:
+        stmt = select(func.count()).where(
+            LoggedSet.member_id.in_([int(a.user["id"]) for a in members]), LoggedSet.created_at >= since
+        )
+        return int((await session.execute(stmt)).scalar_one())
+
+
+async def saturation(bot: CoachBot, harness: BenchHarness, members: Sequence[Actor], seconds: float) -> dict[str, Any]:
+    """Every member logging back to back for ``seconds``: the most sets/s one process sustains.
+
+    Latency here is queueing by construction (members ÷ throughput), so it is reported, not judged.
+    """
+    samples = Samples()
+    acked: list[int] = []
+    started = time.monotonic()
+    # No loop-lag probe here: waking every millisecond would take its share of a saturated loop.
+    await asyncio.gather(*(_log_until(harness, m, started + seconds, samples, acked, asyncio.Event()) for m in members))
+    elapsed = time.monotonic() - started
+    return {
+        "members": len(members),
+        "seconds": round(elapsed, 2),
+        "sets_per_s": round(len(acked) / elapsed, 1),
+        **{k: v for k, v in samples.summary().items() if k != "calls"},
+    }
+
+
+async def load_test(
+    bot: CoachBot, harness: BenchHarness, members: Sequence[Actor], seconds: float, rate: float
+) -> dict[str, Any]:
+    """``len(members)`` members logging concurrently for ``seconds``, together offering ``rate`` sets/s on a
+    fixed timetable (each member one set every ``len(members) / rate`` s, phases spread evenly): the
+    throughput achieved, latency, errors, and whether every acknowledged set is in the database."""
+    samples = Samples()
+    acked: list[int] = []
+    since = datetime.now(UTC)
+    period = len(members) / rate
+    started = time.monotonic() + 0.05
+    deadline = started + seconds
+    async with LoopLagProbe() as probe:
+        await asyncio.gather(
+            *(
+                _log_paced(harness, m, started + period * i / len(members), period, deadline, samples, acked)
+                for i, m in enumerate(members)
+            )
+        )
+    # Until the last answer: sets still queued when the window closed count against the rate.
+    elapsed = max(seconds, time.monotonic() - started)
+    stored = await _stored(bot, members, since)
+    return {
+        "members": len(members),
+        "seconds": round(elapsed, 2),
+        "offered_sets_per_s": round(rate, 1),
+        "sets_per_s": round(len(acked) / elapsed, 1),
+        **{k: v for k, v in samples.summary().items() if k != "calls"},
+        "acknowledged": len(acked),
+        "stored": stored,
+        "max_loop_stall_ms": round(probe.max_lag_s * 1000, 2),
+        "max_gc_pause_ms": round(probe.max_gc_s * 1000, 2),
+    }
+
+
+async def chart_stall(
+    runner: RoundRunner, harness: BenchHarness, chart_members: Sequence[Actor], log_members: Sequence[Actor]
+) -> dict[str, Any]:
+    """The longest event-loop stall while /progress charts render, interleaved with /log traffic."""
+    step = runner.steps["progress"]
+    if not step.available:
+        return {"available": False, "reason": step.reason}
+    progress = Samples()
+    log = Samples()
+    stop = asyncio.Event()
+    runner.steps["progress"].samples, saved = progress, step.samples
+    try:
+        async with LoopLagProbe() as probe:
+            traffic = [asyncio.create_task(_log_until(harness, m, float("inf"), log, [], stop)) for m in log_members]
+            try:
+                for n, actor in enumerate(chart_members):
+                    await runner.do_step(step, actor, n, True)
+            finally:
+                stop.set()
+                await asyncio.gather(*traffic)
+    finally:
+        runner.steps["progress"].samples = saved
+    return {
+        "available": True,
+        "charts": len(progress.latencies),
+        "chart_errors": progress.errors,
+        "progress_p99_ms": round(progress.ms(99), 3),
+        "log_members": len(log_members),
+        "log_p99_ms": round(log.ms(99), 3),
+        "log_errors": log.errors,
+        "max_loop_stall_ms": round(probe.max_lag_s * 1000, 2),
+        "max_gc_pause_ms": round(probe.max_gc_s * 1000, 2),
+    }

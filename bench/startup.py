@@ -1,0 +1,56 @@
+"""Start-up time: ``python bot.py`` as its own process, from exec to "ready", against the loopback emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from tests.emulator.server import DiscordEmulator
+
+ROOT = Path(__file__).resolve().parents[1]
+READY_MARKER = "ready as"
+TIMEOUT_S = 120.0
+
+
+async def startup_seconds(database_url: str, data_dir: Path) -> float:
+    """Seconds from starting ``python bot.py`` until it logs that it is ready (imports, migrations check,
+    cogs, command sync and gateway handshake included); the process is then stopped with SIGTERM."""
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    async with DiscordEmulator() as emu:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD", "DATABASE_", "COACH_"))
+        }
+        env |= emu.env() | {"DATABASE_URL": database_url, "COACH_DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO"}
+        started = time.perf_counter()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "bot.py"),
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert proc.stderr is not None
+        seen: list[str] = []
+        try:
+            async with asyncio.timeout(TIMEOUT_S):
+                while True:
+                    line = (await proc.stderr.readline()).decode(errors="replace")
+                    if not line:
+                        raise RuntimeError("bot.py exited before it was ready:\n" + "".join(seen[-20:]))
+                    seen.append(line)
+                    if READY_MARKER in line:
+                        return time.perf_counter() - started
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(proc.communicate(), 30)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.communicate()

@@ -1,0 +1,71 @@
+"""The benchmark itself: the bulk loader's rows are valid and realistic, and a tiny run produces every number."""
+
+# The database fixtures are imported by name from tests/db/fixtures.py; pytest injects them as arguments,
+# which pyflakes reads as redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bench.cli import Config, run
+from bench.measure import COMMANDS
+from bench.report import markdown
+from bench.seed import HISTORY_DAYS, member_id, members_for, seed_database
+from coach.metrics import estimate_1rm
+from db.engine import create_engine
+from db.models import LoggedSet, MemberSettings
+from tests.db.fixtures import (  # noqa: F401 - fixtures are found by name
+    backend,
+    empty_db_url,
+    fresh_pg_url,
+)
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+async def test_seeded_rows_are_valid_and_spread_over_a_year(empty_db_url: str) -> None:
+    result = await seed_database(empty_db_url, 5_000, now=NOW)
+    assert result.rows == 5_000 and result.members == members_for(5_000)
+    engine = create_engine(empty_db_url)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.scalar(select(func.count()).select_from(LoggedSet)) == 5_000
+            assert await conn.scalar(select(func.count()).select_from(MemberSettings)) == result.members
+            first, last = (
+                await conn.execute(select(func.min(LoggedSet.performed_at), func.max(LoggedSet.performed_at)))
+            ).one()
+            rows = (await conn.execute(select(LoggedSet).where(LoggedSet.member_id == member_id(0)))).all()
+            # Inserted in time order, as real traffic leaves a table.
+            times = (await conn.execute(select(LoggedSet.performed_at).order_by(LoggedSet.id))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert NOW - timedelta(days=HISTORY_DAYS + 1) <= first.replace(tzinfo=UTC) and last.replace(tzinfo=UTC) < NOW
+    assert 10 <= len(rows) <= 100  # a member's own history, sessions of several exercises
+    assert len({r.exercise_key for r in rows}) >= 4
+    assert all(abs(r.e1rm_kg - estimate_1rm(r.weight_kg, r.reps)) < 1e-9 for r in rows)
+    assert list(times) == sorted(times)
+
+
+async def test_a_tiny_run_reports_every_number(tmp_path: Path) -> None:
+    config = Config(quick=True, sizes=(0, 2_000), calls=3, warmup=1, load_seconds=1.0, saturation_seconds=1.0,
+                    load_members=20, charts=2, chart_log_members=2)  # fmt: skip
+    result = await run(config, None, tmp_path)
+    json.dumps(result)  # the --json document
+    for size in ("0", "2000"):
+        commands = result["sizes"][size]["commands"]
+        assert set(commands) == {key for key, _ in COMMANDS}
+        for key in ("plan", "log", "undo", "history", "evidence", "log_autocomplete"):
+            assert commands[key]["available"] and commands[key]["errors"] == 0, (size, key, commands[key])
+            assert {"p50_ms", "p95_ms", "p99_ms"} <= set(commands[key])
+        assert {"dispatch", "storage", "storage_raw"} <= set(result["sizes"][size]["floors"])
+    load = result["load"]
+    assert load["errors"] == 0 and load["acknowledged"] == load["stored"] > 0
+    assert {"sets_per_s", "p99_ms"} <= set(load)
+    assert result["startup_s"] > 0 and result["peak_rss_mb"] > 0 and "max_loop_stall_ms" in result
+    assert any(t["name"].startswith("log_p50_vs_floors") for t in result["targets"])
+    assert "| /log |" in markdown(result)
