@@ -51,9 +51,15 @@ class StudySelect(discord.ui.Select["EvidenceView"]):
 class EvidenceView(CoachView):
     """The menu under the summary; persistent, so it keeps working after a restart."""
 
-    def __init__(self, base: EvidenceBase) -> None:
+    def __init__(self, base: EvidenceBase, *, registered: bool = False) -> None:
         super().__init__(timeout=None)
         self.add_item(StudySelect(base))
+        self._registered = registered
+
+    def is_finished(self) -> bool:
+        """True for the copies sent with messages: the one registered at start-up already dispatches
+        the menu by custom id, so discord.py needn't keep a copy per summary message forever."""
+        return not self._registered or super().is_finished()
 
 
 def _kind_line(entry: EvidenceEntry) -> str:
@@ -79,7 +85,7 @@ class EvidenceCog(commands.Cog):
 
     async def cog_load(self) -> None:
         """Register the persistent study menu so old summaries keep working."""
-        self._bot.add_view(EvidenceView(self._base))
+        self._bot.add_view(EvidenceView(self._base, registered=True))
 
     def summary_message(self) -> dict[str, Any]:
         """The summary embed and its study menu, as send() keyword arguments."""

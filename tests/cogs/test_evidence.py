@@ -143,3 +143,13 @@ async def test_config_is_hidden_from_members_by_default(harness: Harness) -> Non
     payload = command.to_dict(harness.bot.tree)
     assert int(payload["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
     assert all(opt["description"] for opt in payload["options"])
+
+
+async def test_summary_menus_are_not_kept_per_message(harness: Harness) -> None:
+    store = harness.bot._connection._view_store
+    for _ in range(5):
+        reply = await harness.slash("evidence")
+    assert int(reply.message["id"]) not in store._synced_message_views
+    assert not [key for key in store._views if key is not None], "one persistent registration serves every summary"
+    detail = await harness.click(reply.message, "evidence:study", values=["fisher2014"])
+    assert "Fisher" in detail.embeds[0]["title"]
