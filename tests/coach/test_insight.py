@@ -2,7 +2,6 @@
 
 # The database fixtures are imported by name from tests/db/fixtures.py; pytest injects them as arguments,
 # which pyflakes reads as redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -19,15 +18,6 @@ from coach.insight import Condition, InsightService, build_sessions
 from coach.logbook import LogbookService, LogRequest
 from coach.planner import Planner, Protocol
 from db.insight_repository import InsightRepository, SetFact
-from tests.db.fixtures import (  # noqa: F401 - fixtures are found by name
-    backend,
-    db_url,
-    engine,
-    logbook_catalog,
-    pg_database,
-    session_factory,
-    sqlite_template,
-)
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222

@@ -2,7 +2,6 @@
 
 # The database fixtures are imported by name from tests/db/fixtures.py; pytest injects them as arguments,
 # which pyflakes reads as redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -18,15 +17,6 @@ from coach.metrics import estimate_1rm
 from db.engine import transaction
 from db.models import LoggedSet, MemberSettings
 from db.repositories import SetRepository
-from tests.db.fixtures import (  # noqa: F401 - fixtures are found by name
-    backend,
-    db_url,
-    engine,
-    logbook_catalog,
-    pg_database,
-    session_factory,
-    sqlite_template,
-)
 
 MEMBER, OTHER = 333_333_333_333_333_333, 444_444_444_444_444_444
 T0 = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)
