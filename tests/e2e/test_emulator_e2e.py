@@ -6,8 +6,7 @@ import asyncio
 import os
 import re
 import signal
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,31 +72,6 @@ def bot_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
 
 
 Launch = Callable[[dict[str, str]], Awaitable[BotProcess]]
-
-
-@pytest.fixture
-async def launch() -> AsyncIterator[Launch]:
-    """Start bot.py with an environment; any process still running at teardown is killed."""
-    started: list[BotProcess] = []
-
-    async def start(env: dict[str, str]) -> BotProcess:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(BOT),
-            cwd=ROOT,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        started.append(BotProcess(proc))
-        return started[-1]
-
-    yield start
-    for bot in started:
-        if bot.proc.returncode is None:
-            bot.proc.kill()
-            await bot.proc.communicate()
 
 
 async def wait_for_commands_or_exit(emu: DiscordEmulator, bot: BotProcess) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from db.engine import create_engine
 from db.models import LoggedSet
 from tests.db.fixtures import PG_SKIP_REASON, create_pg_database, drop_pg_database, pg_admin_url
-from tests.e2e.test_emulator_e2e import BOT, EXIT_TIMEOUT_S, LEAK_MARKERS, ROOT, STARTUP_TIMEOUT_S, BotProcess, bot_env
+from tests.e2e.test_emulator_e2e import BOT, EXIT_TIMEOUT_S, LEAK_MARKERS, STARTUP_TIMEOUT_S, BotProcess, bot_env
 from tests.emulator.server import DiscordEmulator, InteractionResult
 from tests.emulator_tests.test_shards import SHARD_COUNT, guild_on_shard
 
@@ -42,31 +41,6 @@ async def pg_url() -> AsyncIterator[str]:
         yield url
     finally:
         await drop_pg_database(admin, url)
-
-
-@pytest.fixture
-async def launch() -> AsyncIterator[Launch]:
-    """Start bot.py processes; any still running at teardown is killed."""
-    started: list[BotProcess] = []
-
-    async def start(env: dict[str, str]) -> BotProcess:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(BOT),
-            cwd=ROOT,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        started.append(BotProcess(proc))
-        return started[-1]
-
-    yield start
-    for bot in started:
-        if bot.proc.returncode is None:
-            bot.proc.kill()
-            await bot.proc.communicate()
 
 
 async def wait_for_shards_or_exit(emu: DiscordEmulator, bots: list[BotProcess]) -> None:
