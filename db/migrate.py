@@ -6,7 +6,8 @@ The bot calls ``await upgrade_to_head(engine)`` before serving; operators can al
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from alembic import command
@@ -43,14 +44,21 @@ def head_revision() -> str:
     return head
 
 
-async def _run(engine_or_url: AsyncEngine | str | URL, action: Callable[[Config], None]) -> None:
-    own_engine = not isinstance(engine_or_url, AsyncEngine)
-    engine = (
-        create_engine(engine_or_url, poolclass=pool.NullPool)
-        if not isinstance(engine_or_url, AsyncEngine)
-        else engine_or_url
-    )
+@contextlib.asynccontextmanager
+async def _engine_for(engine_or_url: AsyncEngine | str | URL) -> AsyncIterator[AsyncEngine]:
+    """The given engine, or a throw-away one for a URL (disposed afterwards)."""
+    if isinstance(engine_or_url, AsyncEngine):
+        yield engine_or_url
+        return
+    engine = create_engine(engine_or_url, poolclass=pool.NullPool)
     try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def _run(engine_or_url: AsyncEngine | str | URL, action: Callable[[Config], None]) -> None:
+    async with _engine_for(engine_or_url) as engine:
         async with engine.connect() as conn:
             # IMMEDIATE on SQLite: take the write lock before reading the version table, so two
             # processes can't both decide to run the same migration.
@@ -59,9 +67,6 @@ async def _run(engine_or_url: AsyncEngine | str | URL, action: Callable[[Config]
                 if conn.dialect.name == "postgresql":
                     await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
                 await conn.run_sync(_invoke, action)
-    finally:
-        if own_engine:
-            await engine.dispose()
 
 
 def _invoke(connection: Connection, action: Callable[[Config], None]) -> None:
@@ -87,15 +92,5 @@ async def downgrade(engine_or_url: AsyncEngine | str | URL, revision: str = "bas
 
 async def current_revision(engine_or_url: AsyncEngine | str | URL) -> str | None:
     """The revision the database is at, or None for an empty (unversioned) database."""
-    own_engine = not isinstance(engine_or_url, AsyncEngine)
-    engine = (
-        create_engine(engine_or_url, poolclass=pool.NullPool)
-        if not isinstance(engine_or_url, AsyncEngine)
-        else engine_or_url
-    )
-    try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-    finally:
-        if own_engine:
-            await engine.dispose()
+    async with _engine_for(engine_or_url) as engine, engine.connect() as conn:
+        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
