@@ -7,10 +7,9 @@ from typing import Any
 
 import discord
 import pytest
-from sqlalchemy import func, select
 
-from db.models import LoggedSet
 from tests.coach.test_importer import HEVY, STRONG
+from tests.cogs.test_logbook import rows as count
 from tests.harness import Harness, Reply
 
 CDN = "https://cdn.discordapp.test/attachments/"
@@ -75,14 +74,6 @@ async def upload(
     raw = [{"name": "import", "type": 1, "options": options}]
     kw.setdefault("locale", "en-GB")
     return await harness.slash("privacy", raw_options=raw, resolved=resolved, **kw)
-
-
-async def count(harness: Harness, member_id: int | None = None) -> int:
-    query = select(func.count()).select_from(LoggedSet)
-    if member_id is not None:
-        query = query.where(LoggedSet.member_id == member_id)
-    async with harness.bot.session_factory() as session:
-        return int((await session.execute(query)).scalar_one())
 
 
 def summary(reply: Reply) -> dict[str, Any]:
