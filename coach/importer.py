@@ -107,8 +107,20 @@ _EQUIPMENT_WORDS: dict[str, frozenset[str]] = {
     "bodyweight": LOAD_FREE_EQUIPMENT,
     "body weight": LOAD_FREE_EQUIPMENT,
 }
-_BRACKETED = re.compile(r"^(?P<base>.+?)\s*\((?P<equipment>[^()]+)\)$")
-_DURATION = re.compile(r"^\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m(?:in)?)?\s*(?:(?P<s>\d+)\s*s)?\s*$")
+# Possessive runs: adjacent optional blanks must not trade characters, or a long blank field backtracks.
+_DURATION = re.compile(r"^\s*+(?:(?P<h>\d++)\s*+h)?\s*+(?:(?P<m>\d++)\s*+m(?:in)?)?\s*+(?:(?P<s>\d++)\s*+s)?\s*+$")
+
+
+def _split_bracket(name: str) -> tuple[str, str] | None:
+    """ "Bench Press (Barbell)" as ("Bench Press", "Barbell"); None without a final bracket."""
+    # Plain string search, not a regex: a lazy name group before optional blanks is quadratic on long input.
+    if not name.endswith(")"):
+        return None
+    opening = name.rfind("(")
+    base, equipment = name[:opening].strip(), name[opening + 1 : -1]
+    if opening < 0 or not base or not equipment or ")" in equipment:
+        return None
+    return base, equipment
 
 
 # --------------------------------------------------------------------------- results
@@ -381,9 +393,9 @@ def _place(raws: list[_Raw]) -> None:
 def map_exercise(name: str, catalog: Catalog) -> ResolvedExercise:
     """An app's exercise name as a catalog exercise, or as the member's own exercise of that name."""
     found = catalog.find(name)
-    match = _BRACKETED.match(name)
-    if found is None and match is not None:
-        base, equipment = match["base"], normalise_name(match["equipment"])
+    bracket = _split_bracket(name)
+    if found is None and bracket is not None:
+        base, equipment = bracket[0], normalise_name(bracket[1])
         for candidate in (f"{equipment} {base}", f"{base} {equipment}"):
             found = catalog.find(candidate)
             if found is not None:

@@ -134,9 +134,10 @@ class EvidenceCog(commands.Cog):
                 return
             if not config.answers_in(message.channel.id):
                 return
-        if not is_evidence_question(message.content):
-            return
-        if not self._cooldown.try_acquire(message.channel.id):
+        # The cooldown is checked before the text is read, so a channel flooding the bot costs no matching.
+        if self._cooldown.retry_after(message.channel.id) > 0:
             log.info("evidence reply in channel %s skipped: cooldown", message.channel.id)
+            return
+        if not is_evidence_question(message.content) or not self._cooldown.try_acquire(message.channel.id):
             return
         await message.reply(mention_author=False, **self.summary_message())

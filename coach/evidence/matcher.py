@@ -16,6 +16,9 @@ import unicodedata
 # smuggle in: normalize() deletes it from the input first.
 PE = "\ue000"
 
+# Only the start of a message is read: enough for any real question, and a hard bound on matching time.
+MAX_MATCHED_CHARS = 500
+
 # --- normalization -------------------------------------------------------------------------
 
 _DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w{1,32}:\d+>|<t:\d+(?::[a-zA-Z])?>|https?://\S+")
@@ -59,17 +62,22 @@ def mentions_pre_exhaust(text: str) -> bool:
 
 # --- question form -------------------------------------------------------------------------
 
+# One word per alternative, each ending at a word boundary, so a run of greetings ("hey q hey q")
+# splits into words exactly one way ("quick question" is "quick" then "question"); "real talk"
+# stands before "real" because the lead below never backtracks into an earlier choice.
 _GREETING = (
-    r"(?:(?:hey|hi|hello|yo|ok|okay|so|but|and|um|uh|hmm|quick|serious|genuine|honest|dumb|stupid|noob|newbie|"
-    r"honestly|seriously|genuinely|real|random)"
-    r"(?:\s+(?:question|q))?|question|q|coach|bot|guys|folks|all|everyone|bro|pls|please|lol|real\s+talk)"
+    r"(?:real\s+talk|hey|hi|hello|yo|okay|ok|so|but|and|um|uh|hmm|quick|serious|genuine|honest|dumb|stupid|"
+    r"noob|newbie|honestly|seriously|genuinely|real|random|question|q|coach|bot|guys|folks|all|everyone|bro|"
+    r"pls|please|lol)\b"
 )
 _OPENERS = (
     r"does|do|did|doesnt|dont|didnt|is|isnt|are|arent|was|were|will|wont|would|wouldnt|can|cant|could|"
     r"couldnt|should|shouldnt|shall|has|have|any|anyone|anybody|someone|somebody|what|whats|how|hows|why|"
     r"which|thoughts|opinions?|verdict|explain|tell|is\s+there|are\s+there"
 )
-_LEAD = rf"^(?:@?{_GREETING}[\s,:!.-]*)*"
+# Possessive: the greetings are taken greedily once and never re-split, which keeps a failing
+# match linear in the text (an ambiguous, backtracking lead took seconds on "hey q " * 20).
+_LEAD = rf"^(?:@?{_GREETING}[\s,:!.-]*)*+"
 # "pre-exhaust, does it work" and "pre exhaust does it work": a fronted topic before the opener is fine.
 _QUESTION_START = re.compile(
     rf"{_LEAD}(?:{PE}\s+(?:{_OPENERS})\s+(?:it|this|that|they|there|you|u|anyone|anybody)\b|(?:{_OPENERS})\b)"
@@ -172,13 +180,17 @@ _STRONG = [
 ]
 _COMMAND = re.compile(r"^[/!$?]\w")
 _SENTENCE = re.compile(r"[^.!?\n¿¡]+[.!?\n¿¡]*")
-_CLAUSE = re.compile(r"\s*(?:[,;:]|\s-\s|\s--\s)\s*")
+# Clause breaks: a comma, semicolon or colon, or a spaced dash. The look-behind starts a match only
+# where a run of spaces begins, so a long run of spaces is scanned once, not once per position.
+_CLAUSE = re.compile(r"(?<!\s)(?:\s*+[,;:]|\s++--?(?=\s))\s*+")
 
 
 def is_evidence_question(text: str) -> bool:
     """True when a chat message asks whether pre-exhaust works, is worth it or is backed by evidence."""
     if not isinstance(text, str):
         return False
+    # A question worth answering is asked early; capping the text bounds the work any message costs.
+    text = text[:MAX_MATCHED_CHARS]
     stripped = _DISCORD_MARKUP.sub(" ", text).strip()
     if _COMMAND.match(stripped):
         return False  # a command for this or another bot, not a question

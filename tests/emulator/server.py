@@ -958,6 +958,7 @@ class DiscordEmulator:
         429 comes with ``Retry-After`` and a ``retry_after`` body, as Discord sends it; 5xx with an error
         body. The failed attempts are recorded in :attr:`calls` with their status; ``fault.hits`` counts them.
         """
+        # regex-budget: a test's own fault pattern, never a member's text
         fault = _Fault(re.compile(path_regex), status, count, retry_after, method.upper() if method else None)
         self._faults.append(fault)
         return fault
