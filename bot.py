@@ -94,17 +94,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     try:
         if args.backup is not None:
-            from coach.backup import backup_database
+            from db.backup import backup_database
 
             report = asyncio.run(backup_database(settings.database_url, args.backup))
             print(report.summary())
             return 0
         if args.offline:
-            from coach.offline import run_offline
+            from runtime.offline import run_offline
 
             return asyncio.run(run_offline(settings))
         settings.require_token()  # fail fast, before opening the database or the network
-        from coach.runner import run
+        from runtime.runner import run
 
         return asyncio.run(run(settings, force_sync=args.sync))
     except ConfigError as exc:

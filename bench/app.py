@@ -12,12 +12,12 @@ from discord import app_commands
 
 from bench.seed import BENCH_GUILD_ID, CHANNEL_ID_BASE
 from catalog import Catalog
-from coach.client import CoachBot, freeze_startup_objects
 from coach.evidence import EvidenceBase
-from coach.runner import running_bot
 from coach.settings import Settings
-from tests.emulator import payloads
-from tests.harness import Harness
+from emulator import payloads
+from emulator.driver import Harness
+from runtime.client import CoachBot, freeze_startup_objects
+from runtime.runner import running_bot
 
 APPLICATION_ID = 1_300_000_000_000_000_001
 BOT_USER_ID = 1_300_000_000_000_000_002

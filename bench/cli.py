@@ -27,8 +27,8 @@ from bench.measure import Actor, RoundRunner, actors
 from bench.report import growth, machine, markdown, targets
 from bench.startup import startup_seconds
 from catalog import load_catalog
-from coach.client import CoachBot
 from coach.evidence import load_evidence
+from runtime.client import CoachBot
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from bench.app import BenchHarness
 from bench.measure import SEND_TIMEOUT_S, Actor, RoundRunner, answered, log_options
 from bench.stats import LoopLagProbe, Samples
-from coach.client import CoachBot
 from db.engine import transaction
 from db.models import LoggedSet
+from runtime.client import CoachBot
 
 
 async def _log_one(harness: BenchHarness, actor: Actor, n: int, samples: Samples, acked: list[int]) -> None:

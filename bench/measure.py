@@ -22,9 +22,9 @@ from bench.floors import StorageFloor
 from bench.seed import MIN_MEMBERS, member_id, program_keys
 from bench.stats import Samples
 from catalog import Catalog
-from coach.client import CoachBot
-from tests.emulator import payloads
-from tests.harness import Reply
+from emulator import payloads
+from emulator.driver import Reply
+from runtime.client import CoachBot
 
 # (JSON key, label) of every measured command, in report order.
 COMMANDS: tuple[tuple[str, str], ...] = (

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.emulator.server import DiscordEmulator
+from emulator.server import DiscordEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_MARKER = "ready as"

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from coach.errors import CoachError
 from coach.guild_config import GuildConfig, GuildConfigService
-from coach.respond import Answer, answer
+from runtime.respond import Answer, answer
 
 Choice = app_commands.Choice
 

@@ -14,7 +14,7 @@ from coach.errors import CoachError
 from coach.evidence import EvidenceBase, EvidenceEntry, is_evidence_question
 from coach.evidence.render import EmbedSpec, fit_embed, study_embed, summary_embed
 from coach.guild_config import GuildConfigService
-from coach.tree import NO_MENTIONS, CoachView
+from runtime.tree import NO_MENTIONS, CoachView
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coach import charts, commandlog
+from coach import charts
 from coach.errors import StorageUnavailableError
 from coach.insight import (
     ALTERNATE_HINT,
@@ -36,8 +36,9 @@ from coach.insight import (
 from coach.logbook import LogbookService
 from coach.metrics import E1RM_FORMULA, Unit, unit_for_locale
 from coach.planner import Plan, Protocol
-from coach.tree import NO_MENTIONS, CoachView, report_error
 from cogs.logbook import locale, safe
+from runtime import commandlog
+from runtime.tree import NO_MENTIONS, CoachView, report_error
 
 Choice = app_commands.Choice
 # Seconds to wait for the member's settings before answering privately in their locale's unit.

@@ -14,12 +14,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coach import commandlog
 from coach.errors import ImportFileError
 from coach.importer import ImportService, ImportSummary, check_upload
 from coach.logbook import E1RM_FORMULA, HistoryPage, LogbookService, LogRequest, LogResult, MemberPreferences
-from coach.respond import Answer, answer
-from coach.tree import CoachView, report_error, send_ephemeral
+from runtime import commandlog
+from runtime.respond import Answer, answer
+from runtime.tree import CoachView, report_error, send_ephemeral
 
 Choice = app_commands.Choice
 HISTORY_PAGE_SIZE = 10

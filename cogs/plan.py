@@ -11,8 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from coach.planner import CAVEAT, WHY_THIS_ORDER, DayPlan, Plan, Planner, Protocol
-from coach.tree import NO_MENTIONS
 from cogs.insight import my_numbers_view
+from runtime.tree import NO_MENTIONS
 
 PROTOCOL_COLOURS = {Protocol.PRE_EXHAUST: discord.Colour.orange(), Protocol.TRADITIONAL: discord.Colour.blurple()}
 Choice = app_commands.Choice

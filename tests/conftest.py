@@ -9,14 +9,14 @@ import discord
 import pytest
 
 from catalog import Catalog, load_catalog
-from coach.client import CoachBot
 from coach.evidence import EvidenceBase, load_evidence
-from coach.runner import build_bot
 from coach.settings import Settings
 from db.engine import create_engine
 from db.migrate import upgrade_to_head
-from tests.emulator import payloads
-from tests.harness import Harness
+from emulator import payloads
+from emulator.driver import Harness
+from runtime.client import CoachBot
+from runtime.runner import build_bot
 
 APPLICATION_ID = 1_300_000_000_000_000_001
 BOT_USER_ID = 1_300_000_000_000_000_002

@@ -8,8 +8,8 @@ import discord
 import pytest
 
 from coach.evidence import EvidenceBase
-from tests.emulator import payloads
-from tests.harness import Harness
+from emulator import payloads
+from emulator.driver import Harness
 
 
 def cited(text: str, evidence: EvidenceBase) -> bool:

@@ -8,9 +8,9 @@ from typing import Any
 import discord
 import pytest
 
+from emulator.driver import Harness, Reply
 from tests.coach.test_importer import HEVY, STRONG
 from tests.cogs.test_logbook import rows as count
-from tests.harness import Harness, Reply
 
 CDN = "https://cdn.discordapp.test/attachments/"
 

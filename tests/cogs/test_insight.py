@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from coach import charts
-from tests.harness import Harness, Reply
+from emulator.driver import Harness, Reply
 
 Set = tuple[str, float, int] | tuple[str, float, int, str]
 

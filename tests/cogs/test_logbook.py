@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import LoggedSet
-from tests.harness import Harness, Reply
+from emulator.driver import Harness, Reply
 
 
 async def rows(harness: Harness, member_id: int | None = None) -> int:
@@ -216,7 +216,7 @@ async def test_bad_input_sent_raw_gets_a_clear_message_and_writes_nothing(
 
 
 async def test_same_interaction_twice_logs_once(harness: Harness) -> None:
-    from tests.emulator import payloads
+    from emulator import payloads
 
     payload = payloads.slash("log", {"exercise": "back squat", "weight": 100.0, "reps": 5}, **harness._base({}))
     first = await harness.send(payload)

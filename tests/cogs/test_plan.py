@@ -8,7 +8,7 @@ import re
 import discord
 import pytest
 
-from tests.harness import Harness
+from emulator.driver import Harness
 
 PUSH = ["Tricep Extension", "Overhead Tricep Extension", "Front Raise", "Lateral Raise", "Shoulder Press",
         "Dumbbell Bench Press"]  # fmt: skip

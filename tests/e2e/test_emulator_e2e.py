@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.emulator.server import DiscordEmulator, InteractionResult, make_token
+from emulator.server import DiscordEmulator, InteractionResult, make_token
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot.py"

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from db.engine import create_engine
 from db.models import LoggedSet
+from emulator.server import DiscordEmulator, InteractionResult
 from tests.db.fixtures import PG_SKIP_REASON, create_pg_database, drop_pg_database, pg_admin_url
 from tests.e2e.test_emulator_e2e import BOT, EXIT_TIMEOUT_S, LEAK_MARKERS, STARTUP_TIMEOUT_S, BotProcess, bot_env
-from tests.emulator.server import DiscordEmulator, InteractionResult
-from tests.emulator_tests.test_shards import SHARD_COUNT, guild_on_shard
+from tests.emulator.test_shards import SHARD_COUNT, guild_on_shard
 
 pytestmark = pytest.mark.skipif(not BOT.is_file(), reason="bot.py (the entry point) is not in the tree yet")
 

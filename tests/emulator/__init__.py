@@ -1,1 +1,1 @@
-"""Loopback Discord emulator, gateway payload builders and terminal rendering, for tests and ``bot.py --offline``."""
+"""Tests of the Discord emulator, its renderer/parser and offline mode."""

@@ -23,8 +23,8 @@ import aiohttp
 import pytest
 
 from coach.settings import Settings
-from tests.emulator.server import DiscordEmulator, InteractionResult, validate_message_payload
-from tests.harness import RestCall
+from emulator.driver import RestCall
+from emulator.server import DiscordEmulator, InteractionResult, validate_message_payload
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60.0

@@ -18,8 +18,8 @@ from discord import app_commands
 from sqlalchemy import func, select
 
 from db.models import GuildSettings, LoggedSet, MemberSettings
-from tests.emulator import payloads
-from tests.harness import Harness, Reply
+from emulator import payloads
+from emulator.driver import Harness, Reply
 
 SECRET_NOTE = "alice-private-note"
 

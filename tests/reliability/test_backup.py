@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from db.migrate import head_revision
-from tests.emulator.server import DiscordEmulator
+from emulator.server import DiscordEmulator
 from tests.reliability.conftest import (
     ROOT,
     Launch,

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from coach.commandlog import CommandEvent
-from tests.emulator import payloads
-from tests.harness import Harness
+from emulator import payloads
+from emulator.driver import Harness
+from runtime.commandlog import CommandEvent
 from tests.reliability.conftest import LogCapture
 
 NOTE = "NOTE-MARKER my knee hurt"

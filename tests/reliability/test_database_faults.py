@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import text
 
 from db.engine import create_engine
-from tests.emulator import payloads
-from tests.emulator.server import DiscordEmulator, InteractionResult
+from emulator import payloads
+from emulator.server import DiscordEmulator, InteractionResult
 from tests.reliability.conftest import Launch, bot_env, delivered_messages, message_problems, sqlite_rows, wait_ready
 from tests.reliability.pgserver import PgServer
 

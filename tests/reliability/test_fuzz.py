@@ -4,7 +4,7 @@ Every slash command registered on the tree is fuzzed (new commands join automati
 autocomplete, then components with random custom ids and with valid-shaped ids naming someone else.
 Payloads are built raw — wrong option types, missing required options, unknown options, huge, empty,
 control-character and zero-width strings, NaN and infinities, negative and enormous numbers, SQL and
-markdown injection — and fed through discord.py's own gateway parser (tests/harness.py). Invariants:
+markdown injection — and fed through discord.py's own gateway parser (emulator/driver.py). Invariants:
 
 - exactly one interaction callback, and a complete answer (a deferral is followed up);
 - no log record at ERROR (an unhandled exception is logged at ERROR by discord.py and by us);
@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from db.models import GuildSettings, LoggedSet, MemberSettings
-from tests.emulator import payloads
-from tests.emulator.server import _validate_choices
-from tests.harness import Harness, Reply
+from emulator import payloads
+from emulator.driver import Harness, Reply
+from emulator.server import _validate_choices
 from tests.reliability.conftest import LogCapture, harness_bodies, message_problems
 
 FUZZ = settings(

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from db.models import LoggedSet
-from tests.emulator import payloads
-from tests.harness import Harness, RestCall
+from emulator import payloads
+from emulator.driver import Harness, RestCall
 from tests.reliability.conftest import LogCapture, harness_bodies, message_problems
 
 NOTE = (

@@ -6,7 +6,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from tests.emulator.server import DiscordEmulator, InteractionResult
+from emulator.server import DiscordEmulator, InteractionResult
 from tests.reliability.conftest import Launch, bot_env, until, wait_ready
 
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.emulator.server import DiscordEmulator, InteractionResult
+from emulator.server import DiscordEmulator, InteractionResult
 from tests.reliability.conftest import (
     Launch,
     acknowledged_sets,

@@ -19,7 +19,7 @@ import pytest
 
 import cogs.evidence
 from coach.evidence.matcher import MAX_MATCHED_CHARS
-from tests.harness import Harness
+from emulator.driver import Harness
 from tests.reliability import regex_budget_probe
 from tests.reliability.regex_budget_probe import ROOT, time_pattern
 

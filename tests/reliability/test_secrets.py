@@ -14,7 +14,7 @@ import pytest
 
 import bot
 from coach.settings import Secret, Settings
-from tests.emulator.server import DiscordEmulator, make_token
+from emulator.server import DiscordEmulator, make_token
 from tests.reliability.conftest import Launch, bot_env
 
 PASSWORD = "pg-Hunter2-e91b"

@@ -12,8 +12,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from tests.emulator import payloads
-from tests.emulator.server import DiscordEmulator, InteractionResult
+from emulator import payloads
+from emulator.server import DiscordEmulator, InteractionResult
 from tests.reliability.conftest import Launch, bot_env, delivered_messages, message_problems, wait_ready
 
 SLOW_S = 3.2

@@ -22,12 +22,12 @@ from typing import Any, TextIO
 import discord
 from discord.gateway import DiscordWebSocket
 
-from coach.runner import running_bot
 from coach.settings import Secret, Settings, default_database_url
 
 # The emulator lives with the tests; bot.py always runs from the source checkout, which has both.
-from tests.emulator.render import describe_commands, parse_command_line, render_message
-from tests.emulator.server import DiscordEmulator, EmulatorError, InteractionResult, InteractionTimeout
+from emulator.render import describe_commands, parse_command_line, render_message
+from emulator.server import DiscordEmulator, EmulatorError, InteractionResult, InteractionTimeout
+from runtime.runner import running_bot
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ _QUIETER = {
     "discord.client": logging.ERROR,
     "discord.ext.commands.bot": logging.ERROR,
     "alembic": logging.WARNING,
-    "tests.emulator": logging.ERROR,
+    "emulator": logging.ERROR,
 }
 
 

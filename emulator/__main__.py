@@ -1,4 +1,4 @@
-"""``python -m tests.emulator``: run the Discord emulator standalone and print how to point a bot at it."""
+"""``python -m emulator``: run the Discord emulator standalone and print how to point a bot at it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import contextlib
 import logging
 import shlex
 
-from tests.emulator.server import DiscordEmulator
+from emulator.server import DiscordEmulator
 
 _PLAN = '{"name": "plan", "options": {"day": "push"}}'
 _ASK = '{"content": "does pre-exhaust work?", "mention_bot": true}'
@@ -36,7 +36,7 @@ async def _serve(port: int, token: str | None) -> None:
 
 def main() -> None:
     """Parse options and serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--token", help="the bot token to accept (default: a fresh random one)")
     parser.add_argument("--log-level", default="WARNING", help="emulator log level (default WARNING)")

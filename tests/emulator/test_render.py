@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.render import describe_commands, parse_command_line, render_message
+from emulator.render import describe_commands, parse_command_line, render_message
 
 
 def choices(*names: str) -> list[dict[str, str]]:

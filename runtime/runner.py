@@ -15,13 +15,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog import Catalog, load_catalog
-from coach.client import CoachBot
 from coach.errors import ConfigError
 from coach.evidence import EvidenceBase, load_evidence
-from coach.respond import drain_interactions
 from coach.settings import Settings
 from db.engine import create_engine, make_session_factory
 from db.migrate import upgrade_to_head
+from runtime.client import CoachBot
+from runtime.respond import drain_interactions
 
 log = logging.getLogger(__name__)
 

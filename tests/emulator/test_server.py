@@ -15,8 +15,8 @@ from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from tests.emulator import payloads
-from tests.emulator.server import DiscordEmulator, EmulatorError, InteractionResult, InteractionTimeout, make_token
+from emulator import payloads
+from emulator.server import DiscordEmulator, EmulatorError, InteractionResult, InteractionTimeout, make_token
 
 Setup = Callable[[commands.Bot, DiscordEmulator], None]
 

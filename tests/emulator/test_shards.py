@@ -11,8 +11,8 @@ import yarl
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from tests.emulator import payloads
-from tests.emulator.server import DiscordEmulator
+from emulator import payloads
+from emulator.server import DiscordEmulator
 
 SHARD_COUNT = 2
 

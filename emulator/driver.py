@@ -20,7 +20,7 @@ import discord
 from discord.gateway import DiscordWebSocket
 from discord.webhook.async_ import AsyncWebhookAdapter
 
-from tests.emulator import payloads
+from emulator import payloads
 
 EPHEMERAL = 64
 DEFERRED_TYPES = {5, 6}

@@ -19,10 +19,10 @@ from coach.importer import ImportService
 from coach.insight import InsightService
 from coach.logbook import LogbookService
 from coach.planner import Planner
-from coach.respond import UnhandledComponents
 from coach.settings import Settings
-from coach.sync import SyncState, fingerprint, scope_key
-from coach.tree import NO_MENTIONS, CoachTree
+from runtime.respond import UnhandledComponents
+from runtime.sync import SyncState, fingerprint, scope_key
+from runtime.tree import NO_MENTIONS, CoachTree
 
 log = logging.getLogger(__name__)
 

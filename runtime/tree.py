@@ -9,8 +9,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from coach import commandlog
 from coach.errors import CoachError
+from runtime import commandlog
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import logging
 import discord
 from discord.gateway import DiscordWebSocket
 
-from coach.offline import run_offline
 from coach.settings import Settings
+from runtime.offline import run_offline
 
 
 async def test_piped_session_transcript(settings: Settings) -> None:

@@ -1,7 +1,7 @@
 """A loopback Discord: REST under ``/api/v10`` and a gateway websocket, enough to run the real bot unmodified.
 
 The emulator plays Discord and one scripted server member.  The bot is pointed at it through
-``discord.http.Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` (see ``coach.runner.apply_endpoints``);
+``discord.http.Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY`` (see ``runtime.runner.apply_endpoints``);
 tests then drive it with :meth:`DiscordEmulator.slash`, :meth:`~DiscordEmulator.click`,
 :meth:`~DiscordEmulator.send_message` in-process, or over HTTP through the ``/_test/*`` control API
 when the bot runs as a separate process.
@@ -34,7 +34,7 @@ from . import payloads as p
 
 __all__ = ["Call", "DiscordEmulator", "EmulatorError", "InteractionResult", "InteractionTimeout", "make_token"]
 
-log = logging.getLogger("tests.emulator")
+log = logging.getLogger("emulator")
 
 API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6

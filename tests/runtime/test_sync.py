@@ -7,8 +7,8 @@ import dataclasses
 import discord
 from discord import app_commands
 
-from coach.client import CoachBot
-from tests.harness import Harness
+from emulator.driver import Harness
+from runtime.client import CoachBot
 
 
 def puts(harness: Harness) -> list[str]:

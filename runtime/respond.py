@@ -6,7 +6,7 @@ directly (one round trip, and a `/log` reply can be public when the member chose
 database, a lock queue or a busy event loop must never cost the member their answer. :func:`answer`
 runs the work as a task and, if it isn't finished within a budget, defers (private "thinking…") and
 delivers the result as a follow-up. Errors raised after deferring propagate as usual: the tree's one
-error path (``coach.tree.report_error``) sees ``response.is_done()`` and answers with a follow-up.
+error path (``runtime.tree.report_error``) sees ``response.is_done()`` and answers with a follow-up.
 
 Also here: :class:`UnhandledComponents` answers button presses nothing is listening for (a message from
 an older version, a forged custom id), and :func:`drain_interactions` lets a clean shutdown finish the
@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import discord
 
-from coach.tree import NO_MENTIONS
+from runtime.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,0 @@
-"""Tests of the Discord emulator, its renderer/parser and offline mode."""
