@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from db.models import GuildSettings, LoggedSet, MemberSettings
 from emulator import payloads
 from emulator.driver import Harness, Reply
-from emulator.server import _validate_choices
+from emulator.validation import validate_choices as _validate_choices
 from tests.reliability.conftest import LogCapture, harness_bodies, message_problems
 
 FUZZ = settings(
