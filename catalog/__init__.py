@@ -1,6 +1,6 @@
 """The exercise catalog: YAML data plus the typed loader that validates it."""
 
-from catalog.loader import CATALOG_DIR, Catalog, CatalogError, DataFileError, load_catalog, normalise_name
+from catalog.loader import CATALOG_DIR, STUDIES_FILE, Catalog, CatalogError, load_catalog, normalise_name
 from catalog.models import (
     DAYS,
     EQUIPMENT,
@@ -12,6 +12,7 @@ from catalog.models import (
     Mechanic,
     Prescription,
 )
+from catalog.yamlfile import DataFileError, load_yaml_mapping
 
 __all__ = [
     "CATALOG_DIR",
@@ -19,6 +20,7 @@ __all__ = [
     "EQUIPMENT",
     "MUSCLES",
     "MUSCLE_LABELS",
+    "STUDIES_FILE",
     "Catalog",
     "CatalogError",
     "DataFileError",
@@ -28,5 +30,6 @@ __all__ = [
     "Mechanic",
     "Prescription",
     "load_catalog",
+    "load_yaml_mapping",
     "normalise_name",
 ]

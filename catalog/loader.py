@@ -2,7 +2,8 @@
 
 Validation is strict and loud: a bad entry raises CatalogError naming the file,
 the entry and the field, so a typo in the YAML stops start-up instead of
-producing a silently wrong plan.
+producing a silently wrong plan. The YAML itself is read by catalog.yamlfile, the one strict
+loader every data file shares (duplicate keys are errors there).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from catalog.models import (
     DAYS,
@@ -25,31 +24,18 @@ from catalog.models import (
     Mechanic,
     Prescription,
 )
+from catalog.yamlfile import DataFileError, load_yaml_mapping
 
 CATALOG_DIR = Path(__file__).resolve().parent
 EXERCISES_FILE = CATALOG_DIR / "exercises.yaml"
 DAYS_FILE = CATALOG_DIR / "days.yaml"
+STUDIES_FILE = CATALOG_DIR / "studies.yaml"
 
 _EXERCISE_KEYS = {
     "id", "name", "aliases", "mechanic", "joints", "primary", "secondary", "equipment",
     "days", "intensity", "prescription", "substitutes", "free_exercise_db", "mechanic_disagreement",
 }  # fmt: skip
 _OPTIONAL_KEYS = {"free_exercise_db", "mechanic_disagreement"}
-
-
-class DataFileError(ValueError):
-    """A YAML data file is missing, malformed, or has an invalid entry; says file, entry and field."""
-
-    def __init__(self, path: Path, entry: str | None, field_name: str | None, problem: str) -> None:
-        where = str(path)
-        if entry is not None:
-            where += f", entry {entry}"
-        if field_name is not None:
-            where += f", field '{field_name}'"
-        super().__init__(f"{where}: {problem}")
-        self.path = path
-        self.entry = entry
-        self.field = field_name
 
 
 class CatalogError(DataFileError):
@@ -93,28 +79,14 @@ def load_catalog(exercises_path: Path | None = None, days_path: Path | None = No
     """Load, validate and index the catalog; raise CatalogError on any bad entry."""
     exercises_path = exercises_path or EXERCISES_FILE
     days_path = days_path or DAYS_FILE
-    raw = _read_yaml(exercises_path)
+    raw = load_yaml_mapping(exercises_path, CatalogError)
     entries = _require(raw, "exercises", list, exercises_path, None)
     exercises = tuple(_parse_exercise(exercises_path, i, item) for i, item in enumerate(entries))
     by_id = _index_ids(exercises_path, exercises)
     by_name = _index_names(exercises_path, exercises)
     _check_substitutes(exercises_path, exercises, by_id)
-    days = _parse_days(days_path, _read_yaml(days_path), by_id)
+    days = _parse_days(days_path, load_yaml_mapping(days_path, CatalogError), by_id)
     return Catalog(exercises=exercises, days=days, _by_id=by_id, _by_name=by_name)
-
-
-def _read_yaml(path: Path) -> Mapping[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(path, None, None, f"cannot read file ({exc.strerror})") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogError(path, None, None, f"invalid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CatalogError(path, None, None, "expected a mapping at the top level")
-    return data
 
 
 def _require(data: Mapping[str, Any], key: str, kind: type, path: Path, entry: str | None) -> Any:

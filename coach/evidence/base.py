@@ -13,11 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from catalog.loader import DataFileError
-
-STUDIES_FILE = Path(__file__).resolve().parents[2] / "catalog" / "studies.yaml"
+from catalog.loader import STUDIES_FILE
+from catalog.yamlfile import DataFileError, load_yaml_mapping
 
 KINDS = ("trial", "acute", "review", "meta_analysis", "expert_opinion")
 TECHNIQUES = ("classic", "variant", "exercise_order", "general")
@@ -231,7 +228,7 @@ def traceability_problems(
 def load_evidence(path: Path | str | None = None) -> EvidenceBase:
     """Load, validate and index the evidence file; raise EvidenceError on any problem."""
     path = Path(path) if path is not None else STUDIES_FILE
-    raw = _read_yaml(path)
+    raw = load_yaml_mapping(path, EvidenceError)
     unknown = set(raw) - {"version", "entries", "summary"}
     if unknown:
         raise EvidenceError(path, None, sorted(unknown)[0], "unknown top-level key")
@@ -300,37 +297,6 @@ def _claim_problems(claim: Claim, entries: Mapping[str, EvidenceEntry]) -> list[
 
 
 # --- parsing -------------------------------------------------------------------------------
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that rejects duplicate mapping keys instead of keeping the last one."""
-
-
-def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
-
-
-def _read_yaml(path: Path) -> Mapping[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise EvidenceError(path, None, None, f"cannot read file ({exc.strerror})") from exc
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass: no arbitrary objects
-    except yaml.YAMLError as exc:
-        raise EvidenceError(path, None, None, f"invalid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise EvidenceError(path, None, None, "expected a mapping at the top level")
-    return data
 
 
 class _Fields:
