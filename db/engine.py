@@ -7,13 +7,15 @@ keys on. Write transactions start with ``BEGIN IMMEDIATE`` so a transaction that
 then writes can't hit SQLite's un-waitable lock-upgrade deadlock (SQLITE_BUSY_SNAPSHOT).
 
 PostgreSQL (``postgresql+asyncpg://…``) needs none of this and runs the same code.
+
+Which database to open is not decided here: coach.settings.Settings is the one place that reads
+``DATABASE_URL``, ``COACH_DATA_DIR`` and ``.env``, for the bot and the Alembic CLI alike.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coach.db"
+from coach.settings import DEFAULT_DATA_DIR, Settings, default_database_url
+
+DEFAULT_DATABASE_URL = default_database_url(DEFAULT_DATA_DIR)
 
 # Milliseconds a SQLite writer waits for the lock before giving up. Writes take milliseconds, so
 # fifteen seconds only runs out if something is badly wrong (another process holding a lock).
@@ -34,9 +38,9 @@ PG_CONNECT_TIMEOUT_S = 10
 SQLITE_BEGIN_OPTION = "coach_sqlite_begin"
 
 
-def database_url_from_env(default: str = DEFAULT_DATABASE_URL) -> str:
-    """``DATABASE_URL`` from the environment (normalised to an async driver), or ``default``."""
-    return normalise_url(os.environ.get("DATABASE_URL", "").strip() or default)
+def database_url_from_env(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> str:
+    """The database the bot would open, from ``Settings.from_env`` (environment, .env, COACH_DATA_DIR), normalised."""
+    return normalise_url(Settings.from_env(environ, env_file).database_url)
 
 
 def normalise_url(url: str | URL) -> str:
@@ -64,10 +68,9 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def create_engine(url: str | URL | None = None, **kwargs: Any) -> AsyncEngine:
-    """Create the application's AsyncEngine (``DATABASE_URL`` or the SQLite default when ``url`` is None)."""
-    url_str = normalise_url(url) if url is not None else database_url_from_env()
-    parsed = make_url(url_str)
+def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """Create the application's AsyncEngine for ``url`` (usually ``Settings.database_url``)."""
+    parsed = make_url(normalise_url(url))
     # Database errors are logged; their text must not carry what members typed (notes, names).
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":

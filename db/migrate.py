@@ -1,7 +1,9 @@
 """Run Alembic migrations from Python (start-up, tests) without an alembic.ini.
 
 The bot calls ``await upgrade_to_head(engine)`` before serving; operators can also run
-``alembic upgrade head`` from the checkout (top-level ``alembic.ini``, URL from ``DATABASE_URL``).
+``alembic upgrade head`` from the checkout (top-level ``alembic.ini``; the URL is resolved by
+``Settings.from_env()``, as the bot does). The scripts are found next to this module, so an installed
+(non-editable) copy migrates too: they ship as package data (see pyproject.toml).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Two ways in:
 - programmatically (``db.migrate``): a live connection arrives in ``config.attributes["connection"]``
   and migrations run on it, inside the caller's event loop;
 - from the command line (``alembic upgrade head`` with the top-level ``alembic.ini``): the URL comes
-  from ``config.attributes["url"]``, ``sqlalchemy.url`` or ``DATABASE_URL``, and we run our own loop.
+  from ``config.attributes["url"]``, ``sqlalchemy.url`` (empty in ours) or, normally, from
+  ``Settings.from_env()`` exactly as the bot resolves it (environment, then ``.env`` in the current
+  directory, then the SQLite file under ``COACH_DATA_DIR``), and we run our own loop.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 
-from db.engine import create_engine, database_url_from_env, normalise_url
+from coach.errors import ConfigError
+from coach.settings import Settings
+from db.engine import create_engine, normalise_url
 from db.models import Base
 
 config = context.config
@@ -30,7 +34,13 @@ target_metadata = Base.metadata
 
 def _url() -> str:
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
-    return normalise_url(url) if url else database_url_from_env()
+    if not url:
+        # The bot's own resolution, so `alembic upgrade head` migrates the database the bot will open.
+        try:
+            url = Settings.from_env().database_url
+        except ConfigError as exc:
+            raise SystemExit(f"error: {exc.message}") from None
+    return normalise_url(url)
 
 
 def _configure(**kwargs: object) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coach.settings import Settings
 from db.engine import create_engine, database_url_from_env, is_sqlite, make_session_factory, normalise_url, transaction
 from db.migrate import upgrade_to_head
 from db.models import BotState, LoggedSet
@@ -54,11 +55,19 @@ def test_normalise_url(given: str, expected: str) -> None:
     assert normalise_url(given) == expected
 
 
-def test_database_url_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert database_url_from_env() == "sqlite+aiosqlite:///data/coach.db"
-    monkeypatch.setenv("DATABASE_URL", "postgres://coach@db/coach")
-    assert database_url_from_env() == "postgresql+asyncpg://coach@db/coach"
+def test_database_url_from_env_is_the_settings_url(tmp_path: Path) -> None:
+    """No second reading of the environment: the same rules as Settings, .env and COACH_DATA_DIR included."""
+    assert database_url_from_env({}, env_file=None) == "sqlite+aiosqlite:///data/coach.db"
+    assert database_url_from_env({"COACH_DATA_DIR": "/srv/coach"}, env_file=None) == (
+        "sqlite+aiosqlite:////srv/coach/coach.db"
+    )
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DATABASE_URL=postgres://coach@db/coach\n", encoding="utf-8")
+    assert database_url_from_env({}, env_file=dotenv) == "postgresql+asyncpg://coach@db/coach"
+    environ = {"DATABASE_URL": "sqlite:///x.db"}
+    assert database_url_from_env(environ, env_file=dotenv) == normalise_url(
+        Settings.from_env(environ, env_file=dotenv).database_url
+    )
     assert is_sqlite("sqlite+aiosqlite:///x.db") and not is_sqlite("postgresql+asyncpg://h/db")
 
 
@@ -92,20 +101,21 @@ async def test_utc_round_trip(session_factory: async_sessionmaker[AsyncSession],
     performed = datetime(2026, 11, 20, 19, 30, tzinfo=cet)
     async with transaction(session_factory, write=True) as session:
         await MemberRepository(session).ensure(1)
-        row = await SetRepository(session).add(
-            LoggedSet(
-                member_id=1,
-                exercise_key="bench_press",
-                exercise_id="bench_press",
-                exercise_name="Bench Press",
-                weight_kg=100.0,
-                weight_value=100.0,
-                weight_unit="kg",
-                reps=5,
-                e1rm_kg=116.7,
-                performed_at=performed,
-            )
+        # Through the ORM column type directly: this is about the engine and UtcDateTime, not a repository.
+        row = LoggedSet(
+            member_id=1,
+            exercise_key="bench_press",
+            exercise_id="bench_press",
+            exercise_name="Bench Press",
+            weight_kg=100.0,
+            weight_value=100.0,
+            weight_unit="kg",
+            reps=5,
+            e1rm_kg=116.7,
+            performed_at=performed,
         )
+        session.add(row)
+        await session.flush()
         set_id = row.id
     async with transaction(session_factory, write=False) as session:
         got = await SetRepository(session).get(set_id)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+from coach.settings import Settings
 from db.engine import create_engine
 from db.migrate import current_revision, downgrade, head_revision, upgrade_to_head
 from db.models import Base
@@ -95,6 +98,61 @@ def test_alembic_cli_reads_database_url(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     current = subprocess.run([*alembic, "current"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert head_revision() in current.stdout, current.stderr
+
+
+@pytest.mark.parametrize(
+    ("dotenv", "environ", "expected"),
+    [
+        ("COACH_DATA_DIR=from-dotenv\n", {}, "from-dotenv/coach.db"),
+        ("COACH_DATA_DIR=from-dotenv\n", {"COACH_DATA_DIR": "from-environ"}, "from-environ/coach.db"),
+        ("DATABASE_URL=sqlite:///ops/explicit.db\nCOACH_DATA_DIR=ignored\n", {}, "ops/explicit.db"),
+    ],
+    ids=["dotenv-data-dir", "environment-wins", "dotenv-url"],
+)
+def test_alembic_cli_and_bot_resolve_the_same_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dotenv: str, environ: dict[str, str], expected: str
+) -> None:
+    """`alembic upgrade head` and the bot read one configuration: .env, COACH_DATA_DIR, DATABASE_URL alike."""
+    (tmp_path / ".env").write_text(dotenv, encoding="utf-8")
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COACH_DATA_DIR")}
+    env = {**base, **environ}
+    alembic = [sys.executable, "-m", "alembic", "-c", str(REPO_ROOT / "alembic.ini"), "upgrade", "head"]
+    run = subprocess.run(alembic, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    migrated = [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.db")]
+    assert migrated == [expected]
+    with sqlite3.connect(tmp_path / expected) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
+
+    # The bot's settings, read the way the bot reads them (from the environment and ./.env).
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("COACH_DATA_DIR", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert Settings.from_env().database_url.endswith(f":///{expected}")
+    # And the bot process itself: --backup names the database it opened, the one Alembic just migrated.
+    backup = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bot.py"), "--backup", "copy.db"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert backup.returncode == 0, backup.stderr
+    assert backup.stdout.startswith(f"backup of {expected} written to copy.db"), backup.stdout
+
+
+def test_alembic_cli_reports_a_bad_setting_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("LOG_LEVEL=chatty\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COACH_DATA_DIR", "LOG_LEVEL")}
+    alembic = [sys.executable, "-m", "alembic", "-c", str(REPO_ROOT / "alembic.ini"), "upgrade", "head"]
+    run = subprocess.run(alembic, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1].startswith("error: LOG_LEVEL must be one of")
+    assert "Traceback" not in run.stderr
+    assert not list(tmp_path.rglob("*.db"))
 
 
 async def test_comparison_would_notice_drift(empty_db_url: str) -> None:
