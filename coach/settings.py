@@ -116,8 +116,8 @@ class Settings:
         """Return the token, or raise ConfigError saying how to set a valid one."""
         if self.discord_token is None:
             raise ConfigError(
-                "DISCORD_TOKEN is not set. Put your bot token in .env (see .env.example), "
-                "or run `python bot.py --offline` to try the bot without Discord."
+                "DISCORD_TOKEN is not set. Put your bot token in .env (see .env.example), or start with "
+                "--offline (`pre-exhaust-coach --offline`, `python bot.py --offline`) to try the bot without Discord."
             )
         token = self.discord_token.get_secret_value()
         if not token_looks_valid(token):

@@ -1,16 +1,18 @@
-"""bot.py: configuration errors end with one clear line and status 2; secrets never reach logs."""
+"""bot.py / pre-exhaust-coach: configuration errors end with one clear line and status 2; secrets never reach logs."""
 
 from __future__ import annotations
 
 import logging
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 import bot as entry
 from coach.settings import Secret, Settings
+from runtime import cli
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -67,3 +69,27 @@ def test_redaction_filter_hides_token_and_password(caplog: pytest.LogCaptureFixt
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
     entry.RedactSecrets([TOKEN]).filter(record)
     assert TOKEN not in (record.exc_text or "")
+
+
+def test_bot_py_and_the_console_script_are_one_program() -> None:
+    """`python bot.py` is a thin wrapper: the installed `pre-exhaust-coach` runs the same main()."""
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"pre-exhaust-coach": "runtime.cli:main"}
+    assert entry.main is cli.main
+    assert entry.configure_logging is cli.configure_logging and entry.RedactSecrets is cli.RedactSecrets
+
+
+def test_help_names_every_option(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, {}, "--help")
+    assert result.returncode == 0
+    for option in ("--offline", "--sync", "--backup"):
+        assert option in result.stdout
+
+
+def test_an_unusable_data_directory_is_named_in_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    result = run_bot(tmp_path, {"DISCORD_TOKEN": TOKEN, "COACH_DATA_DIR": str(blocker / "data")})
+    assert result.returncode == 2
+    lines = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()]
+    assert lines == [f"error: Not a directory: {blocker / 'data'}"]
