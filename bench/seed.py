@@ -26,8 +26,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from catalog import Catalog, Exercise, load_catalog
-from coach.exercise_search import custom_key
-from coach.logbook import allows_zero_weight
+from coach.exercise_search import allows_zero_weight, custom_key
 from coach.metrics import KG_PER_LB, estimate_1rm
 from db.engine import create_engine
 from db.migrate import upgrade_to_head

@@ -1,4 +1,9 @@
-"""Typo-tolerant exercise search over catalog names and aliases, for autocomplete and "did you mean".
+"""How a name resolves to an exercise, and typo-tolerant search over catalog names and aliases.
+
+Resolution (one place for every feature): ``ExerciseIndex.resolve`` for what a member logs (a catalog
+exercise, or their own "Custom: …" one), ``ExerciseIndex.reference`` for what a member reads back
+(/history, /progress: the catalog exercise or their own of that name) and ``ExerciseIndex.from_app``
+for an exercise name in a Strong or Hevy export.
 
 Pure: takes the catalog and the member's recent exercises, returns choices. Scoring, best first:
 exact name/alias (1.0) > prefix (0.95) > every query word starts a word of the name (0.9) >
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
 
 from catalog import Catalog, Exercise, normalise_name
+from coach.errors import UnknownExerciseError, ValidationError
 
 # Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25
@@ -24,6 +30,73 @@ CUSTOM_PREFIX = "custom:"
 # Below this a match is noise ("row" vs "crow"); above STRONG it's confident enough to jump the queue.
 _MIN_SCORE = 0.6
 _STRONG_SCORE = 0.8
+
+
+# Equipment that adds no load you could weigh: with only these, weight 0 means "body weight, nothing added"
+# (push-ups, pull-ups on a bar, bench dips, band work).
+LOAD_FREE_EQUIPMENT = frozenset({"bodyweight", "pullup_bar", "bench", "band"})
+# What the bracketed equipment in an app's exercise name ("Lat Pulldown (Cable)") may match in the catalog.
+_EQUIPMENT_WORDS: dict[str, frozenset[str]] = {
+    "barbell": frozenset({"barbell"}),
+    "dumbbell": frozenset({"dumbbell"}),
+    "cable": frozenset({"cable", "machine"}),
+    "machine": frozenset({"machine", "cable"}),
+    "smith machine": frozenset({"smith_machine"}),
+    "kettlebell": frozenset({"kettlebell", "dumbbell"}),
+    "ez bar": frozenset({"ez_bar"}),
+    "band": frozenset({"band"}),
+    "resistance band": frozenset({"band"}),
+    "bodyweight": LOAD_FREE_EQUIPMENT,
+    "body weight": LOAD_FREE_EQUIPMENT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedExercise:
+    """An exercise as a member named it: a catalog entry (``exercise``) or their own (custom) exercise."""
+
+    key: str
+    name: str
+    exercise: Exercise | None
+    custom_name: str | None = None
+    suggestions: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, exercise: Exercise) -> ResolvedExercise:
+        """A catalog exercise."""
+        return cls(key=exercise.id, name=exercise.name, exercise=exercise)
+
+    @classmethod
+    def custom(cls, name: str, suggestions: Sequence[str] = ()) -> ResolvedExercise:
+        """The member's own exercise of that name."""
+        cleaned = clean_custom_name(name)
+        return cls(
+            key=custom_key(cleaned), name=cleaned, exercise=None, custom_name=cleaned, suggestions=tuple(suggestions)
+        )
+
+
+def allows_zero_weight(exercise: Exercise | None) -> bool:
+    """Body-weight exercises (no loading equipment) and custom exercises may be logged with weight 0."""
+    return exercise is None or set(exercise.equipment) <= LOAD_FREE_EQUIPMENT
+
+
+def _split_bracket(name: str) -> tuple[str, str] | None:
+    """ "Bench Press (Barbell)" as ("Bench Press", "Barbell"); None without a final bracket."""
+    # Plain string search, not a regex: a lazy name group before optional blanks is quadratic on long input.
+    if not name.endswith(")"):
+        return None
+    opening = name.rfind("(")
+    base, equipment = name[:opening].strip(), name[opening + 1 : -1]
+    if opening < 0 or not base or not equipment or ")" in equipment:
+        return None
+    return base, equipment
+
+
+def _strip_custom_prefix(raw: str | None) -> tuple[str, bool]:
+    text = (raw or "").strip()
+    if text.lower().startswith(CUSTOM_PREFIX):
+        return text[len(CUSTOM_PREFIX) :].strip(), True
+    return text, False
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +272,62 @@ class ExerciseIndex:
                 if len(names) >= n:
                     break
         return names
+
+    def resolve(self, raw: str | None, *, custom: bool = False) -> ResolvedExercise:
+        """What a member logs: a catalog exercise by id, name or alias, or (when chosen explicitly, or
+        with the ``custom:`` prefix autocomplete gives it) their own exercise; UnknownExerciseError otherwise."""
+        text, prefixed = _strip_custom_prefix(raw)
+        if not text:
+            raise ValidationError("Pick an exercise from the list.", field="exercise")
+        found = self.catalog.find(text)
+        if found is not None:
+            # "Custom: Bench Press" is still the catalog's bench press: one history, one PR line.
+            return ResolvedExercise.of(found)
+        if not (custom or prefixed):
+            raise UnknownExerciseError(text, self.suggest(text))
+        name = clean_custom_name(text)
+        if len(name) > MAX_CUSTOM_NAME:
+            raise ValidationError(
+                f"Custom exercise names can be at most {MAX_CUSTOM_NAME} characters — yours has {len(name)}.",
+                field="exercise",
+            )
+        if not normalise_name(name):
+            raise ValidationError("A custom exercise name needs at least one letter or digit.", field="exercise")
+        return ResolvedExercise.custom(name, self.suggest(name))
+
+    def reference(self, raw: str | None) -> ResolvedExercise:
+        """What a member reads back: the catalog exercise of that name, else the key their own exercise of
+        that name is stored under (whether or not they have one)."""
+        text, _ = _strip_custom_prefix(raw)
+        if not text:
+            raise ValidationError("Pick an exercise from the list.", field="exercise")
+        found = self.catalog.find(text)
+        if found is not None:
+            return ResolvedExercise.of(found)
+        return ResolvedExercise.custom(text[:100])
+
+    def from_app(self, name: str) -> ResolvedExercise:
+        """An exercise name from a Strong or Hevy export, e.g. "Lat Pulldown (Cable)", as a catalog exercise
+        when the name (with its bracketed equipment) fits one, else as the member's own exercise."""
+        found = self.catalog.find(name)
+        bracket = _split_bracket(name)
+        if found is None and bracket is not None:
+            base, equipment = bracket[0], normalise_name(bracket[1])
+            for candidate in (f"{equipment} {base}", f"{base} {equipment}"):
+                found = self.catalog.find(candidate)
+                if found is not None:
+                    break
+            if found is None:
+                plain = self.catalog.find(base)
+                # "Squat (Dumbbell)" is not the barbell back squat: the bracket must fit the catalog's equipment.
+                if plain is not None and set(plain.equipment) & _EQUIPMENT_WORDS.get(equipment, frozenset()):
+                    found = plain
+        return ResolvedExercise.of(found) if found is not None else ResolvedExercise.custom(name)
+
+    def for_row(self, key: str, name: str, exercise_id: str | None, custom_name: str | None) -> ResolvedExercise:
+        """A stored set's exercise as it is today (a catalog exercise removed since reads as its stored name)."""
+        found = self.catalog.get(exercise_id) if exercise_id is not None and exercise_id in self.catalog else None
+        return ResolvedExercise(key=key, name=name, exercise=found, custom_name=custom_name)
 
     def _current(self, recent: RecentExercise) -> RecentExercise:
         if recent.key.startswith(CUSTOM_PREFIX):

@@ -35,12 +35,11 @@ importing the same file again adds nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import hashlib
 import io
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -49,21 +48,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog, normalise_name
 from coach.errors import CoachError, ImportFileError, ValidationError
-from coach.exercise_search import MAX_CUSTOM_NAME, clean_custom_name, custom_key
-from coach.logbook import (
-    LOAD_FREE_EQUIPMENT,
-    ResolvedExercise,
-    _storage_errors,
-    check_weight,
-    parse_kind,
-    parse_note,
-    parse_reps,
-    parse_rpe,
-    parse_unit,
-)
-from coach.metrics import Unit, estimate_1rm, unit_for_locale
+from coach.exercise_search import MAX_CUSTOM_NAME, ExerciseIndex, ResolvedExercise
+from coach.metrics import Unit, estimate_1rm, preferred_unit
+from coach.set_rules import check_weight, parse_kind, parse_note, parse_reps, parse_rpe, parse_unit
+from coach.storage import Storage
 from coach.timeparse import FUTURE_TOLERANCE, utc_now
-from db.engine import transaction
 from db.import_repository import ImportRepository
 from db.models import MAX_NOTE_LENGTH
 from db.repositories import MemberRepository
@@ -93,34 +82,8 @@ _DATE_FORMATS = (
 )
 _STRONG_KINDS = {"w": "warmup", "d": "drop", "f": "failure"}
 _HEVY_KINDS = {"normal": "working", "warmup": "warmup", "dropset": "drop", "drop": "drop", "failure": "failure"}
-# What the bracketed equipment in an app's exercise name ("Lat Pulldown (Cable)") may match in the catalog.
-_EQUIPMENT_WORDS: dict[str, frozenset[str]] = {
-    "barbell": frozenset({"barbell"}),
-    "dumbbell": frozenset({"dumbbell"}),
-    "cable": frozenset({"cable", "machine"}),
-    "machine": frozenset({"machine", "cable"}),
-    "smith machine": frozenset({"smith_machine"}),
-    "kettlebell": frozenset({"kettlebell", "dumbbell"}),
-    "ez bar": frozenset({"ez_bar"}),
-    "band": frozenset({"band"}),
-    "resistance band": frozenset({"band"}),
-    "bodyweight": LOAD_FREE_EQUIPMENT,
-    "body weight": LOAD_FREE_EQUIPMENT,
-}
 # Possessive runs: adjacent optional blanks must not trade characters, or a long blank field backtracks.
 _DURATION = re.compile(r"^\s*+(?:(?P<h>\d++)\s*+h)?\s*+(?:(?P<m>\d++)\s*+m(?:in)?)?\s*+(?:(?P<s>\d++)\s*+s)?\s*+$")
-
-
-def _split_bracket(name: str) -> tuple[str, str] | None:
-    """ "Bench Press (Barbell)" as ("Bench Press", "Barbell"); None without a final bracket."""
-    # Plain string search, not a regex: a lazy name group before optional blanks is quadratic on long input.
-    if not name.endswith(")"):
-        return None
-    opening = name.rfind("(")
-    base, equipment = name[:opening].strip(), name[opening + 1 : -1]
-    if opening < 0 or not base or not equipment or ")" in equipment:
-        return None
-    return base, equipment
 
 
 # --------------------------------------------------------------------------- results
@@ -390,27 +353,6 @@ def _place(raws: list[_Raw]) -> None:
             seen[pair] = raw.occurrence + 1
 
 
-def map_exercise(name: str, catalog: Catalog) -> ResolvedExercise:
-    """An app's exercise name as a catalog exercise, or as the member's own exercise of that name."""
-    found = catalog.find(name)
-    bracket = _split_bracket(name)
-    if found is None and bracket is not None:
-        base, equipment = bracket[0], normalise_name(bracket[1])
-        for candidate in (f"{equipment} {base}", f"{base} {equipment}"):
-            found = catalog.find(candidate)
-            if found is not None:
-                break
-        if found is None:
-            plain = catalog.find(base)
-            # "Squat (Dumbbell)" is not the barbell back squat: the bracket must fit the catalog's equipment.
-            if plain is not None and set(plain.equipment) & _EQUIPMENT_WORDS.get(equipment, frozenset()):
-                found = plain
-    if found is not None:
-        return ResolvedExercise(key=found.id, name=found.name, exercise=found)
-    cleaned = clean_custom_name(name)
-    return ResolvedExercise(key=custom_key(cleaned), name=cleaned, exercise=None, custom_name=cleaned)
-
-
 def import_key(source: Source, raw: _Raw, weight: float, unit: Unit, reps: int) -> str:
     """The row's stable identity: the same set in a later export of the same workout hashes the same."""
     start = raw.start.isoformat() if raw.start is not None else raw.start_text
@@ -419,7 +361,7 @@ def import_key(source: Source, raw: _Raw, weight: float, unit: Unit, reps: int) 
     return f"{source}:" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def _validate(raw: _Raw, source: Source, catalog: Catalog, default_unit: Unit, now: datetime) -> ImportRow:
+def _validate(raw: _Raw, source: Source, index: ExerciseIndex, default_unit: Unit, now: datetime) -> ImportRow:
     if raw.start is None:
         raise ValidationError(f"“{raw.start_text[:40]}” isn't a date I can read")
     if raw.start < EARLIEST_IMPORT or raw.start > now + FUTURE_TOLERANCE:
@@ -428,7 +370,7 @@ def _validate(raw: _Raw, source: Source, catalog: Catalog, default_unit: Unit, n
         raise ValidationError("no exercise name")
     if raw.exercise.startswith(_FORMULA_START):
         raise ValidationError("the exercise name starts like a spreadsheet formula")
-    exercise = map_exercise(raw.exercise, catalog)
+    exercise = index.from_app(raw.exercise)
     if exercise.exercise is None and (len(exercise.name) > MAX_CUSTOM_NAME or not normalise_name(exercise.name)):
         raise ValidationError(f"exercise names can be 1 to {MAX_CUSTOM_NAME} characters")
     reps = parse_reps(raw.reps.strip().replace(",", "."))
@@ -466,8 +408,9 @@ def _no_reps(raw: _Raw) -> bool:
         return False
 
 
-def parse_export(data: bytes, catalog: Catalog, *, default_unit: Unit, now: datetime) -> ParsedImport:
+def parse_export(data: bytes, catalog: Catalog | ExerciseIndex, *, default_unit: Unit, now: datetime) -> ParsedImport:
     """Read a Strong or Hevy CSV export; ImportFileError for a file that can't be read as one (all or nothing)."""
+    index = catalog if isinstance(catalog, ExerciseIndex) else ExerciseIndex(catalog)
     source, raws = _read_rows(_decode(data))
     _place(raws)
     workouts: dict[str, list[_Raw]] = {}
@@ -484,7 +427,7 @@ def parse_export(data: bytes, catalog: Catalog, *, default_unit: Unit, now: date
                 skipped += 1
                 continue
             try:
-                row = _validate(raw, source, catalog, default_unit, now)
+                row = _validate(raw, source, index, default_unit, now)
             except CoachError as error:
                 rejected.append(f"line {raw.line}: {error.message.rstrip('.')}")
                 continue
@@ -505,16 +448,14 @@ class ImportService:
         catalog: Catalog,
         *,
         clock: Callable[[], datetime] = utc_now,
+        storage: Storage | None = None,
+        index: ExerciseIndex | None = None,
     ) -> None:
-        self._sessions = session_factory
+        # One Storage per bot, shared with the logbook, so SQLite writers queue on one lock.
+        self._storage = storage or Storage(session_factory)
         self.catalog = catalog
+        self.index = index or ExerciseIndex(catalog)
         self._clock = clock
-
-    @contextlib.asynccontextmanager
-    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncSession]:
-        with _storage_errors():
-            async with transaction(self._sessions, write=write) as session:
-                yield session
 
     async def import_csv(
         self, member_id: int, data: bytes, *, unit: str | None = None, locale: str | None = None
@@ -523,16 +464,14 @@ class ImportService:
         check_size(len(data))
         chosen = parse_unit(unit)
         now = self._clock()
-        async with self._transaction(write=False) as session:
+        async with self._storage.read() as session:
             settings = await MemberRepository(session).get(member_id)
-        default: Unit = chosen or (
-            settings.unit if settings is not None and settings.unit in ("kg", "lb") else unit_for_locale(locale)  # type: ignore[assignment]
-        )
+        default: Unit = chosen or preferred_unit(settings.unit if settings is not None else None, locale)
         # Parsing 20,000 rows takes a moment of CPU: off the event loop, so other members aren't kept waiting.
-        parsed = await asyncio.to_thread(parse_export, data, self.catalog, default_unit=default, now=now)
+        parsed = await asyncio.to_thread(parse_export, data, self.index, default_unit=default, now=now)
         imported = 0
         if parsed.rows:
-            async with self._transaction(write=True) as session:
+            async with self._storage.write() as session:
                 await MemberRepository(session).ensure(member_id)
                 repo = ImportRepository(session)
                 existing = await repo.existing_keys(member_id, [r.import_key for r in parsed.rows])

@@ -1,10 +1,9 @@
 """Insight into a member's own log: progress series, weekly stats, their pre-exhaust n-of-1, and "My numbers".
 
-No Discord here. Sessions are inferred as everywhere else: a member's sets less than 90 minutes apart
-form one session (``coach.metrics.SESSION_GAP``). Within a session a compound lift counts as
-**pre-exhausted** when a non-warm-up set of an isolation exercise for its target muscle came before
-the compound's first non-warm-up set — the rule /log uses for its 🔥 tag — and as **compound first**
-otherwise. A *pre-exhaust pair* is such a pre-exhausted compound (one per compound per session); a
+No Discord here. Sessions are inferred as everywhere else (``coach.metrics.group_sessions``). Within a
+session a compound lift counts as **pre-exhausted** by the one rule /log's 🔥 tag also uses
+(``coach.metrics.pre_exhausted_by``: isolation work for its target before its first hard set), and as
+**compound first** otherwise. A *pre-exhaust pair* is such a pre-exhausted compound (one per compound per session); a
 *compound-first pair* is a compound followed later in the session by isolation work for its target.
 
 A session is a **pre-exhaust session** when it has pre-exhaust pairs and no compound-first pairs, a
@@ -20,10 +19,9 @@ Statistics are descriptive only: means and sample sizes, never a significance cl
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,17 +31,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import MUSCLE_LABELS, Catalog, Exercise
 from coach.errors import NotEnoughDataError, UnknownExerciseError, ValidationError
-from coach.exercise_search import CUSTOM_PREFIX, ExerciseIndex, clean_custom_name, custom_key
-
-# The logbook's outage handling (database errors → StorageUnavailableError) is the one to share.
-from coach.logbook import _storage_errors
-from coach.metrics import Unit, format_weight, from_kg, same_session, unit_for_locale
+from coach.exercise_search import ExerciseIndex, ResolvedExercise
+from coach.metrics import (
+    MAX_SESSION_SPAN,
+    Unit,
+    format_weight,
+    from_kg,
+    group_sessions,
+    pre_exhausted_by,
+    preferred_unit,
+)
 from coach.planner import DayPlan, Protocol
 from coach.progression import LastSet, Target, load_kind, next_target, starting_load
+from coach.storage import Storage
 from coach.timeparse import utc_now
-from db.engine import transaction
-from db.insight_repository import InsightRepository, SetFact
-from db.repositories import MemberRepository
+from db.insight_repository import InsightRepository
+from db.repositories import MemberRepository, SetRow
 
 Metric = Literal["e1rm", "top-set", "volume"]
 METRICS: tuple[Metric, ...] = ("e1rm", "top-set", "volume")
@@ -67,7 +70,7 @@ WORKING_KINDS = ("working", "failure")
 # A safety cap on one analysis query: years of daily training, far beyond a real member's window.
 MAX_ANALYSED_SETS = 50_000
 # Sets this far before a window are read too, so a session that began just before it is seen whole.
-_LOOKBACK = timedelta(hours=12)
+_LOOKBACK = MAX_SESSION_SPAN
 _EPSILON = 1e-6
 CUSTOM_MUSCLE = "custom"
 CUSTOM_MUSCLE_LABEL = "custom exercises"
@@ -88,7 +91,7 @@ class Condition(StrEnum):
 class TrainingSession:
     """One inferred session: its sets in order, and how each catalog compound in it was done."""
 
-    sets: tuple[SetFact, ...]
+    sets: tuple[SetRow, ...]
     conditions: Mapping[str, Condition]
     pre_pairs: tuple[Exercise, ...]
     traditional_pairs: tuple[Exercise, ...]
@@ -117,11 +120,11 @@ class TrainingSession:
             return Protocol.TRADITIONAL
         return None
 
-    def hard_sets(self, exercise_key: str) -> list[SetFact]:
+    def hard_sets(self, exercise_key: str) -> list[SetRow]:
         """The exercise's sets in this session, warm-ups left out."""
         return [s for s in self.sets if s.exercise_key == exercise_key and s.kind != "warmup"]
 
-    def working_sets(self, exercise_key: str) -> list[SetFact]:
+    def working_sets(self, exercise_key: str) -> list[SetRow]:
         """The exercise's working and failure sets in this session."""
         return [s for s in self.sets if s.exercise_key == exercise_key and s.kind in WORKING_KINDS]
 
@@ -130,44 +133,32 @@ def _catalog_exercise(catalog: Catalog, exercise_id: str | None) -> Exercise | N
     return catalog.get(exercise_id) if exercise_id is not None and exercise_id in catalog else None
 
 
-def _analyse(sets: tuple[SetFact, ...], catalog: Catalog) -> TrainingSession:
-    first_hard: dict[str, int] = {}
-    compounds: dict[str, Exercise] = {}
-    isolations: list[tuple[int, Exercise]] = []
+def _analyse(sets: tuple[SetRow, ...], catalog: Catalog) -> TrainingSession:
+    compounds: dict[str, tuple[int, Exercise]] = {}
     for index, s in enumerate(sets):
         exercise = _catalog_exercise(catalog, s.exercise_id)
-        if s.kind == "warmup" or exercise is None:
-            continue  # Warm-ups don't fatigue; custom exercises have no known muscle.
-        if exercise.is_isolation:
-            isolations.append((index, exercise))
-        elif s.exercise_key not in first_hard:
-            first_hard[s.exercise_key] = index
-            compounds[s.exercise_key] = exercise
+        # Warm-ups don't fatigue; custom exercises have no known muscle.
+        if s.kind != "warmup" and exercise is not None and exercise.is_compound:
+            compounds.setdefault(s.exercise_key, (index, exercise))
     conditions: dict[str, Condition] = {}
     pre: list[Exercise] = []
     traditional: list[Exercise] = []
-    for key, compound in compounds.items():
-        first = first_hard[key]
-        before = any(i < first and compound.target in iso.primary for i, iso in isolations)
-        after = any(i > first and compound.target in iso.primary for i, iso in isolations)
-        conditions[key] = Condition.PRE_EXHAUSTED if before else Condition.FRESH
-        if before:
+    for key, (first, compound) in compounds.items():
+        if pre_exhausted_by(compound, sets, catalog):
+            conditions[key] = Condition.PRE_EXHAUSTED
             pre.append(compound)
-        elif after:
+            continue
+        conditions[key] = Condition.FRESH
+        after = (_catalog_exercise(catalog, s.exercise_id) for s in sets[first + 1 :] if s.kind != "warmup")
+        if any(e is not None and e.is_isolation and compound.target in e.primary for e in after):
             traditional.append(compound)
     return TrainingSession(sets, conditions, tuple(pre), tuple(traditional))
 
 
-def build_sessions(facts: Sequence[SetFact], catalog: Catalog) -> list[TrainingSession]:
-    """Group sets into sessions (a gap of 90 minutes or more splits them) and classify each session."""
+def build_sessions(facts: Sequence[SetRow], catalog: Catalog) -> list[TrainingSession]:
+    """Group sets into sessions (``coach.metrics.group_sessions``) and classify each session."""
     ordered = sorted(facts, key=lambda s: (s.performed_at, s.id))
-    groups: list[list[SetFact]] = []
-    for s in ordered:
-        if groups and same_session(groups[-1][-1].performed_at, s.performed_at):
-            groups[-1].append(s)
-        else:
-            groups.append([s])
-    return [_analyse(tuple(group), catalog) for group in groups]
+    return [_analyse(tuple(group), catalog) for group in group_sessions(ordered)]
 
 
 # --------------------------------------------------------------------------- results
@@ -179,15 +170,6 @@ class ReplyPreferences:
 
     unit: Unit
     ephemeral: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ExerciseRef:
-    """An exercise as a member named it: catalog entry or their own (custom) exercise."""
-
-    key: str
-    name: str
-    exercise: Exercise | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -650,17 +632,13 @@ class InsightService:
         catalog: Catalog,
         *,
         clock: Callable[[], datetime] = utc_now,
+        storage: Storage | None = None,
+        index: ExerciseIndex | None = None,
     ) -> None:
-        self._sessions = session_factory
+        self._storage = storage or Storage(session_factory)
         self.catalog = catalog
-        self.index = ExerciseIndex(catalog)
+        self.index = index or ExerciseIndex(catalog)
         self._clock = clock
-
-    @contextlib.asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncSession]:
-        with _storage_errors():
-            async with transaction(self._sessions, write=False) as session:
-                yield session
 
     def now(self) -> datetime:
         """The service clock (aware UTC)."""
@@ -668,29 +646,21 @@ class InsightService:
 
     async def reply_preferences(self, member_id: int, locale: str | None = None) -> ReplyPreferences:
         """The member's unit and whether replies about their data are private (the default) or public."""
-        async with self._read() as session:
+        async with self._storage.read() as session:
             row = await MemberRepository(session).get(member_id)
-        unit: Unit = row.unit if row is not None and row.unit in ("kg", "lb") else unit_for_locale(locale)  # type: ignore[assignment]
+        unit = preferred_unit(row.unit if row is not None else None, locale)
         return ReplyPreferences(unit=unit, ephemeral=row is None or row.share != "public")
 
-    def resolve(self, raw: str | None) -> ExerciseRef:
+    def resolve(self, raw: str | None) -> ResolvedExercise:
         """A catalog exercise by id, name or alias, or the key of the member's own exercise of that name."""
-        text = (raw or "").strip()
-        if text.lower().startswith(CUSTOM_PREFIX):
-            text = text[len(CUSTOM_PREFIX) :].strip()
-        if not text:
-            raise ValidationError("Pick an exercise from the list.", field="exercise")
-        found = self.catalog.find(text)
-        if found is not None:
-            return ExerciseRef(found.id, found.name, found)
-        return ExerciseRef(custom_key(text), clean_custom_name(text)[:100], None)
+        return self.index.reference(raw)
 
     def _unknown(self, name: str) -> UnknownExerciseError:
         suggestions = self.index.suggest(name)
         hint = (" Did you mean " + " or ".join(f"**{s}**" for s in suggestions) + "?") if suggestions else ""
         return UnknownExerciseError(name, suggestions, message=f"You haven't logged an exercise called “{name}”.{hint}")
 
-    async def _facts(self, session: AsyncSession, member_id: int, since: datetime, until: datetime) -> list[SetFact]:
+    async def _facts(self, session: AsyncSession, member_id: int, since: datetime, until: datetime) -> list[SetRow]:
         return await InsightRepository(session).sets_between(
             member_id, since - _LOOKBACK, until, limit=MAX_ANALYSED_SETS
         )
@@ -712,7 +682,7 @@ class InsightService:
         ref = self.resolve(exercise)
         until = self.now()
         since = until - timedelta(days=days_)
-        async with self._read() as session:
+        async with self._storage.read() as session:
             repo = InsightRepository(session)
             name = ref.name
             if ref.exercise is None:
@@ -756,7 +726,7 @@ class InsightService:
         weeks_ = parse_weeks(weeks)
         until = self.now()
         since = until - timedelta(weeks=weeks_)
-        async with self._read() as session:
+        async with self._storage.read() as session:
             facts = await self._facts(session, member_id, since, until)
         sessions = build_sessions(facts, self.catalog)
         stats = summarise_weeks(sessions, self.catalog, weeks=weeks_, since=since, until=until, unit=unit)
@@ -790,7 +760,7 @@ class InsightService:
             requested = ref.exercise
         until = self.now()
         since = until - timedelta(days=COMPARE_DAYS)
-        async with self._read() as session:
+        async with self._storage.read() as session:
             facts = await self._facts(session, member_id, since, until)
         sessions = [s for s in build_sessions(facts, self.catalog) if s.end >= since]
         if requested is not None:
@@ -821,7 +791,7 @@ class InsightService:
         """The member's last working sets and today's target for each exercise of a planned day."""
         until = self.now()
         since = until - timedelta(days=MY_NUMBERS_DAYS)
-        async with self._read() as session:
+        async with self._storage.read() as session:
             facts = await self._facts(session, member_id, since, until)
         sessions = build_sessions(facts, self.catalog)
         return MyNumbers(day=day, unit=unit, items=numbers_for(sessions, day, unit))

@@ -1,6 +1,9 @@
-"""Pure training arithmetic: units, estimated 1RM, session inference and PR rules.
+"""Pure training arithmetic and the training rules every feature shares.
 
-Nothing here touches Discord or the database, so every rule can be tested exhaustively.
+Units and the member's preferred unit, estimated 1RM, PR rules, what a session is
+(``session_so_far`` / ``group_sessions``: sets under 90 minutes apart, capped at 12 hours and 100
+sets) and what "pre-exhausted" means (``pre_exhausted_by``). Nothing here touches Discord or the
+database, so every rule can be tested exhaustively.
 """
 
 from __future__ import annotations
@@ -8,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from catalog import Catalog, Exercise
 
 Unit = Literal["kg", "lb"]
 UNITS: tuple[Unit, ...] = ("kg", "lb")
@@ -23,6 +29,10 @@ KG_PER_LB = 0.45359237
 # Long enough for a slow day with long rests and a chat, short enough that morning and evening
 # workouts on the same day count as two sessions.
 SESSION_GAP = timedelta(minutes=90)
+# No workout lasts half a day or takes a hundred sets; past either, a run of closely spaced sets is split
+# into several sessions. The caps bound what any walk over a member's sets can cost, whatever the log holds.
+MAX_SESSION_SPAN = timedelta(hours=12)
+MAX_SESSION_SETS = 100
 
 E1RM_FORMULA = "Epley: weight × (1 + reps / 30)"
 E1RM_FORMULA_NAME = "Epley"
@@ -122,26 +132,89 @@ def same_session(earlier: datetime, later: datetime) -> bool:
     return abs(later - earlier) < SESSION_GAP
 
 
-def session_start(at: datetime, earlier_times_desc: Iterable[datetime]) -> datetime:
-    """Start of the session that a set at ``at`` belongs to, walking back through earlier set times.
+class TimedSet(Protocol):
+    """Anything with a performed_at time: a stored set, a row of one, an imported set."""
 
-    ``earlier_times_desc`` are the member's earlier set times, newest first; the walk stops at the
-    first gap of 90 minutes or more.
+    @property
+    def performed_at(self) -> datetime: ...
+
+
+class SessionSet(TimedSet, Protocol):
+    """The columns the pre-exhaust rule reads."""
+
+    @property
+    def exercise_id(self) -> str | None: ...
+
+    @property
+    def exercise_key(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+T = TypeVar("T", bound=TimedSet)
+
+
+def session_so_far(at: datetime, earlier_desc: Iterable[T]) -> tuple[datetime, list[T]]:
+    """The session a set at ``at`` belongs to: its start, and the earlier sets in it (oldest first).
+
+    ``earlier_desc`` are the member's sets at or before ``at``, newest first. The walk back stops at the
+    first gap of 90 minutes or more, and never reaches more than ``MAX_SESSION_SPAN`` before ``at`` nor
+    takes more than ``MAX_SESSION_SETS`` sets, so every caller can read a bounded number of rows.
     """
     start = at
-    for t in earlier_times_desc:
-        if not same_session(t, start):
+    window: list[T] = []
+    for row in earlier_desc:
+        t = row.performed_at
+        if not same_session(t, start) or at - t > MAX_SESSION_SPAN or len(window) >= MAX_SESSION_SETS:
             break
         start = min(start, t)
-    return start
+        window.append(row)
+    return start, window[::-1]
 
 
-def split_sessions(times: Sequence[datetime]) -> list[list[datetime]]:
-    """Group set times into sessions: sorted, and split wherever the gap is 90 minutes or more."""
-    sessions: list[list[datetime]] = []
-    for t in sorted(times):
-        if sessions and same_session(sessions[-1][-1], t):
-            sessions[-1].append(t)
+def group_sessions(rows: Iterable[T]) -> list[list[T]]:
+    """Group sets into sessions, in time order: the same rule as ``session_so_far``, applied forwards."""
+    sessions: list[list[T]] = []
+    for row in sorted(rows, key=lambda r: r.performed_at):
+        current = sessions[-1] if sessions else None
+        if (
+            current is not None
+            and same_session(current[-1].performed_at, row.performed_at)
+            and row.performed_at - current[0].performed_at <= MAX_SESSION_SPAN
+            and len(current) < MAX_SESSION_SETS
+        ):
+            current.append(row)
         else:
-            sessions.append([t])
+            sessions.append([row])
     return sessions
+
+
+def pre_exhausted_by(compound: Exercise, session: Sequence[SessionSet], catalog: Catalog) -> tuple[str, ...]:
+    """The isolation exercises that pre-exhausted a compound in a session; () when it was done fresh.
+
+    The one definition of "pre-exhausted" (the 🔥 tag, /compare, chart markers and "My numbers" all
+    use it): a hard (non-warm-up) set of an isolation exercise whose primary muscles include the
+    compound's target came before the compound's first hard set in the session. ``session`` is the
+    session's sets in order; when the compound has no hard set among them yet (the set being logged
+    now), every isolation set in it counts as before.
+    """
+    if not compound.is_compound:
+        return ()
+    names: dict[str, None] = {}
+    for s in session:
+        if not counts_for_records(s.kind):
+            continue  # warm-ups don't fatigue
+        if s.exercise_key == compound.id:
+            break  # the compound's first hard set: what comes after it doesn't pre-exhaust it
+        earlier = catalog.get(s.exercise_id) if s.exercise_id is not None and s.exercise_id in catalog else None
+        if earlier is not None and earlier.is_isolation and compound.target in earlier.primary:
+            names[earlier.name] = None
+    return tuple(names)
+
+
+def preferred_unit(stored: str | None, locale: str | None) -> Unit:
+    """The member's unit: the one they chose in /settings, else the one their Discord locale suggests."""
+    if stored in UNITS:
+        return stored  # type: ignore[return-value]
+    return unit_for_locale(locale)

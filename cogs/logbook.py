@@ -16,7 +16,9 @@ from discord.ext import commands
 
 from coach.errors import ImportFileError
 from coach.importer import ImportService, ImportSummary, check_upload
-from coach.logbook import E1RM_FORMULA, HistoryPage, LogbookService, LogRequest, LogResult, MemberPreferences
+from coach.logbook import LogbookService
+from coach.logbook_results import HistoryPage, LogRequest, LogResult, MemberPreferences
+from coach.metrics import E1RM_FORMULA
 from runtime import commandlog
 from runtime.respond import Answer, answer
 from runtime.tree import CoachView, report_error, send_ephemeral

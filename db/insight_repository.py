@@ -7,42 +7,13 @@ however large the table grows. Only the columns the analysis needs are read, as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LoggedSet
-from db.repositories import NON_RECORD_KINDS
-
-
-@dataclass(frozen=True, slots=True)
-class SetFact:
-    """One logged set, reduced to what the insight analysis reads."""
-
-    id: int
-    exercise_key: str
-    exercise_id: str | None
-    exercise_name: str
-    kind: str
-    weight_kg: float
-    reps: int
-    e1rm_kg: float
-    performed_at: datetime
-
-
-_COLUMNS = (
-    LoggedSet.id,
-    LoggedSet.exercise_key,
-    LoggedSet.exercise_id,
-    LoggedSet.exercise_name,
-    LoggedSet.kind,
-    LoggedSet.weight_kg,
-    LoggedSet.reps,
-    LoggedSet.e1rm_kg,
-    LoggedSet.performed_at,
-)
+from db.repositories import NON_RECORD_KINDS, SET_ROW_COLUMNS, SetRow
 
 
 class InsightRepository:
@@ -51,17 +22,17 @@ class InsightRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def sets_between(self, member_id: int, start: datetime, end: datetime, *, limit: int) -> list[SetFact]:
+    async def sets_between(self, member_id: int, start: datetime, end: datetime, *, limit: int) -> list[SetRow]:
         """The member's sets with ``start <= performed_at <= end``, oldest first; the newest ``limit`` when more."""
         # Newest first with a limit, then reversed: a cap drops the oldest sets, never the latest.
         stmt = (
-            select(*_COLUMNS)
+            select(*SET_ROW_COLUMNS)
             .where(LoggedSet.member_id == member_id, LoggedSet.performed_at >= start, LoggedSet.performed_at <= end)
             .order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc())
             .limit(limit)
         )
         rows = (await self.session.execute(stmt)).all()
-        return [SetFact(*row) for row in reversed(rows)]
+        return [SetRow._make(row) for row in reversed(rows)]
 
     async def bests_before(
         self, member_id: int, exercise_key: str, before: datetime

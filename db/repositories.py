@@ -20,7 +20,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     literal,
     null,
     select,
@@ -145,28 +144,32 @@ class BotStateRepository:
         await self.session.execute(update(BotState).where(BotState.key == key).values(value=value, updated_at=now))
 
 
-class SetFacts(NamedTuple):
-    """The columns of a set that session logic (set number, last session, pre-exhaustion) reads."""
+class SetRow(NamedTuple):
+    """A logged set reduced to what the training rules read (sessions, pre-exhaustion, PRs, insight)."""
 
     id: int
     performed_at: datetime
     exercise_key: str
     exercise_id: str | None
+    exercise_name: str
     kind: str
     weight_kg: float
     reps: int
     rpe: float | None
+    e1rm_kg: float
 
 
-_FACT_COLUMNS = (
+SET_ROW_COLUMNS = (
     LoggedSet.id,
     LoggedSet.performed_at,
     LoggedSet.exercise_key,
     LoggedSet.exercise_id,
+    LoggedSet.exercise_name,
     LoggedSet.kind,
     LoggedSet.weight_kg,
     LoggedSet.reps,
     LoggedSet.rpe,
+    LoggedSet.e1rm_kg,
 )
 
 
@@ -212,14 +215,26 @@ class LogContext:
     best_e1rm: float | None
     best_at_reps: float | None
     # The member's sets with since < performed_at <= at, newest first (at most ``limit``).
-    recent: list[SetFacts]
+    recent: list[SetRow]
     # The ``limit`` sets at or before the exercise's latest set at or before ``since``, newest first.
-    before_last: list[SetFacts]
+    before_last: list[SetRow]
 
 
 # Every column but the generated id; the statement is built once (see _log_context_statement for why).
 _INSERT_COLUMNS = tuple(c for c in LoggedSet.__table__.columns if c.key != "id")
-_INSERT_SET = insert(LoggedSet.__table__)  # the table, not the entity: a plain CursorResult with the new key
+
+
+@functools.cache
+def _insert_set(dialect: str) -> Any:
+    """The /log insert for a dialect, built once: on the table, not the entity, for a plain result row."""
+    table = LoggedSet.__table__
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"unsupported dialect {dialect}")
+    return stmt.on_conflict_do_nothing(index_elements=["interaction_id"]).returning(table.c.id)
 
 
 @functools.cache
@@ -232,7 +247,7 @@ def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> S
     exercise = LoggedSet.exercise_key == bindparam("exercise_key")
     newest_first = (LoggedSet.performed_at.desc(), LoggedSet.id.desc())
     recent = (
-        select(literal("recent", String).label("part"), *_FACT_COLUMNS)
+        select(literal("recent", String).label("part"), *SET_ROW_COLUMNS)
         .where(*scope, LoggedSet.performed_at <= bindparam("at"), LoggedSet.performed_at > bindparam("since"))
         .order_by(*newest_first)
         .limit(limit)
@@ -245,7 +260,7 @@ def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> S
         .scalar_subquery()
     )
     before_last = (
-        select(literal("before_last", String).label("part"), *_FACT_COLUMNS)
+        select(literal("before_last", String).label("part"), *SET_ROW_COLUMNS)
         .where(*scope, LoggedSet.performed_at <= anchor)
         .order_by(*newest_first)
         .limit(limit)
@@ -299,24 +314,22 @@ class SetRepository:
             clauses.append(LoggedSet.id < before_id)
         return clauses
 
-    async def add(self, row: LoggedSet) -> LoggedSet:
-        """Insert a set and flush so it has an id (raises IntegrityError on a duplicate interaction)."""
-        self.session.add(row)
-        await self.session.flush()
-        return row
+    async def insert(self, row: NewSet) -> bool:
+        """Insert a new set with one Core statement and give ``row`` its id; False when its interaction
+        already stored a set (another delivery of the same interaction won), and nothing was written.
 
-    async def insert(self, row: NewSet) -> NewSet:
-        """Insert a new set with one Core INSERT and give ``row`` its id.
-
-        What ``add`` does, minus the ORM instance and the unit-of-work flush, whose bookkeeping costs as
-        much as the insert on /log's hot path. Raises IntegrityError on a duplicate interaction, like ``add``.
+        ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on both databases makes that race an explicit
+        outcome instead of an exception. A plain object and a Core statement, not the ORM: on /log's hot
+        path the unit-of-work bookkeeping cost as much as the insert itself.
         """
         values = {column.key: getattr(row, column.key) for column in _INSERT_COLUMNS}
         # On the session's connection: a Core statement needs none of the ORM's execution machinery.
         connection = await self.session.connection()
-        result = await connection.execute(_INSERT_SET, values)
-        row.id = result.inserted_primary_key[0]  # type: ignore[index]
-        return row
+        new_id = (await connection.execute(_insert_set(connection.dialect.name), values)).scalar_one_or_none()
+        if new_id is None:
+            return False
+        row.id = new_id
+        return True
 
     async def get(self, set_id: int) -> LoggedSet | None:
         """A set by id, whoever owns it (callers must check the owner)."""
@@ -335,121 +348,17 @@ class SetRepository:
         stmt = stmt.order_by(LoggedSet.created_at.desc(), LoggedSet.id.desc()).limit(1)
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def times_before(
-        self,
-        member_id: int,
-        at: datetime,
-        *,
-        limit: int,
-        inclusive: bool = True,
-        before_id: int | None = None,
-    ) -> list[datetime]:
-        """The member's set times at or before ``at`` (strictly before unless ``inclusive``), newest first."""
-        bound = LoggedSet.performed_at <= at if inclusive else LoggedSet.performed_at < at
-        stmt = (
-            select(LoggedSet.performed_at)
-            .where(*self._scope(member_id, before_id), bound)
-            .order_by(LoggedSet.performed_at.desc())
-            .limit(limit)
-        )
-        return list((await self.session.execute(stmt)).scalars())
-
-    async def latest_before(
+    async def session_rows_before(
         self, member_id: int, at: datetime, *, limit: int, before_id: int | None = None
-    ) -> list[LoggedSet]:
-        """The member's sets performed at or before ``at``, newest first (the current session's candidates)."""
+    ) -> list[SetRow]:
+        """The member's sets performed at or before ``at``, newest first: enough to walk back through a session."""
         stmt = (
-            select(LoggedSet)
+            select(*SET_ROW_COLUMNS)
             .where(*self._scope(member_id, before_id), LoggedSet.performed_at <= at)
             .order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc())
             .limit(limit)
         )
-        return list((await self.session.execute(stmt)).scalars())
-
-    async def in_window(
-        self,
-        member_id: int,
-        start: datetime,
-        end: datetime,
-        *,
-        exercise_key: str | None = None,
-        before_id: int | None = None,
-    ) -> list[LoggedSet]:
-        """The member's sets with ``start <= performed_at <= end``, oldest first."""
-        stmt = select(LoggedSet).where(
-            *self._scope(member_id, before_id), LoggedSet.performed_at >= start, LoggedSet.performed_at <= end
-        )
-        if exercise_key is not None:
-            stmt = stmt.where(LoggedSet.exercise_key == exercise_key)
-        stmt = stmt.order_by(LoggedSet.performed_at.asc(), LoggedSet.id.asc())
-        return list((await self.session.execute(stmt)).scalars())
-
-    async def last_before(
-        self, member_id: int, exercise_key: str, before: datetime, *, before_id: int | None = None
-    ) -> LoggedSet | None:
-        """The member's latest set of an exercise performed strictly before ``before``."""
-        stmt = (
-            select(LoggedSet)
-            .where(
-                *self._scope(member_id, before_id),
-                LoggedSet.exercise_key == exercise_key,
-                LoggedSet.performed_at < before,
-            )
-            .order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def best_e1rm(self, member_id: int, exercise_key: str, *, before_id: int | None = None) -> float | None:
-        """The member's best estimated 1RM (kg) for an exercise, warm-ups excluded."""
-        # ORDER BY … LIMIT 1 (not MAX) so both databases read the top of ix_…_e1rm_kg and stop.
-        stmt = (
-            select(LoggedSet.e1rm_kg)
-            .where(
-                *self._scope(member_id, before_id),
-                LoggedSet.exercise_key == exercise_key,
-                LoggedSet.kind.not_in(NON_RECORD_KINDS),
-            )
-            .order_by(LoggedSet.e1rm_kg.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def best_weight_at_reps(
-        self, member_id: int, exercise_key: str, reps: int, *, before_id: int | None = None
-    ) -> float | None:
-        """The heaviest weight (kg) the member has done for exactly ``reps`` reps, warm-ups excluded."""
-        stmt = (
-            select(LoggedSet.weight_kg)
-            .where(
-                *self._scope(member_id, before_id),
-                LoggedSet.exercise_key == exercise_key,
-                LoggedSet.reps == reps,
-                LoggedSet.kind.not_in(NON_RECORD_KINDS),
-            )
-            .order_by(LoggedSet.weight_kg.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def bests(
-        self, member_id: int, exercise_key: str, reps: int, *, before_id: int | None = None
-    ) -> tuple[float | None, float | None]:
-        """(best e1RM, best weight at ``reps``) in kg, warm-ups excluded, in one round trip."""
-        scope = [
-            *self._scope(member_id, before_id),
-            LoggedSet.exercise_key == exercise_key,
-            LoggedSet.kind.not_in(NON_RECORD_KINDS),
-        ]
-        best_e1rm = select(LoggedSet.e1rm_kg).where(*scope).order_by(LoggedSet.e1rm_kg.desc()).limit(1)
-        best_at_reps = (
-            select(LoggedSet.weight_kg)
-            .where(*scope, LoggedSet.reps == reps)
-            .order_by(LoggedSet.weight_kg.desc())
-            .limit(1)
-        )
-        row = (await self.session.execute(select(best_e1rm.scalar_subquery(), best_at_reps.scalar_subquery()))).one()
-        return row[0], row[1]
+        return [SetRow._make(row) for row in await self.session.execute(stmt)]
 
     async def log_context(
         self,
@@ -478,10 +387,10 @@ class SetRepository:
         # On the session's connection: a Core statement needs none of the ORM's execution machinery.
         result = (await (await self.session.connection()).execute(stmt, params)).all()
         first = result[0]
-        parts: dict[str, list[SetFacts]] = {"recent": [], "before_last": []}
+        parts: dict[str, list[SetRow]] = {"recent": [], "before_last": []}
         for row in result:
             if row.part is not None:
-                parts[row.part].append(SetFacts._make(row[-len(_FACT_COLUMNS) :]))  # the rows' last columns
+                parts[row.part].append(SetRow._make(row[-len(SET_ROW_COLUMNS) :]))  # the rows' last columns
         return LogContext(
             duplicate_id=first.duplicate_id,
             member_exists=first.settings_member_id is not None,

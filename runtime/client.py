@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from catalog import Catalog
 from coach.cooldown import Cooldown
 from coach.evidence import EvidenceBase
+from coach.exercise_search import ExerciseIndex
 from coach.guild_config import GuildConfigService
 from coach.importer import ImportService
 from coach.insight import InsightService
 from coach.logbook import LogbookService
 from coach.planner import Planner
 from coach.settings import Settings
+from coach.storage import Storage
 from runtime.respond import UnhandledComponents
 from runtime.sync import SyncState, fingerprint, scope_key
 from runtime.tree import NO_MENTIONS, CoachTree
@@ -85,9 +87,13 @@ class CoachBot(commands.AutoShardedBot):
         self.clock = clock
         self.planner = Planner(catalog)
         self.guild_config = GuildConfigService(session_factory)
-        self.logbook = LogbookService(session_factory, catalog, clock=clock)
-        self.insight = InsightService(session_factory, catalog, clock=clock)
-        self.importer = ImportService(session_factory, catalog, clock=clock)
+        # One storage (SQLite's writer queue) and one exercise index for every service.
+        storage = Storage(session_factory)
+        index = ExerciseIndex(catalog)
+        shared = {"clock": clock, "storage": storage, "index": index}
+        self.logbook = LogbookService(session_factory, catalog, **shared)
+        self.insight = InsightService(session_factory, catalog, **shared)
+        self.importer = ImportService(session_factory, catalog, **shared)
         self._sync_commands = sync_commands
         self._force_sync = force_sync
         self.synced: bool | None = None

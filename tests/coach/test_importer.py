@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog
 from coach.errors import ImportFileError, ValidationError
+from coach.exercise_search import ExerciseIndex
 from coach.importer import (
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     ImportService,
     check_upload,
-    map_exercise,
     parse_date,
     parse_duration,
     parse_export,
@@ -174,10 +174,10 @@ def test_helpers(logbook_catalog: Catalog) -> None:
     assert parse_duration("1h 5m") == timedelta(minutes=65) and parse_duration("45m") == timedelta(minutes=45)
     assert parse_duration("50") == timedelta(minutes=50) and parse_duration("") is None
     assert parse_duration("a while") is None
-    assert map_exercise("Bench Press (Dumbbell)", logbook_catalog).key == "dumbbell_bench_press"
-    assert map_exercise("Seated Row (Cable)", logbook_catalog).key == "seated_row"
-    assert map_exercise("RDL", logbook_catalog).key == "romanian_deadlift"
-    assert map_exercise("Sled Push", logbook_catalog).key == "custom:sled push"
+    assert ExerciseIndex(logbook_catalog).from_app("Bench Press (Dumbbell)").key == "dumbbell_bench_press"
+    assert ExerciseIndex(logbook_catalog).from_app("Seated Row (Cable)").key == "seated_row"
+    assert ExerciseIndex(logbook_catalog).from_app("RDL").key == "romanian_deadlift"
+    assert ExerciseIndex(logbook_catalog).from_app("Sled Push").key == "custom:sled push"
 
 
 # ------------------------------------------------------------------------------------------ storage

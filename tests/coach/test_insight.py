@@ -17,7 +17,8 @@ from coach.errors import NotEnoughDataError, UnknownExerciseError, ValidationErr
 from coach.insight import Condition, InsightService, build_sessions
 from coach.logbook import LogbookService, LogRequest
 from coach.planner import Planner, Protocol
-from db.insight_repository import InsightRepository, SetFact
+from db.insight_repository import InsightRepository
+from db.repositories import SetRow
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -87,10 +88,10 @@ def leg_extensions(n: int = 3) -> list[Entry]:
 # ------------------------------------------------------------------------------------------ pure analysis
 
 
-def fact(i: int, key: str, minute: int, kind: str = "working", weight: float = 50, reps: int = 10) -> SetFact:
+def fact(i: int, key: str, minute: int, kind: str = "working", weight: float = 50, reps: int = 10) -> SetRow:
     custom = key.startswith("custom:")
     at = NOW + timedelta(minutes=minute)
-    return SetFact(i, key, None if custom else key, key, kind, weight, reps, weight * (1 + reps / 30), at)
+    return SetRow(i, at, key, None if custom else key, key, kind, weight, reps, None, weight * (1 + reps / 30))
 
 
 def test_isolation_first_is_pre_exhausted(logbook_catalog: Catalog) -> None:

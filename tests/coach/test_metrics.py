@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,14 +12,17 @@ from hypothesis import strategies as st
 from coach.metrics import (
     E1RM_FORMULA,
     KG_PER_LB,
+    MAX_SESSION_SETS,
+    MAX_SESSION_SPAN,
     SESSION_GAP,
     estimate_1rm,
     format_weight,
     from_kg,
+    group_sessions,
     personal_records,
+    preferred_unit,
     same_session,
-    session_start,
-    split_sessions,
+    session_so_far,
     to_kg,
     unit_for_locale,
 )
@@ -73,12 +77,52 @@ def test_session_gap_rule() -> None:
     assert not same_session(T0, T0 + timedelta(minutes=90))
 
 
+@dataclass(frozen=True)
+class At:
+    performed_at: datetime
+
+
 def test_sessions_chain_through_short_gaps() -> None:
-    times = [T0 + timedelta(minutes=m) for m in (0, 80, 160, 250, 260)]
-    assert split_sessions(times) == [times[:3], times[3:]]
+    times = [At(T0 + timedelta(minutes=m)) for m in (0, 80, 160, 250, 260)]
+    assert group_sessions(times) == [times[:3], times[3:]]
     # Walking back from the last set of the first chain finds its very first set.
-    assert session_start(times[2], reversed(times[:2])) == T0
-    assert session_start(times[4], reversed(times[:4])) == times[3]
+    assert session_so_far(times[2].performed_at, reversed(times[:2])) == (T0, times[:2])
+    assert session_so_far(times[4].performed_at, reversed(times[:4])) == (times[3].performed_at, [times[3]])
+
+
+def test_a_session_is_capped_at_twelve_hours_and_a_hundred_sets() -> None:
+    every_hour = [At(T0 + timedelta(hours=h)) for h in range(30)]
+    sessions = group_sessions(every_hour)
+    assert [len(s) for s in sessions] == [13, 13, 4]
+    assert all(s[-1].performed_at - s[0].performed_at <= MAX_SESSION_SPAN for s in sessions)
+    start, window = session_so_far(every_hour[-1].performed_at, reversed(every_hour[:-1]))
+    assert every_hour[-1].performed_at - start == MAX_SESSION_SPAN and len(window) == 12
+    every_second = [At(T0 + timedelta(seconds=s)) for s in range(250)]
+    assert [len(s) for s in group_sessions(every_second)] == [MAX_SESSION_SETS, MAX_SESSION_SETS, 50]
+    _, window = session_so_far(every_second[-1].performed_at, reversed(every_second[:-1]))
+    assert len(window) == MAX_SESSION_SETS
+
+
+@given(st.lists(st.integers(min_value=0, max_value=3 * 24 * 60), min_size=1, max_size=60))
+def test_walking_back_agrees_with_grouping_in_real_sessions(minutes: list[int]) -> None:
+    """Below the caps, the session a set is placed in when logged is the one the analysis groups it in."""
+    rows = [At(T0 + timedelta(minutes=m)) for m in sorted(minutes)]
+    sessions = group_sessions(rows)
+    for i, session in enumerate(sessions):
+        capped = i > 0 and same_session(sessions[i - 1][-1].performed_at, session[0].performed_at)
+        if capped or len(session) == MAX_SESSION_SETS:
+            continue  # a run split by a cap, not by a break: the two views may differ there, by design
+        last = session[-1]
+        earlier = [r for r in rows if r.performed_at <= last.performed_at and r is not last][::-1]
+        assert session_so_far(last.performed_at, earlier)[0] == session[0].performed_at
+
+
+@pytest.mark.parametrize(
+    ("stored", "locale", "unit"),
+    [("kg", "en-US", "kg"), ("lb", "de", "lb"), (None, "en-US", "lb"), (None, "en-GB", "kg"), ("bogus", None, "kg")],
+)
+def test_preferred_unit_is_the_setting_else_the_locale(stored: str | None, locale: str | None, unit: str) -> None:
+    assert preferred_unit(stored, locale) == unit
 
 
 def test_first_set_is_a_baseline_not_a_pr() -> None:

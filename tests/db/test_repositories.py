@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import transaction
 from db.models import LoggedSet, MemberSettings
-from db.repositories import BotStateRepository, GuildRepository, MemberRepository, SetRepository
+from db.repositories import BotStateRepository, GuildRepository, MemberRepository, NewSet, SetRepository
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
@@ -39,25 +39,38 @@ def make_set(member_id: int = 1, *, minutes: float = 0, **overrides: Any) -> Log
     return LoggedSet(**values)
 
 
+def new_set(member_id: int = 1, *, minutes: float = 0, interaction_id: int | None = None) -> NewSet:
+    """A set as /log inserts it."""
+    row = make_set(member_id, minutes=minutes, interaction_id=interaction_id)
+    values = {c.key: getattr(row, c.key) for c in LoggedSet.__table__.columns if c.key != "id"}
+    values["source"] = "discord"
+    return NewSet(**{k: v for k, v in values.items() if k in NewSet.__dataclass_fields__})
+
+
 async def add_sets(factory: async_sessionmaker[AsyncSession], *rows: LoggedSet) -> list[int]:
     """Insert rows (creating their members) in one transaction; return their ids."""
     async with transaction(factory, write=True) as session:
         members = MemberRepository(session)
         for member_id in {r.member_id for r in rows}:
             await members.ensure(member_id)
-        repo = SetRepository(session)
-        return [(await repo.add(r)).id for r in rows]
+        session.add_all(rows)
+        await session.flush()
+        return [r.id for r in rows]
 
 
 async def test_interaction_id_is_unique(session_factory: async_sessionmaker[AsyncSession]) -> None:
     await add_sets(session_factory, make_set(interaction_id=555))
+    # The /log insert reports a replayed interaction as an outcome, writing nothing.
+    async with transaction(session_factory, write=True) as session:
+        assert not await SetRepository(session).insert(new_set(interaction_id=555, minutes=1))
+        assert await SetRepository(session).insert(new_set(interaction_id=556, minutes=1))
     with pytest.raises(IntegrityError):
         await add_sets(session_factory, make_set(interaction_id=555, minutes=1))
     # Sets without an interaction (future imports) don't collide with each other.
     await add_sets(session_factory, make_set(minutes=2), make_set(minutes=3))
     async with transaction(session_factory, write=False) as session:
         assert (await SetRepository(session).by_interaction(555)) is not None
-        assert await SetRepository(session).count(1) == 3
+        assert await SetRepository(session).count(1) == 4  # 555, 556 and the two without an interaction
 
 
 @pytest.mark.parametrize(
@@ -85,7 +98,8 @@ async def test_sets_need_a_member_row(session_factory: async_sessionmaker[AsyncS
     """Foreign keys are enforced (on SQLite too, thanks to PRAGMA foreign_keys)."""
     with pytest.raises(IntegrityError):
         async with transaction(session_factory, write=True) as session:
-            await SetRepository(session).add(make_set(member_id=999))
+            session.add(make_set(member_id=999))
+            await session.flush()
 
 
 async def test_deleting_a_member_cascades_to_their_sets(session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -144,11 +158,12 @@ async def test_queries_are_scoped_to_the_member(session_factory: async_sessionma
     )
     async with transaction(session_factory, write=False) as session:
         repo = SetRepository(session)
-        assert await repo.best_e1rm(1, "bench_press") == 110.0
-        assert await repo.best_weight_at_reps(1, "bench_press", 5) == 100.0
+        known = await repo.log_context(1, "bench_press", 5, T0 + timedelta(hours=1), T0 - timedelta(hours=1), limit=10)
+        assert (known.best_e1rm, known.best_at_reps) == (110.0, 100.0)
         assert [r.member_id for r in await repo.history(1)] == [1, 1]
         assert await repo.count(2) == 1
-        assert await repo.times_before(1, T0 + timedelta(hours=1), limit=10) == [
+        assert [r.performed_at for r in known.recent] == [T0 + timedelta(minutes=2), T0]
+        assert [r.performed_at for r in await repo.session_rows_before(1, T0 + timedelta(hours=1), limit=10)] == [
             T0 + timedelta(minutes=2),
             T0,
         ]
@@ -167,12 +182,16 @@ async def test_records_ignore_warmups_and_respect_before_id(session_factory: asy
     )
     async with transaction(session_factory, write=False) as session:
         repo = SetRepository(session)
-        assert await repo.best_e1rm(1, "bench_press") == 116.7
-        assert await repo.best_e1rm(1, "bench_press", before_id=ids[2]) == 93.3
-        assert await repo.best_weight_at_reps(1, "bench_press", 5) == 100.0
-        assert await repo.best_weight_at_reps(1, "bench_press", 6) is None
-        assert await repo.bests(1, "bench_press", 5) == (116.7, 100.0)
-        assert await repo.bests(1, "bench_press", 5, before_id=ids[0]) == (None, None)
+
+        async def bests(reps: int, before_id: int | None = None) -> tuple[float | None, float | None]:
+            at, since = T0 + timedelta(hours=1), T0 - timedelta(hours=1)
+            known = await repo.log_context(1, "bench_press", reps, at, since, limit=10, before_id=before_id)
+            return known.best_e1rm, known.best_at_reps
+
+        assert await bests(5) == (116.7, 100.0)
+        assert (await bests(5, before_id=ids[2]))[0] == 93.3
+        assert (await bests(6))[1] is None
+        assert await bests(5, before_id=ids[0]) == (None, None)
 
 
 async def test_history_pages_newest_first(session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -221,14 +240,7 @@ async def test_member_look_ups_are_index_backed(
         async with transaction(session_factory, write=False) as session:
             repo = SetRepository(session)
             at = T0 + timedelta(hours=1)
-            await repo.times_before(1, at, limit=200)
-            await repo.in_window(1, T0, at)
-            await repo.in_window(1, T0, at, exercise_key="bench_press")
-            await repo.last_before(1, "bench_press", at)
-            await repo.best_e1rm(1, "bench_press")
-            await repo.best_weight_at_reps(1, "bench_press", 5)
-            await repo.bests(1, "bench_press", 5)
-            await repo.latest_before(1, at, limit=200)
+            await repo.session_rows_before(1, at, limit=200)
             await repo.history(1, since=T0, exercise_key="bench_press")
             await repo.history(1, since=T0)
             await repo.count(1, since=T0)
@@ -240,7 +252,7 @@ async def test_member_look_ups_are_index_backed(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
 
-    assert len(captured) == 15
+    assert len(captured) == 8
     for statement, params in captured:
         plan = await _explain(engine, statement, params)
         if engine.dialect.name == "sqlite":

@@ -1,0 +1,217 @@
+"""What the logbook service takes and returns: requests and results of /log, /undo, /history and /settings.
+
+Plain, immutable data with the small formatting each reply needs; no Discord, no database.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from coach.metrics import E1RM_FORMULA, PersonalRecords, Unit, format_weight
+
+
+@dataclass(frozen=True, slots=True)
+class LogRequest:
+    """What `/log` received. Values may be raw (strings, floats) — the service validates them all."""
+
+    member_id: int
+    exercise: str
+    weight: float | int | str | None
+    reps: int | float | str | None
+    guild_id: int | None = None
+    channel_id: int | None = None
+    # The Discord interaction id: unique, so a retried or replayed interaction logs the set once.
+    interaction_id: int | None = None
+    unit: str | None = None
+    rpe: float | int | str | None = None
+    kind: str | None = None
+    note: str | None = None
+    when: str | None = None
+    # The member's Discord locale: picks kg or lb until they choose a unit in /settings.
+    locale: str | None = None
+    # True when the member explicitly chose to log an unknown name as their own exercise.
+    custom: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SetSummary:
+    """One set, as shown in "last session"."""
+
+    weight_kg: float
+    reps: int
+    kind: str
+    rpe: float | None = None
+
+    def describe(self, unit: Unit) -> str:
+        """``'100 kg × 8'``, with the kind when it isn't a plain working set."""
+        text = f"{format_weight(self.weight_kg, unit)} × {self.reps}"
+        if self.rpe is not None:
+            text += f" @{self.rpe:g}"
+        if self.kind != "working":
+            text += f" ({self.kind})"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class LastSession:
+    """What the member did for an exercise in their previous session that included it."""
+
+    started_at: datetime
+    sets: tuple[SetSummary, ...]
+
+    def describe(self, unit: Unit) -> str:
+        """E.g. ``'2026-11-18: 100 kg × 8, 100 kg × 7'``."""
+        return f"{self.started_at:%Y-%m-%d}: " + ", ".join(s.describe(unit) for s in self.sets)
+
+
+@dataclass(frozen=True, slots=True)
+class LogResult:
+    """Everything the `/log` reply shows. Weights are kg; ``display_unit`` is the member's unit."""
+
+    set_id: int
+    member_id: int
+    exercise_key: str
+    exercise_id: str | None
+    exercise_name: str
+    weight_kg: float
+    weight_value: float
+    weight_unit: Unit
+    display_unit: Unit
+    reps: int
+    rpe: float | None
+    kind: str
+    note: str | None
+    performed_at: datetime
+    created_at: datetime
+    set_number: int
+    session_started_at: datetime
+    last_session: LastSession | None
+    e1rm_kg: float
+    records: PersonalRecords
+    # Names of isolation exercises for this compound's target muscle done earlier in the session.
+    pre_exhausted_by: tuple[str, ...]
+    share: str
+    # True when this interaction had already logged the set: nothing new was written.
+    duplicate: bool = False
+    # For a custom exercise: catalog names it might have meant ("did you mean …?").
+    suggestions: tuple[str, ...] = ()
+    e1rm_formula: str = E1RM_FORMULA
+
+    @property
+    def is_custom(self) -> bool:
+        """True for a member-named exercise."""
+        return self.exercise_id is None
+
+    @property
+    def is_pr(self) -> bool:
+        """True when the set beat the member's best e1RM or their best weight at this rep count."""
+        return self.records.any
+
+    @property
+    def pre_exhausted(self) -> bool:
+        """True when an isolation set for this compound's target muscle came earlier in the session."""
+        return bool(self.pre_exhausted_by)
+
+    @property
+    def ephemeral(self) -> bool:
+        """Whether the reply should be visible only to the member (their `share` setting)."""
+        return self.share != "public"
+
+    @property
+    def weight_display(self) -> str:
+        """The weight in the member's unit, e.g. ``'225 lb'``."""
+        return format_weight(self.weight_kg, self.display_unit)
+
+    @property
+    def e1rm_display(self) -> str:
+        """The estimated 1RM in the member's unit."""
+        return format_weight(self.e1rm_kg, self.display_unit)
+
+
+@dataclass(frozen=True, slots=True)
+class UndoneSet:
+    """A set that was just removed, so the reply can say which."""
+
+    set_id: int
+    exercise_name: str
+    weight_kg: float
+    weight_value: float
+    weight_unit: Unit
+    reps: int
+    kind: str
+    performed_at: datetime
+
+    def describe(self) -> str:
+        """E.g. ``'Barbell Bench Press 100 kg × 8 (2026-11-20 18:30 UTC)'`` in the unit it was entered in."""
+        return (
+            f"{self.exercise_name} {format_weight(self.weight_kg, self.weight_unit)} × {self.reps}"
+            f"{'' if self.kind == 'working' else f' ({self.kind})'} ({self.performed_at:%Y-%m-%d %H:%M} UTC)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One row of `/history`."""
+
+    set_id: int
+    performed_at: datetime
+    exercise_key: str
+    exercise_name: str
+    weight_kg: float
+    weight_value: float
+    weight_unit: Unit
+    reps: int
+    rpe: float | None
+    kind: str
+    note: str | None
+    e1rm_kg: float
+
+    def describe(self, unit: Unit) -> str:
+        """One line: date, exercise, weight × reps, RPE and kind."""
+        s = SetSummary(self.weight_kg, self.reps, self.kind, self.rpe).describe(unit)
+        return f"{self.performed_at:%Y-%m-%d %H:%M} · {self.exercise_name} · {s}"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """One page of a member's history, newest first. ``page`` is 0-based."""
+
+    entries: tuple[HistoryEntry, ...]
+    page: int
+    page_size: int
+    total: int
+    days: int
+    unit: Unit
+    exercise_name: str | None = None
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1, so "page 1 of 1" reads right when empty)."""
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a later page exists."""
+        return self.page + 1 < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether an earlier page exists."""
+        return self.page > 0
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPreferences:
+    """A member's effective settings; ``unit_is_default`` when the unit comes from their locale."""
+
+    member_id: int
+    unit: Unit
+    share: str
+    unit_is_default: bool
+
+    @property
+    def ephemeral(self) -> bool:
+        """Whether replies about their sets should be private."""
+        return self.share != "public"

@@ -1,0 +1,66 @@
+"""How services reach the database: one transaction per unit of work, outages as a domain error.
+
+Every service (logbook, insight, importer) opens its transactions here, so they share one rule for
+database outages (``storage_errors``) and, on SQLite, one queue of writers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coach.errors import CoachError, StorageUnavailableError
+from db.engine import transaction
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turn database outages (unreachable, locked, read-only, pool exhausted) into StorageUnavailableError."""
+    try:
+        yield
+    except CoachError:
+        raise
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError) as error:
+        if isinstance(error, sa_exc.IntegrityError):
+            log.info("integrity conflict: %s", error.orig)
+        else:
+            log.warning("storage unavailable: %s", error, exc_info=True)
+        raise StorageUnavailableError() from error
+
+
+class Storage:
+    """Read and write transactions over one session factory, shared by every service of a bot."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+        bind = session_factory.kw.get("bind")
+        # SQLite has one writer at a time: queue this process's writers fairly on an asyncio lock
+        # instead of letting them spin on the busy timeout (which still covers other processes).
+        self._write_lock: asyncio.Lock | None = (
+            asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
+        )
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction."""
+        with storage_errors():
+            async with transaction(self.session_factory, write=False) as session:
+                yield session
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction, committed when the block ends without an error."""
+        with storage_errors():
+            if self._write_lock is None:
+                async with transaction(self.session_factory, write=True) as session:
+                    yield session
+            else:
+                async with self._write_lock, transaction(self.session_factory, write=True) as session:
+                    yield session

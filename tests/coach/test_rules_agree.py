@@ -1,0 +1,86 @@
+"""One meaning of "pre-exhausted": the 🔥 tag on /log, /compare, the chart markers and "My numbers" agree.
+
+Each session is logged through the real logbook service on a real database, with orders members
+actually train in (isolation first, compound first, isolation between compound sets, warm-ups
+first), then read back by every feature.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from catalog import Catalog
+from coach.insight import Condition, InsightService, build_sessions
+from coach.logbook import LogbookService
+from coach.logbook_results import LogRequest
+from coach.planner import Planner, Protocol
+from db.engine import transaction
+from db.insight_repository import InsightRepository
+
+NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+ALICE = 111_111_111_111_111_111
+_ids = count(10**15)
+
+# (order of exercises in the session, whether the bench press counts as pre-exhausted)
+SESSIONS: list[tuple[list[tuple[str, str]], bool]] = [
+    ([("pec_deck_fly", "working"), ("dumbbell_bench_press", "working"), ("dumbbell_bench_press", "working")], True),
+    ([("dumbbell_bench_press", "working"), ("pec_deck_fly", "working"), ("dumbbell_bench_press", "working")], False),
+    ([("pec_deck_fly", "warmup"), ("dumbbell_bench_press", "working"), ("pec_deck_fly", "working")], False),
+    ([("dumbbell_bench_press", "warmup"), ("pec_deck_fly", "working"), ("dumbbell_bench_press", "working")], True),
+    ([("dumbbell_bench_press", "working"), ("dumbbell_bench_press", "working")], False),
+    ([("pec_deck_fly", "working"), ("pec_deck_fly", "working"), ("dumbbell_bench_press", "working")], True),
+]
+
+
+async def test_the_fire_tag_compare_charts_and_my_numbers_agree(
+    session_factory: async_sessionmaker[AsyncSession], logbook_catalog: Catalog
+) -> None:
+    logbook = LogbookService(session_factory, logbook_catalog, clock=lambda: NOW)
+    insight = InsightService(session_factory, logbook_catalog, clock=lambda: NOW)
+    tagged: list[bool] = []
+    for day, (order, _) in enumerate(SESSIONS):
+        start = NOW - timedelta(days=len(SESSIONS) - day, hours=2)
+        fire = False
+        for i, (exercise, kind) in enumerate(order):
+            result = await logbook.log_set(
+                LogRequest(
+                    member_id=ALICE,
+                    exercise=exercise,
+                    weight=60 if exercise == "dumbbell_bench_press" else 30,
+                    reps=8,
+                    unit="kg",
+                    kind=kind,
+                    when=f"{start + timedelta(minutes=4 * i):%Y-%m-%d %H:%M}",
+                    interaction_id=next(_ids),
+                )
+            )
+            if exercise == "dumbbell_bench_press" and kind != "warmup":
+                fire = result.pre_exhausted  # the tag on the compound's hard sets in this session
+        tagged.append(fire)
+    expected = [pre for _, pre in SESSIONS]
+    assert tagged == expected, "the 🔥 tag"
+
+    async with transaction(session_factory, write=False) as session:
+        facts = await InsightRepository(session).sets_between(ALICE, NOW - timedelta(days=30), NOW, limit=1000)
+    sessions = build_sessions(facts, logbook_catalog)
+    conditions = [s.conditions["dumbbell_bench_press"] is Condition.PRE_EXHAUSTED for s in sessions]
+    assert conditions == expected, "the analysis behind /compare and My numbers"
+
+    series = await insight.progress(ALICE, "dumbbell_bench_press", "e1rm", 30, unit="kg")
+    assert [p.condition is Condition.PRE_EXHAUSTED for p in series.points] == expected, "the chart markers"
+
+    comparison = await insight.compare(ALICE, "dumbbell bench press", unit="kg")
+    (bench,) = comparison.exercises
+    assert (bench.pre.sessions, bench.fresh.sessions) == (sum(expected), len(expected) - sum(expected)), "/compare"
+
+    # My numbers reads a pre-exhaust day's compound from the pre-exhausted sessions only, a traditional
+    # day's from the compound-first ones.
+    planner = Planner(logbook_catalog)
+    for protocol, wanted in ((Protocol.PRE_EXHAUST, True), (Protocol.TRADITIONAL, False)):
+        numbers = await insight.my_numbers(ALICE, planner.plan_day("push", protocol, "gym"), unit="kg")
+        (item,) = [i for i in numbers.items if i.exercise.id == "dumbbell_bench_press"]
+        last = [s for s, pre in zip(sessions, expected, strict=True) if pre is wanted][-1]
+        assert item.last_at == last.start, f"My numbers on a {protocol} day"
