@@ -19,6 +19,8 @@ from coach.errors import ConfigError
 # Discord bot tokens are three base64url parts: the bot's id, a timestamp and an HMAC.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Relative to the working directory, like .env: an installed copy keeps its data where it is started, never
+# inside site-packages. The Docker image sets COACH_DATA_DIR=/data.
 DEFAULT_DATA_DIR = Path("data")
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 

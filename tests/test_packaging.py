@@ -6,13 +6,16 @@ __pycache__ can't make it look complete. Running the installed console script is
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCT_PACKAGES = ("catalog", "coach", "cogs", "db", "emulator", "runtime")
@@ -96,3 +99,38 @@ def test_console_script_is_declared(wheel: Path) -> None:
         (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
         entry_points = archive.read(name).decode()
     assert "[console_scripts]\npre-exhaust-coach = runtime.cli:main" in entry_points
+
+
+# --- the Docker image and compose file: not built in CI, so at least kept in step with what is -------------
+
+
+def test_dockerfile_installs_what_the_wheel_check_proves() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    wheel_check = (REPO / ".ci" / "wheel-check.sh").read_text(encoding="utf-8")
+    assert "NOT BUILT IN CI" in dockerfile
+    # The same build and install commands as .ci/wheel-check.sh runs on every CI run.
+    assert "pip wheel --no-cache-dir --no-deps --wheel-dir /wheels ." in dockerfile
+    assert 'bin/pip" wheel --quiet --no-deps' in wheel_check
+    assert 'pip install --no-cache-dir "${wheel}[postgres]"' in dockerfile
+    assert 'bin/pip" install --quiet "${wheel}[postgres]"' in wheel_check
+    assert 'CMD ["pre-exhaust-coach"]' in dockerfile
+    assert "USER coach" in dockerfile and "COACH_DATA_DIR=/data" in dockerfile
+    requires = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    (version,) = re.findall(r"^ARG PYTHON_VERSION=(3\.\d+)$", dockerfile, flags=re.MULTILINE)
+    assert requires == ">=3.11" and int(version.split(".")[1]) >= 11
+    assert re.search(r"^FROM python:\$\{PYTHON_VERSION\}-slim$", dockerfile, flags=re.MULTILINE)
+    ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert ".env" in ignored and ".git/" in ignored and "data/" in ignored
+
+
+def test_compose_runs_the_bot_on_a_healthy_postgres() -> None:
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))
+    db, bot = compose["services"]["db"], compose["services"]["bot"]
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    assert bot["depends_on"] == {"db": {"condition": "service_healthy"}}
+    assert bot["env_file"] == ".env" and bot["build"] == "."
+    url = bot["environment"]["DATABASE_URL"]
+    assert url.startswith("postgresql+asyncpg://coach:${POSTGRES_PASSWORD") and url.endswith("@db:5432/coach")
+    assert bot["environment"]["COACH_DATA_DIR"] == "/data"
+    mounted = {v.split(":")[0] for s in compose["services"].values() for v in s.get("volumes", [])}
+    assert mounted == set(compose["volumes"]) == {"pgdata", "coach-data"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,30 @@ def test_shards_are_parsed() -> None:
 def test_bad_shards_are_explained(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env, env_file=None)
+
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / ".env.example"
+# Read by compose.yaml, not by the bot.
+COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+
+
+def _settings_read() -> set[str]:
+    """Every variable name Settings.from_env looks up (its get("NAME") calls)."""
+    source = (REPO / "coach" / "settings.py").read_text(encoding="utf-8")
+    return set(re.findall(r'\bget\("([A-Z][A-Z0-9_]*)"\)', source))
+
+
+def test_env_example_documents_every_setting_and_nothing_else() -> None:
+    read = _settings_read()
+    assert {"DISCORD_TOKEN", "DATABASE_URL", "COACH_DATA_DIR", "LOG_LEVEL"} <= read  # the regex still finds them
+    text = EXAMPLE.read_text(encoding="utf-8")
+    # Set (NAME=) or shown commented out with its default (#NAME=).
+    documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE))
+    assert read - documented == set(), "settings missing from .env.example"
+    assert documented - read - COMPOSE_ONLY == set(), ".env.example documents settings nobody reads"
+
+
+def test_env_example_copied_as_is_is_a_valid_configuration() -> None:
+    s = Settings.from_env({}, env_file=EXAMPLE)
+    assert s.database_url == "sqlite+aiosqlite:///data/coach.db" and s.discord_token is None
