@@ -34,7 +34,7 @@ ok() {
 # A clean copy of what git has (tracked files plus new, non-ignored ones): no build/, egg-info or caches.
 mkdir -p "$work/src" "$work/dist" "$work/run" "$work/home"
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard) |
-    (cd "$repo" && tar --null --no-recursion -T - -cf -) | tar -xf - -C "$work/src"
+    (cd "$repo" && tar --null --no-recursion --ignore-failed-read -T - -cf -) | tar -xf - -C "$work/src"
 
 echo "== wheel-check: building the wheel"
 "$python" -m venv "$work/build-venv"
