@@ -19,6 +19,7 @@ Statistics are descriptive only: means and sample sizes, never a significance cl
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -30,7 +31,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import MUSCLE_LABELS, Catalog, Exercise
-from coach.errors import NotEnoughDataError, UnknownExerciseError, ValidationError
+from coach.errors import NotEnoughDataError, StorageUnavailableError, UnknownExerciseError, ValidationError
 from coach.exercise_search import ExerciseIndex, ResolvedExercise
 from coach.metrics import (
     MAX_SESSION_SPAN,
@@ -643,6 +644,13 @@ class InsightService:
     def now(self) -> datetime:
         """The service clock (aware UTC)."""
         return self._clock()
+
+    async def preferences_within(self, member_id: int, locale: str | None, timeout: float) -> ReplyPreferences:
+        """The member's reply preferences, or private replies in their locale's unit when storage is slow or down."""
+        try:
+            return await asyncio.wait_for(self.reply_preferences(member_id, locale), timeout)
+        except (TimeoutError, StorageUnavailableError):
+            return ReplyPreferences(unit=preferred_unit(None, locale), ephemeral=True)
 
     async def reply_preferences(self, member_id: int, locale: str | None = None) -> ReplyPreferences:
         """The member's unit and whether replies about their data are private (the default) or public."""

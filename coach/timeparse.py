@@ -28,6 +28,8 @@ from coach.errors import ValidationError
 
 # Clocks drift and members type fast: a minute of "future" is still now.
 FUTURE_TOLERANCE = timedelta(minutes=1)
+# Every accepted form fits in far fewer characters; longer text is refused before it is parsed.
+MAX_WHEN_LENGTH = 40
 
 _AGO_RE = re.compile(
     r"^(?P<n>\d{1,4})\s*(?P<unit>m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|wk|wks|week|weeks)\s+ago$"
@@ -68,13 +70,20 @@ def parse_when(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     raw = (text or "").strip()
-    result = _parse(raw.lower(), now=now, tz=tz)
+    if len(raw) > MAX_WHEN_LENGTH:
+        raise ValidationError(
+            f"`when` can be at most {MAX_WHEN_LENGTH} characters. Use {accepted_forms(now)}.", field="when"
+        )
+    try:
+        result = _parse(raw.lower(), now=now, tz=tz)
+        result = result.astimezone(UTC) if result is not None else None
+    except (OverflowError, ValueError):
+        result = None  # a date at the very edge of the calendar (year 1 or 9999 with an offset)
     if result is None:
         raise ValidationError(
             f"I couldn't read “{raw}” as a time. Use {accepted_forms(now)}.",
             field="when",
         )
-    result = result.astimezone(UTC)
     if result > now + FUTURE_TOLERANCE:
         raise ValidationError(
             f"“{raw}” is in the future ({result:%Y-%m-%d %H:%M} UTC). You can only log sets you've already done.",

@@ -15,37 +15,26 @@ from discord import app_commands
 from discord.ext import commands
 
 from coach.errors import ImportFileError
+from coach.exercise_search import MAX_CHOICES
 from coach.importer import ImportService, ImportSummary, check_upload
-from coach.logbook import LogbookService
+from coach.logbook import MAX_HISTORY_DAYS, LogbookService
 from coach.logbook_results import HistoryPage, LogRequest, LogResult, MemberPreferences
-from coach.metrics import E1RM_FORMULA
-from runtime import commandlog
+from coach.metrics import E1RM_FORMULA, SET_KINDS, UNITS
+from coach.set_rules import MAX_REPS, max_weight
+from coach.timeparse import MAX_WHEN_LENGTH
+from db.models import MAX_NOTE_LENGTH
+from runtime.components import OwnedButton, bind, member_locale, safe
 from runtime.respond import Answer, answer
-from runtime.tree import CoachView, report_error, send_ephemeral
+from runtime.tree import CoachView
 
 Choice = app_commands.Choice
 HISTORY_PAGE_SIZE = 10
-NOT_YOURS = "That button isn't yours — it belongs to the member who ran the command."
-
-
-def safe(text: str) -> str:
-    """Member-typed text, shown literally: markdown escaped (mentions are disabled on every message)."""
-    return discord.utils.escape_markdown(discord.utils.escape_mentions(text))
-
-
-def service(interaction: discord.Interaction[Any]) -> LogbookService:
-    """The logbook service the bot was built with (buttons outlive cogs, so they ask the client)."""
-    return interaction.client.logbook  # type: ignore[attr-defined,no-any-return]
-
-
-def importer(interaction: discord.Interaction[Any]) -> ImportService:
-    """The import service the bot was built with."""
-    return interaction.client.importer  # type: ignore[attr-defined,no-any-return]
-
-
-def locale(interaction: discord.Interaction[Any]) -> str:
-    """The member's Discord locale (e.g. 'en-US'), which picks kg or lb until they choose."""
-    return str(interaction.locale.value if hasattr(interaction.locale, "value") else interaction.locale)
+# Discord's own limits on option values, derived from the domain's so the two never disagree.
+MAX_OPTION_TEXT = 100
+WEIGHT_LIMIT = max(max_weight(unit) for unit in UNITS)
+UNDO_TEMPLATE = r"log:undo:(?P<set_id>\d+):(?P<owner>\d+)"
+HISTORY_TEMPLATE = r"hist:(?P<owner>\d+):(?P<page>\d+):(?P<days>\d+):(?P<exercise>.*)"
+FORGET_TEMPLATE = r"privacy:forget:(?P<owner>\d+):(?P<choice>confirm|cancel)"
 
 
 # --------------------------------------------------------------------------------------- rendering
@@ -144,36 +133,10 @@ def settings_text(prefs: MemberPreferences) -> str:
 # --------------------------------------------------------------------------------------- buttons
 
 
-class OwnedButton:
-    """A button that only its owner may press; failures take the same error path as commands.
-
-    Dynamic items are dispatched outside any view of ours, so without this a domain error (say, the
-    set was already undone) would be swallowed and the member would see "interaction failed".
-    """
-
-    owner_id: int
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Check ownership server-side, then act; report any error to the presser."""
-        async with commandlog.logged(interaction, type(self).__name__, kind="component"):
-            if interaction.user.id != self.owner_id:
-                commandlog.mark(interaction, "refused")
-                await send_ephemeral(interaction, NOT_YOURS)
-                return
-            try:
-                await self.act(interaction)
-            except Exception as error:
-                await report_error(interaction, error)
-
-    async def act(self, interaction: discord.Interaction[Any]) -> None:
-        """What the button does for its owner."""
-        raise NotImplementedError
-
-
-class UndoButton(
-    OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"log:undo:(?P<set_id>\d+):(?P<owner>\d+)"
-):
+class UndoButton(OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=UNDO_TEMPLATE):
     """Undo one logged set; only its owner may press it."""
+
+    logbook: LogbookService
 
     def __init__(self, set_id: int, owner_id: int) -> None:
         super().__init__(
@@ -195,7 +158,7 @@ class UndoButton(
         """Remove the set and mark the message as undone."""
         await answer(
             interaction,
-            service(interaction).undo_set(self.set_id, interaction.user.id),
+            self.logbook.undo_set(self.set_id, interaction.user.id),
             lambda undone: Answer(
                 embed=discord.Embed(title=f"↩️ Undone: {safe(undone.describe())}", colour=discord.Colour.light_grey())
             ),
@@ -203,12 +166,10 @@ class UndoButton(
         )
 
 
-class HistoryButton(
-    OwnedButton,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"hist:(?P<owner>\d+):(?P<page>\d+):(?P<days>\d+):(?P<exercise>.*)",
-):
+class HistoryButton(OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=HISTORY_TEMPLATE):
     """Previous/next page of /history, for its owner."""
+
+    logbook: LogbookService
 
     def __init__(self, owner_id: int, page: int, days: int, exercise: str, *, label: str, disabled: bool) -> None:
         super().__init__(
@@ -235,39 +196,37 @@ class HistoryButton(
         """Show the requested page in place."""
         await answer(
             interaction,
-            service(interaction).history(
+            self.logbook.history(
                 self.owner_id,
                 self.exercise or None,
                 self.days,
                 self.page,
                 HISTORY_PAGE_SIZE,
-                locale=locale(interaction),
+                locale=member_locale(interaction),
             ),
-            lambda page: Answer(embed=history_embed(page), view=history_view(self.owner_id, page, self.exercise)),
+            lambda page: Answer(
+                embed=history_embed(page), view=history_view(type(self), self.owner_id, page, self.exercise)
+            ),
             update=True,
         )
 
 
-def history_view(owner_id: int, page: HistoryPage, exercise: str) -> discord.ui.View | None:
+def history_view(button: type[HistoryButton], owner_id: int, page: HistoryPage, exercise: str) -> CoachView | None:
     """Prev/next buttons, or nothing when everything fits on one page."""
     if page.pages <= 1:
         return None
     view = CoachView(timeout=None)
     view.add_item(
-        HistoryButton(owner_id, max(0, page.page - 1), page.days, exercise, label="◀ Newer", disabled=not page.has_prev)
+        button(owner_id, max(0, page.page - 1), page.days, exercise, label="◀ Newer", disabled=not page.has_prev)
     )
-    view.add_item(
-        HistoryButton(owner_id, page.page + 1, page.days, exercise, label="Older ▶", disabled=not page.has_next)
-    )
+    view.add_item(button(owner_id, page.page + 1, page.days, exercise, label="Older ▶", disabled=not page.has_next))
     return view
 
 
-class ForgetButton(
-    OwnedButton,
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"privacy:forget:(?P<owner>\d+):(?P<choice>confirm|cancel)",
-):
+class ForgetButton(OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_TEMPLATE):
     """The confirm / cancel step of /privacy forget."""
+
+    logbook: LogbookService
 
     def __init__(self, owner_id: int, choice: str) -> None:
         confirm = choice == "confirm"
@@ -294,13 +253,10 @@ class ForgetButton(
             return
         await answer(
             interaction,
-            service(interaction).forget(self.owner_id),
+            self.logbook.forget(self.owner_id),
             lambda n: Answer(content=f"Done. I deleted all your data: {n} row{'s' if n != 1 else ''}."),
             update=True,
         )
-
-
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (UndoButton, HistoryButton, ForgetButton)
 
 
 # --------------------------------------------------------------------------------------- the cog
@@ -311,8 +267,22 @@ class LogbookCog(commands.Cog):
 
     privacy = app_commands.Group(name="privacy", description="Your data: export it or delete it.")
 
-    def __init__(self, logbook: LogbookService) -> None:
+    def __init__(self, bot: commands.Bot, logbook: LogbookService, importer: ImportService) -> None:
+        self._bot = bot
         self._logbook = logbook
+        self._importer = importer
+        # This cog's buttons, carrying its service (see runtime.components.bind).
+        self._undo = bind(UndoButton, UNDO_TEMPLATE, logbook=logbook)
+        self._history = bind(HistoryButton, HISTORY_TEMPLATE, logbook=logbook)
+        self._forget = bind(ForgetButton, FORGET_TEMPLATE, logbook=logbook)
+
+    async def cog_load(self) -> None:
+        """Register the buttons, so presses on replies sent before a restart still work."""
+        self._bot.add_dynamic_items(self._undo, self._history, self._forget)
+
+    async def cog_unload(self) -> None:
+        """Unregister the buttons."""
+        self._bot.remove_dynamic_items(self._undo, self._history, self._forget)
 
     @app_commands.command(name="log", description="Log a set: exercise, weight and reps (plus unit, RPE, kind, note).")
     @app_commands.describe(
@@ -326,27 +296,27 @@ class LogbookCog(commands.Cog):
         when="When you did it: today (default), yesterday, 2026-11-20 or 2026-11-20 18:30 (UTC)",
     )
     @app_commands.choices(
-        unit=[Choice(name="kg", value="kg"), Choice(name="lb", value="lb")],
-        kind=[Choice(name=k, value=k) for k in ("working", "warmup", "drop", "failure")],
+        unit=[Choice(name=u, value=u) for u in UNITS],
+        kind=[Choice(name=k, value=k) for k in SET_KINDS],
     )
     async def log(
         self,
         interaction: discord.Interaction[Any],
-        exercise: app_commands.Range[str, 1, 100],
-        weight: app_commands.Range[float, 0, 2205],
-        reps: app_commands.Range[int, 1, 100],
+        exercise: app_commands.Range[str, 1, MAX_OPTION_TEXT],
+        weight: app_commands.Range[float, 0.0, WEIGHT_LIMIT],
+        reps: app_commands.Range[int, 1, MAX_REPS],
         unit: Choice[str] | None = None,
         rpe: app_commands.Range[float, 1, 10] | None = None,
         kind: Choice[str] | None = None,
-        note: app_commands.Range[str, 1, 200] | None = None,
-        when: app_commands.Range[str, 1, 40] | None = None,
+        note: app_commands.Range[str, 1, MAX_NOTE_LENGTH] | None = None,
+        when: app_commands.Range[str, 1, MAX_WHEN_LENGTH] | None = None,
     ) -> None:
         """Store the set and confirm it (publicly or privately, per the member's share setting)."""
         owner = interaction.user.id
 
         def render(result: LogResult) -> Answer:
             view = CoachView(timeout=None)
-            view.add_item(UndoButton(result.set_id, owner))
+            view.add_item(self._undo(result.set_id, owner))
             return Answer(embed=log_embed(result), view=view, ephemeral=result.ephemeral)
 
         work = self._logbook.log_set(
@@ -363,7 +333,7 @@ class LogbookCog(commands.Cog):
                 kind=kind.value if kind else None,
                 note=note,
                 when=when,
-                locale=locale(interaction),
+                locale=member_locale(interaction),
             )
         )
         await answer(interaction, work, render)
@@ -371,8 +341,8 @@ class LogbookCog(commands.Cog):
     @log.autocomplete("exercise")
     async def exercise_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         """Catalog names and aliases, typo-tolerant, the member's recent exercises first (max 25)."""
-        choices = await self._logbook.autocomplete(interaction.user.id, current, limit=25)
-        return [Choice(name=c.label[:100], value=c.value[:100]) for c in choices[:25]]
+        choices = await self._logbook.autocomplete(interaction.user.id, current, limit=MAX_CHOICES)
+        return [Choice(name=c.label[:100], value=c.value[:100]) for c in choices[:MAX_CHOICES]]
 
     @app_commands.command(name="undo", description="Remove your most recently logged set.")
     async def undo(self, interaction: discord.Interaction[Any]) -> None:
@@ -388,15 +358,15 @@ class LogbookCog(commands.Cog):
     async def history(
         self,
         interaction: discord.Interaction[Any],
-        exercise: app_commands.Range[str, 1, 100] | None = None,
-        days: app_commands.Range[int, 1, 365] = 30,
+        exercise: app_commands.Range[str, 1, MAX_OPTION_TEXT] | None = None,
+        days: app_commands.Range[int, 1, MAX_HISTORY_DAYS] = 30,
     ) -> None:
         """Page 1 of the member's history with prev/next buttons."""
         owner, key = interaction.user.id, exercise or ""
         await answer(
             interaction,
-            self._logbook.history(owner, exercise, days, 0, HISTORY_PAGE_SIZE, locale=locale(interaction)),
-            lambda page: Answer(embed=history_embed(page), view=history_view(owner, page, key)),
+            self._logbook.history(owner, exercise, days, 0, HISTORY_PAGE_SIZE, locale=member_locale(interaction)),
+            lambda page: Answer(embed=history_embed(page), view=history_view(self._history, owner, page, key)),
         )
 
     @history.autocomplete("exercise")
@@ -421,7 +391,7 @@ class LogbookCog(commands.Cog):
         if unit is None and share is None:
             await answer(
                 interaction,
-                self._logbook.get_settings(interaction.user.id, locale(interaction)),
+                self._logbook.get_settings(interaction.user.id, member_locale(interaction)),
                 lambda prefs: Answer(content="Your settings:\n" + settings_text(prefs)),
             )
             return
@@ -431,7 +401,7 @@ class LogbookCog(commands.Cog):
                 interaction.user.id,
                 unit=unit.value if unit else None,
                 share=share.value if share else None,
-                locale=locale(interaction),
+                locale=member_locale(interaction),
             ),
             lambda prefs: Answer(content="Saved.\n" + settings_text(prefs)),
         )
@@ -467,24 +437,24 @@ class LogbookCog(commands.Cog):
     ) -> None:
         """Import an export into the member's own log and say what happened to its rows (privately)."""
         check_upload(file.filename, file.size)  # Discord reports the size: refuse before downloading.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            data = await file.read()
-        except discord.HTTPException:
-            raise ImportFileError("I couldn't download that file from Discord; please attach it again.") from None
-        summary = await importer(interaction).import_csv(
-            interaction.user.id, data, unit=unit.value if unit else None, locale=locale(interaction)
-        )
-        await interaction.followup.send(
-            embed=import_embed(summary), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+
+        async def work() -> ImportSummary:
+            try:
+                data = await file.read()
+            except discord.HTTPException:
+                raise ImportFileError("I couldn't download that file from Discord; please attach it again.") from None
+            return await self._importer.import_csv(
+                interaction.user.id, data, unit=unit.value if unit else None, locale=member_locale(interaction)
+            )
+
+        await answer(interaction, work(), lambda summary: Answer(embed=import_embed(summary)))
 
     @privacy.command(name="forget", description="Delete all your data (asks you to confirm first).")
     async def forget(self, interaction: discord.Interaction[Any]) -> None:
         """Ask for confirmation before deleting everything."""
         view = CoachView(timeout=None)
-        view.add_item(ForgetButton(interaction.user.id, "confirm"))
-        view.add_item(ForgetButton(interaction.user.id, "cancel"))
+        view.add_item(self._forget(interaction.user.id, "confirm"))
+        view.add_item(self._forget(interaction.user.id, "cancel"))
         await interaction.response.send_message(
             "This deletes **all** your logged sets and settings, for good. Are you sure?", view=view, ephemeral=True
         )

@@ -1,7 +1,12 @@
-"""/plan: a thin adapter from slash-command options to the planner and back to embeds."""
+"""/plan and its "My numbers" button: thin adapters over the planner and coach.insight.
+
+"My numbers" is a dynamic item (it keeps working after a restart): anyone reading a plan may press it
+and privately sees their own last sets and today's targets for that day.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -10,12 +15,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from coach.insight import Condition, InsightService, MyNumbers, describe_sets
 from coach.planner import CAVEAT, WHY_THIS_ORDER, DayPlan, Plan, Planner, Protocol
-from cogs.insight import my_numbers_view
-from runtime.tree import NO_MENTIONS
+from runtime import commandlog
+from runtime.components import bind, member_locale
+from runtime.respond import Answer, answer
+from runtime.tree import NO_MENTIONS, CoachView, report_error
 
 PROTOCOL_COLOURS = {Protocol.PRE_EXHAUST: discord.Colour.orange(), Protocol.TRADITIONAL: discord.Colour.blurple()}
 Choice = app_commands.Choice
+MY_NUMBERS_TEMPLATE = (
+    r"plan:mine:(?P<day>lower|push|pull):(?P<protocol>pre-exhaust|traditional|alternate)"
+    r":(?P<equipment>gym|dumbbells|bodyweight):(?P<week>\d{1,2})"
+)
+# Seconds to wait for the member's settings before answering in their locale's unit.
+PREFERENCES_TIMEOUT_S = 1.0
 
 
 def day_embed(day: DayPlan, *, alternating: bool) -> discord.Embed:
@@ -45,12 +59,115 @@ def plan_embeds(plan: Plan) -> list[discord.Embed]:
     return [day_embed(day, alternating=plan.protocol is Protocol.ALTERNATE) for day in plan.days]
 
 
+# --------------------------------------------------------------------------------------- "My numbers"
+
+
+def my_numbers_embed(numbers: MyNumbers) -> discord.Embed:
+    """The pressing member's last working sets and today's target for each exercise of a planned day."""
+    day, unit = numbers.day, numbers.unit
+    lines = []
+    for n, item in enumerate(numbers.items, start=1):
+        reps = str(item.reps_low) if item.reps_low == item.reps_high else f"{item.reps_low}–{item.reps_high}"
+        head = f"**{n}. {item.exercise.name}** — {item.sets} × {reps}"
+        if item.target is not None and item.condition is Condition.PRE_EXHAUSTED:
+            head += " · from your pre-exhausted sets"
+        elif item.target is not None and item.condition is Condition.FRESH:
+            head += " · from your compound-first sets"
+        lines.append(head)
+        if item.last_sets and item.last_at is not None:
+            lines.append(f"  last ({item.last_at:%Y-%m-%d}): {describe_sets(item.last_sets, unit)}")
+        if item.target is not None:
+            lines.append(f"  today: **{item.target.summary()}** — {item.target.reason()}")
+        if item.note:
+            lines.append(f"  {item.note}")
+    embed = discord.Embed(
+        title=f"Your numbers — {day.weekday} · {day.title} ({day.protocol})",
+        description="\n".join(lines)[:4096],
+        colour=discord.Colour.green(),
+    )
+    embed.set_footer(
+        text="Double progression: add reps until every set reaches the top of the range, then add the smallest "
+        "step (barbell 2.5 kg/5 lb, dumbbells 2 kg/5 lb, machines and cables 5 kg/10 lb) and start again at the "
+        "bottom. Only you see this."
+    )
+    return embed
+
+
+# --------------------------------------------------------------------------------------- "My numbers"
+
+
+class MyNumbersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MY_NUMBERS_TEMPLATE):
+    """Under a /plan reply: anyone may press it and privately sees their *own* numbers for that day."""
+
+    insight: InsightService
+    planner: Planner
+
+    def __init__(self, day: str, protocol: str, equipment: str, week: int, *, label: str = "My numbers") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                emoji="📈",
+                custom_id=f"plan:mine:{day}:{protocol}:{equipment}:{week}",
+            )
+        )
+        self.day, self.protocol, self.equipment, self.week = day, protocol, equipment, week
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> MyNumbersButton:
+        """Rebuild the button from its custom id (so it keeps working after a restart)."""
+        return cls(match["day"], match["protocol"], match["equipment"], int(match["week"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the presser their numbers; failures take the commands' error path."""
+        async with commandlog.logged(interaction, type(self).__name__, kind="component"):
+            await self._show(interaction)
+
+    async def _show(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            # The same day the plan showed: the week is in the custom id, so "alternate" resolves identically.
+            day = self.planner.plan_day(self.day, Protocol(self.protocol), self.equipment, week_index=self.week)
+            prefs = await self.insight.preferences_within(
+                interaction.user.id, member_locale(interaction), PREFERENCES_TIMEOUT_S
+            )
+            await answer(
+                interaction,
+                self.insight.my_numbers(interaction.user.id, day, unit=prefs.unit),
+                lambda numbers: Answer(embed=my_numbers_embed(numbers)),
+            )
+        except Exception as error:
+            await report_error(interaction, error)
+
+
+def my_numbers_view(button: type[MyNumbersButton], plan: Plan, week_index: int) -> CoachView:
+    """One "My numbers" button per planned day (labelled by day when the plan is a whole week)."""
+    view = CoachView(timeout=None)
+    for day in plan.days:
+        label = "My numbers" if len(plan.days) == 1 else f"My numbers · {day.day}"
+        view.add_item(button(day.day, plan.protocol.value, plan.equipment, week_index % 100, label=label))
+    return view
+
+
 class PlanCog(commands.Cog):
     """Training plans built from the exercise catalog."""
 
-    def __init__(self, planner: Planner, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, bot: commands.Bot, planner: Planner, insight: InsightService, *, clock: Callable[[], datetime]
+    ) -> None:
+        self._bot = bot
         self._planner = planner
         self._clock = clock
+        self._my_numbers = bind(MyNumbersButton, MY_NUMBERS_TEMPLATE, insight=insight, planner=planner)
+
+    async def cog_load(self) -> None:
+        """Register "My numbers", so the button under older plans keeps working after a restart."""
+        self._bot.add_dynamic_items(self._my_numbers)
+
+    async def cog_unload(self) -> None:
+        """Unregister the button."""
+        self._bot.remove_dynamic_items(self._my_numbers)
 
     @app_commands.command(name="plan", description="A pre-exhaust training day (or week), ordered and prescribed.")
     @app_commands.describe(
@@ -80,5 +197,5 @@ class PlanCog(commands.Cog):
         )
         # "My numbers": anyone reading the plan can privately see their own last sets and today's targets.
         await interaction.response.send_message(
-            embeds=plan_embeds(plan), view=my_numbers_view(plan, week), allowed_mentions=NO_MENTIONS
+            embeds=plan_embeds(plan), view=my_numbers_view(self._my_numbers, plan, week), allowed_mentions=NO_MENTIONS
         )

@@ -110,19 +110,16 @@ class CoachBot(commands.AutoShardedBot):
         """Register every cog; dependencies are passed explicitly, never looked up globally."""
         from cogs.config import ConfigCog
         from cogs.evidence import EvidenceCog
-        from cogs.insight import DYNAMIC_ITEMS as INSIGHT_ITEMS
         from cogs.insight import InsightCog
-        from cogs.logbook import DYNAMIC_ITEMS, LogbookCog
+        from cogs.logbook import LogbookCog
         from cogs.plan import PlanCog
 
-        await self.add_cog(PlanCog(self.planner, clock=self.clock))
+        await self.add_cog(PlanCog(self, self.planner, self.insight, clock=self.clock))
         await self.add_cog(
             EvidenceCog(self, self.evidence, self.guild_config, cooldown=Cooldown(EVIDENCE_REPLY_COOLDOWN_S))
         )
-        await self.add_cog(LogbookCog(self.logbook))
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.add_cog(LogbookCog(self, self.logbook, self.importer))
         await self.add_cog(InsightCog(self.insight, self.logbook))
-        self.add_dynamic_items(*INSIGHT_ITEMS)
         await self.add_cog(ConfigCog(self.guild_config, message_content=self.settings.message_content_intent))
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:

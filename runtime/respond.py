@@ -16,6 +16,7 @@ interactions in flight before the HTTP session closes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -52,7 +53,7 @@ class Answer:
     embed: discord.Embed | None = None
     view: discord.ui.View | None = None
     files: Sequence[discord.File] = field(default_factory=tuple)
-    # Only honoured on the fast path: a deferred reply is always private (the safe default for personal data).
+    # Honoured on the fast path; a deferred reply is private unless answer() was told public=True.
     ephemeral: bool = True
 
     def message_kwargs(self) -> dict[str, Any]:
@@ -96,15 +97,20 @@ async def answer(
     render: Callable[[T], Answer],
     *,
     update: bool = False,
+    public: bool = False,
     budget: float = DEFER_BUDGET_S,
 ) -> None:
     """Run ``work``; answer with ``render(result)`` directly when fast, else defer and follow up.
 
-    ``update=True`` is for components: the answer replaces the message the component sits on
-    (``edit_message``, or a deferred update and ``edit_original_response`` when slow).
+    The one way every command and button replies. ``update=True`` is for components: the answer
+    replaces the message the component sits on (``edit_message``, or a deferred update and
+    ``edit_original_response`` when slow). ``public=True`` is for replies the member chose to share
+    (known before the work starts): a slow one defers publicly; if the work then fails, the public
+    "thinking…" placeholder is deleted so the error reaches the member privately, not the channel.
     """
     task: asyncio.Future[T] = asyncio.ensure_future(work)
     allowed = remaining_budget(interaction, budget)
+    deferred_publicly = False
     try:
         done, _ = await asyncio.wait({task}, timeout=allowed)
         if not done:
@@ -112,7 +118,8 @@ async def answer(
             if update:
                 await interaction.response.defer()
             else:
-                await interaction.response.defer(ephemeral=True, thinking=True)
+                await interaction.response.defer(ephemeral=not public, thinking=True)
+                deferred_publicly = public
             log.info(
                 "interaction %s deferred: work still running after %.1f s (defer took %.0f ms)",
                 interaction.id,
@@ -120,6 +127,7 @@ async def answer(
                 (time.perf_counter() - started) * 1000,
             )
         result = await task
+        reply = render(result)
     except asyncio.CancelledError:
         task.cancel()
         raise
@@ -129,8 +137,11 @@ async def answer(
             await asyncio.wait({task})
         if not task.cancelled():
             task.exception()  # mark it retrieved: the error being raised is the one to report
+        if deferred_publicly:
+            # Discord makes the first follow-up after a public deferral public whatever its flags say.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
         raise
-    reply = render(result)
     if not interaction.response.is_done():
         if update:
             await interaction.response.edit_message(**reply.edit_kwargs())
@@ -139,7 +150,7 @@ async def answer(
     elif update:
         await interaction.edit_original_response(**reply.edit_kwargs())
     else:
-        await interaction.followup.send(**reply.message_kwargs(), ephemeral=True)
+        await interaction.followup.send(**reply.message_kwargs(), ephemeral=not deferred_publicly)
 
 
 def _on_message(message: discord.Message | None, component_type: int, custom_id: str) -> bool:

@@ -85,7 +85,7 @@ def summary(reply: Reply) -> dict[str, Any]:
 
 async def test_import_strong_then_again_adds_nothing(harness: Harness, cdn: dict[str, bytes]) -> None:
     reply = await upload(harness, cdn, STRONG)
-    assert reply.callback_type == 5, "deferred: a big file takes a moment"
+    assert reply.callback_type in (4, 5), "answered directly, or deferred when the file takes a moment"
     embed = summary(reply)
     assert embed["title"] == "Imported from Strong: 7 of 11 rows"
     assert "**7** imported · **0** already in your log (skipped as duplicates) · **3** rejected" in embed["description"]

@@ -86,7 +86,7 @@ def later(seconds: float) -> int:
 async def test_progress_sends_a_chart_privately(harness: Harness) -> None:
     await seed_squats(harness)
     reply = await harness.slash("progress", {"exercise": "back_squat"})
-    assert reply.callback_type == 5, "deferred first: rendering may take a moment"
+    assert reply.callback_type in (4, 5), "answered directly, or deferred while the chart renders"
     message = final(reply)
     assert message["flags"] & 64, "private by default"
     (embed,) = message["embeds"]
