@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from coach.insight import Condition, ProgressSeries, WeeklyStats
+from coach.insight_results import Condition, ProgressSeries, WeeklyStats
 
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 5.0, 110
 PIXELS = (int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI))

@@ -23,18 +23,20 @@ from coach.insight import (
     DEFAULT_PROGRESS_DAYS,
     MAX_PROGRESS_DAYS,
     MAX_STATS_WEEKS,
-    METRICS,
     RESEARCH_TIME_SAVING_PCT,
+    InsightService,
+    format_weight_unit,
+    parse_metric,
+)
+from coach.insight_results import (
+    METRICS,
     Comparison,
     Condition,
     ConditionSummary,
     ExerciseComparison,
-    InsightService,
     ProgressSeries,
     ReplyPreferences,
     WeeklyStats,
-    format_weight_unit,
-    parse_metric,
 )
 from coach.logbook import LogbookService
 from coach.metrics import E1RM_FORMULA, Unit

@@ -15,7 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coach.insight import Condition, InsightService, MyNumbers, describe_sets
+from coach.insight import InsightService, describe_sets
+from coach.insight_results import Condition, MyNumbers
 from coach.planner import CAVEAT, WHY_THIS_ORDER, DayPlan, Plan, Planner, Protocol
 from runtime import commandlog
 from runtime.components import bind, member_locale

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from coach import charts
-from coach.insight import Condition, MuscleStats, ProgressPoint, ProgressSeries, WeeklyStats
+from coach.insight_results import Condition, MuscleStats, ProgressPoint, ProgressSeries, WeeklyStats
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog
 from coach.errors import NotEnoughDataError, UnknownExerciseError, ValidationError
-from coach.insight import Condition, InsightService, build_sessions
+from coach.insight import InsightService, build_sessions
+from coach.insight_results import Condition
 from coach.logbook import LogbookService, LogRequest
 from coach.planner import Planner, Protocol
 from db.insight_repository import InsightRepository

@@ -13,7 +13,8 @@ from itertools import count
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog
-from coach.insight import Condition, InsightService, build_sessions
+from coach.insight import InsightService, build_sessions
+from coach.insight_results import Condition
 from coach.logbook import LogbookService
 from coach.logbook_results import LogRequest
 from coach.planner import Planner, Protocol
