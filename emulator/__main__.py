@@ -14,8 +14,8 @@ _PLAN = '{"name": "plan", "options": {"day": "push"}}'
 _ASK = '{"content": "does pre-exhaust work?", "mention_bot": true}'
 
 
-async def _serve(port: int, token: str | None) -> None:
-    async with DiscordEmulator(port=port, token=token) as emu:
+async def _serve(port: int, token: str | None, heartbeat_interval_ms: int) -> None:
+    async with DiscordEmulator(port=port, token=token, heartbeat_interval_ms=heartbeat_interval_ms) as emu:
         exports = "\n".join(f"export {k}={shlex.quote(v)}" for k, v in emu.env().items())
         print(
             f"Discord emulator on {emu.base_url}\n"
@@ -39,11 +39,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--token", help="the bot token to accept (default: a fresh random one)")
+    parser.add_argument(
+        "--heartbeat-interval-ms",
+        type=int,
+        default=41_250,
+        help="the heartbeat interval the gateway advertises (default 41250, as Discord)",
+    )
     parser.add_argument("--log-level", default="WARNING", help="emulator log level (default WARNING)")
     args = parser.parse_args()
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.port, args.token))
+        asyncio.run(_serve(args.port, args.token, args.heartbeat_interval_ms))
 
 
 if __name__ == "__main__":

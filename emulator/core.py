@@ -49,12 +49,14 @@ class EmulatorCore:
         host: str = "127.0.0.1",
         port: int = 0,
         heartbeat_interval_ms: int = 41_250,
+        heartbeat_ack_delay_s: float = 0.04,
         interaction_deadline_s: float | None = 3.0,
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,
         recommended_shards: int = 1,
         validate: bool = True,
         ids: p.Ids | None = None,
     ) -> None:
+        """Ids not given are fresh snowflakes; ``heartbeat_ack_delay_s`` is how long a HEARTBEAT_ACK takes."""
         self.ids = ids or p.Ids()
         self.bot_user_id = bot_user_id or self.ids.next()
         # The application id of a bot equals its user id on Discord.
@@ -67,6 +69,7 @@ class EmulatorCore:
         self.host = host
         self._port = port
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_ack_delay_s = heartbeat_ack_delay_s
         self.interaction_deadline_s = interaction_deadline_s
         self.allowed_privileged_intents = allowed_privileged_intents
         self.recommended_shards = recommended_shards
@@ -113,6 +116,7 @@ class EmulatorCore:
         self._pending_by_token: dict[str, Pending] = {}
         self._sessions: dict[str, Session] = {}
         self._connections: set[web.WebSocketResponse] = set()
+        self._acks_in_flight: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Condition()
         self._command_syncs = 0
         self._runner: web.AppRunner | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -44,6 +46,11 @@ class GatewayLayer(EmulatorCore):
             missing = sorted(wanted - self.connected_shards)
             raise EmulatorError(f"shard(s) {missing} did not connect to the gateway within {timeout:.0f} s")
 
+    async def wait_for_heartbeats(self, count: int, timeout: float = 60.0) -> None:
+        """Wait until the bot has sent ``count`` heartbeats in all (see :attr:`heartbeat_count`)."""
+        if not await self._wait(lambda: self.heartbeat_count >= count, timeout):
+            raise EmulatorError(f"{self.heartbeat_count} heartbeats, not {count}, within {timeout:.0f} s")
+
     # ------------------------------------------------------------------ gateway
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
@@ -64,7 +71,8 @@ class GatewayLayer(EmulatorCore):
                 if op == 1:
                     self.heartbeat_count += 1
                     if self.ack_heartbeats:
-                        await conn.send({"op": 11, "s": None, "t": None, "d": None})
+                        self._ack_later(conn)
+                    await self._notify()
                 elif op == 2:
                     session = await self._identify(conn, data)
                 elif op == 6:
@@ -82,6 +90,22 @@ class GatewayLayer(EmulatorCore):
                 session.conn = None
             await self._notify()
         return ws
+
+    def _ack_later(self, conn: Connection) -> None:
+        """HEARTBEAT_ACK after ``heartbeat_ack_delay_s``, without holding up the frames behind the heartbeat."""
+        # Discord's ack takes a network round trip. discord.py's keep-alive thread stamps a heartbeat's send
+        # time only after the loop confirms the send; an ack handled before that stamp is measured against the
+        # previous heartbeat, and discord.py warns "Can't keep up ... 41.3s behind" on every beat.
+        task = asyncio.create_task(self._send_ack(conn), name="emulator-heartbeat-ack")
+        self._acks_in_flight.add(task)
+        task.add_done_callback(self._acks_in_flight.discard)
+
+    async def _send_ack(self, conn: Connection) -> None:
+        await asyncio.sleep(self.heartbeat_ack_delay_s)
+        if conn.ws.closed:
+            return
+        with contextlib.suppress(ConnectionError):
+            await conn.send({"op": 11, "s": None, "t": None, "d": None})
 
     async def _identify(self, conn: Connection, data: dict[str, Any]) -> Session | None:
         if data.get("token") not in (self.token, f"Bot {self.token}"):

@@ -8,14 +8,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from emulator import payloads as p
 from emulator.interactions import InteractionLayer
-from emulator.models import MESSAGE_CONTENT_INTENT, EmulatorError, InteractionResult
+from emulator.models import EPHEMERAL, MESSAGE_CONTENT_INTENT, EmulatorError, InteractionResult
 from emulator.validation import walk_components
 
 __all__ = ["ScriptedMemberLayer"]
+
+_ADMINISTRATOR = 1 << 3
+_ATTACHMENT = 11  # option type
 
 
 class ScriptedMemberLayer(InteractionLayer):
@@ -35,7 +39,12 @@ class ScriptedMemberLayer(InteractionLayer):
             "ids": self.ids,
         }
         if guild:
-            base["permissions"] = kw.pop("permissions", self.user_permissions)
+            if "permissions" in kw:
+                base["permissions"] = kw.pop("permissions")
+            elif int(who["id"]) == self.user_id:
+                base["permissions"] = self.user_permissions
+            else:
+                base["permissions"] = self.permissions_of(int(who["id"]))
             roles = kw.pop("member_roles", None)
             if roles is None:
                 roles = self.members.get(int(who["id"]), {}).get("roles", [])
@@ -54,6 +63,31 @@ class ScriptedMemberLayer(InteractionLayer):
         new_user = p.user(user_id or self.ids.next(), name)
         self.members[int(new_user["id"])] = p.member(new_user, permissions=None, roles=roles)
         return new_user
+
+    def find_member(self, name: str) -> dict[str, Any] | None:
+        """The user of the guild member with this username (case-insensitive), or None."""
+        folded = name.casefold()
+        return next((m["user"] for m in self.members.values() if m["user"]["username"].casefold() == folded), None)
+
+    def permissions_of(self, user_id: int) -> str:
+        """A member's permissions, as Discord computes them: @everyone's and their roles', all for owner or admin."""
+        member = self.members.get(user_id)
+        role_ids = {str(self.guild_id), *(member["roles"] if member else ())}
+        bits = 0
+        for found in self.roles:
+            if found["id"] in role_ids:
+                bits |= int(found["permissions"])
+        if user_id == self.owner_id or bits & _ADMINISTRATOR:
+            return p.ADMIN_PERMISSIONS
+        return str(bits)
+
+    def upload(self, filename: str, data: bytes) -> dict[str, Any]:
+        """Upload a file as the Discord client does for an attachment option; returns the attachment object."""
+        if len(data) > p.ATTACHMENT_SIZE_LIMIT:
+            limit_mib = p.ATTACHMENT_SIZE_LIMIT // (1024 * 1024)
+            raise EmulatorError(f"{filename} is {len(data)} bytes; Discord refuses files over {limit_mib} MiB here")
+        # Files attached to a command are ephemeral attachments until the bot re-posts them.
+        return self._store_attachment(filename, data, channel_id=self.channel_id, ephemeral=True)
 
     def add_channel(self, name: str, *, channel_id: int | None = None) -> dict[str, Any]:
         """Add a text channel to the guild (before the bot connects, or it won't be in its cache)."""
@@ -78,8 +112,24 @@ class ScriptedMemberLayer(InteractionLayer):
             otype = int(by_name[key]["type"]) if key in by_name else p.infer_option_type(value)
             if otype in (6, 7, 8, 9):
                 value = self._resolve_mention(otype, value, resolved)
+            elif otype == _ATTACHMENT:
+                value = self._attach(value, resolved)
             typed.append({"name": key, "type": otype, "value": value})
         return typed, resolved
+
+    def _attach(self, value: Any, resolved: dict[str, Any]) -> str:
+        """An attachment option: a Path or (filename, bytes) is uploaded; an attachment from upload() is used as is."""
+        if isinstance(value, Path):
+            attachment = self.upload(value.name, value.read_bytes())
+        elif isinstance(value, tuple):
+            filename, data = value
+            attachment = self.upload(str(filename), bytes(data))
+        elif isinstance(value, Mapping) and "id" in value:
+            attachment = dict(value)
+        else:
+            raise EmulatorError(f"an attachment option takes a Path, (filename, bytes) or upload(); got {value!r}")
+        resolved.setdefault("attachments", {})[str(attachment["id"])] = attachment
+        return str(attachment["id"])
 
     def _resolve_mention(self, otype: int, value: Any, resolved: dict[str, Any]) -> str:
         text = str(value).strip()
@@ -199,6 +249,21 @@ class ScriptedMemberLayer(InteractionLayer):
             raise EmulatorError("find_component() needs custom_id or label")
         return self._match_label(message, label)[0]
 
+    @staticmethod
+    def can_see(message: Mapping[str, Any], who: Mapping[str, Any]) -> bool:
+        """Whether a member sees a message: an ephemeral one only its interaction's invoker does."""
+        if not int(message.get("flags") or 0) & EPHEMERAL:
+            return True
+        invoker = (message.get("interaction_metadata") or {}).get("user") or {}
+        return invoker.get("id") in (None, str(who["id"]))
+
+    def _check_visible(self, message: Mapping[str, Any], who: Mapping[str, Any]) -> None:
+        if not self.can_see(message, who):
+            invoker = message["interaction_metadata"]["user"]["username"]
+            raise EmulatorError(
+                f"message {message.get('id')} is ephemeral: only {invoker} sees it, so {who['username']} can't use it"
+            )
+
     async def click(
         self,
         message: Mapping[str, Any],
@@ -213,6 +278,7 @@ class ScriptedMemberLayer(InteractionLayer):
         current = self.messages.get(int(message["id"]), dict(message))
         if custom_id is None and label is None:
             raise EmulatorError("click() needs custom_id or label")
+        self._check_visible(current, kw.get("user") or self.user)
         comp = self.find_component(current, custom_id=custom_id, label=label)
         if comp.get("disabled"):
             raise EmulatorError(f"component {comp.get('label') or comp.get('custom_id')!r} is disabled")

@@ -35,6 +35,7 @@ from emulator.objects import (
 
 __all__ = [
     "ADMIN_PERMISSIONS",
+    "ATTACHMENT_SIZE_LIMIT",
     "BOT_PERMISSIONS",
     "DISCORD_EPOCH_MS",
     "MANAGER_PERMISSIONS",
@@ -60,6 +61,9 @@ __all__ = [
     "wrap_subcommand",
 ]
 
+
+#: The largest file a member may attach (a server without boosts), as interactions report it.
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 # Option types (https://discord.com/developers/docs/interactions/application-commands).
 _SUB_COMMAND = 1
@@ -191,7 +195,7 @@ def _interaction(
         "token": token or f"emu-{iid}-{secrets.token_urlsafe(24)}",
         "version": 1,
         # Interaction._from_data indexes this key (KeyError without it); 10 MiB is Discord's default.
-        "attachment_size_limit": 10 * 1024 * 1024,
+        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         "locale": locale,
         "app_permissions": str(app_permissions),
         "entitlements": [],

@@ -282,27 +282,33 @@ class RestLayer(GatewayLayer):
                 continue
             name, data = uploads[int(key)]
             filename = str(entry.get("filename") or name)
-            att_id = self.ids.next()
-            self.attachments[att_id] = data
             if sink is not None:
                 sink[filename] = data
-            attachment: dict[str, Any] = {
-                "id": str(att_id),
-                "filename": filename,
-                "size": len(data),
-                "url": f"{self.base_url}/attachments/{channel_id}/{att_id}/{filename}",
-                "proxy_url": f"{self.base_url}/attachments/{channel_id}/{att_id}/{filename}",
-                "content_type": content_type(filename),
-            }
+            attachment = self._store_attachment(filename, data, channel_id=channel_id, ephemeral=ephemeral)
             if entry.get("description"):
                 attachment["description"] = entry["description"]
-            size = png_size(data)
-            if size:
-                attachment["width"], attachment["height"] = size
-            if ephemeral:
-                attachment["ephemeral"] = True
             result.append(attachment)
         return result
+
+    def _store_attachment(self, filename: str, data: bytes, *, channel_id: int, ephemeral: bool) -> dict[str, Any]:
+        """Keep an uploaded file (served under /attachments) and return its attachment object."""
+        att_id = self.ids.next()
+        self.attachments[att_id] = data
+        url = f"{self.base_url}/attachments/{channel_id}/{att_id}/{filename}"
+        attachment: dict[str, Any] = {
+            "id": str(att_id),
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type(filename),
+        }
+        size = png_size(data)
+        if size:
+            attachment["width"], attachment["height"] = size
+        if ephemeral:
+            attachment["ephemeral"] = True
+        return attachment
 
     def _new_message(
         self,

@@ -85,6 +85,8 @@ class DiscordEmulator(ScriptedMemberLayer):
 
     async def close(self) -> None:
         """Close every websocket (going away) and stop serving."""
+        for task in list(self._acks_in_flight):
+            task.cancel()
         for ws in list(self._connections):
             with contextlib.suppress(Exception):
                 await ws.close(code=1001, message=b"emulator shutting down")

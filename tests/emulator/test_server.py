@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -95,6 +96,19 @@ def standard_commands(bot: commands.Bot, emu: DiscordEmulator) -> None:
     async def where(interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         await interaction.response.send_message(f"channel {channel.name} {channel.id}")
 
+    @bot.tree.command(description="An ephemeral reply with a button")
+    async def secret(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("just you", view=UndoView(), ephemeral=True)
+
+    @bot.tree.command(description="Read an attached file")
+    async def upload(interaction: discord.Interaction, file: discord.Attachment) -> None:
+        data = await file.read()
+        await interaction.response.send_message(f"{file.filename} {file.size} {data.decode()}")
+
+    @bot.tree.command(description="May the invoker manage the server?")
+    async def manager(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"manage_guild={interaction.permissions.manage_guild}")
+
     group = app_commands.Group(name="privacy", description="Your data")
 
     @group.command(name="export", description="Export")
@@ -113,9 +127,9 @@ def standard_commands(bot: commands.Bot, emu: DiscordEmulator) -> None:
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[DiscordEmulator]:
-    """A fresh emulator on a free port."""
-    async with DiscordEmulator() as emulator:
+async def emu(request: pytest.FixtureRequest) -> AsyncIterator[DiscordEmulator]:
+    """A fresh emulator on a free port; ``indirect`` parametrization passes constructor arguments."""
+    async with DiscordEmulator(**getattr(request, "param", {})) as emulator:
         yield emulator
 
 
@@ -246,6 +260,44 @@ async def test_subcommand_and_dm(emu: DiscordEmulator, run_bot: RunBot) -> None:
     assert in_dm.message is not None and "guild_id" not in in_dm.message
 
 
+async def test_attachment_option_is_uploaded_then_downloaded(
+    emu: DiscordEmulator, run_bot: RunBot, tmp_path: Path
+) -> None:
+    await run_bot()
+    path = tmp_path / "sets.csv"
+    path.write_bytes(b"a,b\n")
+    result = await emu.slash("upload", {"file": path})
+    assert result.message is not None and result.message["content"] == "sets.csv 4 a,b\n"
+    result = await emu.slash("upload", {"file": ("note.txt", b"hi")})
+    assert result.message is not None and result.message["content"] == "note.txt 2 hi"
+    with pytest.raises(EmulatorError, match="over 10 MiB"):
+        await emu.slash("upload", {"file": ("big.bin", bytes(payloads.ATTACHMENT_SIZE_LIMIT + 1))})
+
+
+async def test_members_permissions_come_from_their_roles(emu: DiscordEmulator, run_bot: RunBot) -> None:
+    await run_bot()
+    coach = emu.add_member("coachy", roles=[emu.manager_role_id])
+    plain = emu.add_member("plain")
+    assert emu.find_member("Coachy") == coach and emu.find_member("nobody") is None
+    for who, expected in ((coach, True), (plain, False), (emu.owner, True), (emu.user, False)):
+        result = await emu.slash("manager", user=who)
+        assert result.message is not None and result.message["content"] == f"manage_guild={expected}", who
+    # An explicit permissions argument still wins (the scripted member's default is user_permissions).
+    result = await emu.slash("manager", permissions=payloads.MANAGER_PERMISSIONS)
+    assert result.message is not None and result.message["content"] == "manage_guild=True"
+
+
+async def test_only_the_invoker_can_use_an_ephemeral_reply(emu: DiscordEmulator, run_bot: RunBot) -> None:
+    await run_bot()
+    other = emu.add_member("other")
+    reply = await emu.slash("secret")
+    assert reply.message is not None and reply.ephemeral
+    assert emu.can_see(reply.message, emu.user) and not emu.can_see(reply.message, other)
+    with pytest.raises(EmulatorError, match="ephemeral: only lifter sees it, so other can't use it"):
+        await emu.click(reply.message, label="Undo", user=other)
+    assert (await emu.click(reply.message, label="Undo")).callback_type == 7
+
+
 async def test_channel_option_is_resolved(emu: DiscordEmulator, run_bot: RunBot) -> None:
     await run_bot()
     result = await emu.slash("where", {"channel": "#training"})
@@ -354,6 +406,20 @@ async def test_resume_replays_missed_dispatches(emu: DiscordEmulator, run_bot: R
     assert result.message is not None and result.message["content"] == "pong 7"
     await asyncio.wait_for(resumed.wait(), 10)
     assert emu.resume_count == 1 and emu.identify_count == 1
+
+
+@pytest.mark.parametrize("emu", [{"heartbeat_interval_ms": 100}], indirect=True)
+async def test_heartbeat_ack_takes_a_round_trip(emu: DiscordEmulator, run_bot: RunBot) -> None:
+    bot = await run_bot()
+    latencies: list[float] = []
+    for _ in range(20):
+        await emu.wait_for_heartbeats(emu.heartbeat_count + 1, timeout=2)
+        await asyncio.sleep(emu.heartbeat_ack_delay_s + 0.03)
+        latencies.append(bot.latency)
+    # Like Discord, the ack takes a round trip (default 40 ms). Acked at once, an ack sometimes beats discord.py's
+    # send-time stamp and is measured against the previous heartbeat: latency == the interval (0.1 s here;
+    # 41 s in production, with a "Can't keep up" warning).
+    assert all(0.02 < latency < 0.09 for latency in latencies), latencies
 
 
 async def test_auto_sharded_client(emu: DiscordEmulator, run_bot: RunBot) -> None:
