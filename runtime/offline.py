@@ -1,10 +1,13 @@
 """``python bot.py --offline``: the real bot against a local Discord emulator, driven from a terminal prompt.
 
 Each line is a slash command (``/plan push``, ``/log exercise:back squat weight:100 reps:6``) sent as
-an interaction from a scripted server member, and the bot's reply is printed as text.  Also:
-``click <button label>``, ``select <option label>``, ``say <text>``, ``@Coach <text>``, ``help``,
-``quit``.  Works piped (``python bot.py --offline < script.txt``): each command is echoed as
-``> /plan push`` so a transcript reads well.
+an interaction from a scripted server member, and the bot's reply is printed as text.  ``/log
+exercise:benc?`` shows the autocomplete suggestions; a file option takes a local path.  Also:
+``as <name> <line>`` (another member), ``click <button label>``, ``select <option label>``, ``say <text>``,
+``@Coach <text>``, ``help``, ``quit``.  Works piped (``python bot.py --offline < script.txt``): each line
+is echoed as ``> /plan push`` so a transcript reads well.
+
+``EMULATOR_HEARTBEAT_INTERVAL_MS`` sets the heartbeat interval the emulator advertises (default 41250).
 """
 
 from __future__ import annotations
@@ -13,19 +16,21 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
+import re
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
 import discord
 from discord.gateway import DiscordWebSocket
 
+from coach.errors import ConfigError
 from coach.settings import Secret, Settings, default_database_url
-
-# The emulator lives with the tests; bot.py always runs from the source checkout, which has both.
-from emulator.render import describe_commands, parse_command_line, render_message
+from emulator.commandline import describe_commands, parse_command_line, static_suggestions
+from emulator.render import render_message, render_suggestions
 from emulator.server import DiscordEmulator, EmulatorError, InteractionResult, InteractionTimeout
 from runtime.runner import running_bot
 
@@ -39,6 +44,21 @@ OFFLINE_GUILD_ID = 1_300_000_000_000_000_002
 OFFLINE_CHANNEL_ID = 1_300_000_000_000_000_003
 OFFLINE_USER_ID = 1_300_000_000_000_000_004
 STARTUP_TIMEOUT_S = 60.0
+# "as admin ..." acts as a member with the Coaches role, which has Manage Server (the /config audience).
+ADMIN_NAME = "admin"
+_USERNAME = re.compile(r"[\w.]{1,32}")
+_PROMPT_HELP = """\
+At the prompt (you are @{user} in #{channel}):
+  /command values…        run a slash command; a file option takes a local path (file:exports/strong.csv)
+  /log exercise:benc?     end a value with ? to see what the bot suggests for it
+  as <name> <line>        do it as another member, the same one for the same name;
+                          as {admin} has Manage Server (as {admin} /config)
+  click <label>           press a button on a recent reply; select <label> picks a menu option
+  say <text>              chat in #{channel}; @{bot} <text> mentions the bot
+  help · quit"""
+# The heartbeat interval the emulator advertises (Discord: 41250 ms); tests shorten it to see heartbeats soon.
+HEARTBEAT_INTERVAL_ENV = "EMULATOR_HEARTBEAT_INTERVAL_MS"
+MIN_HEARTBEAT_INTERVAL_MS = 100
 # Loggers that only make noise here: voice-support and intent notices, migrations, emulator chatter.
 _QUIETER = {
     "discord": logging.WARNING,
@@ -47,6 +67,23 @@ _QUIETER = {
     "alembic": logging.WARNING,
     "emulator": logging.ERROR,
 }
+
+
+def heartbeat_interval_ms(environ: Mapping[str, str] = os.environ) -> int | None:
+    """EMULATOR_HEARTBEAT_INTERVAL_MS as an int, None when unset; ConfigError when it isn't a sane interval."""
+    raw = environ.get(HEARTBEAT_INTERVAL_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < MIN_HEARTBEAT_INTERVAL_MS:
+        raise ConfigError(
+            f"{HEARTBEAT_INTERVAL_ENV} must be a whole number of milliseconds, at least {MIN_HEARTBEAT_INTERVAL_MS} "
+            f"(Discord uses 41250); got {raw!r}."
+        )
+    return value
 
 
 @contextlib.contextmanager
@@ -101,7 +138,7 @@ def _start_reader(stream: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Qu
 
 
 class OfflineSession:
-    """The prompt loop: parse a line, act as the scripted member, print what the bot answered."""
+    """The prompt loop: parse a line, act as a server member, print what the bot answered."""
 
     def __init__(self, emu: DiscordEmulator, out: TextIO, files_dir: Path, bot_name: str) -> None:
         self.emu = emu
@@ -117,55 +154,121 @@ class OfflineSession:
 
     async def handle(self, line: str) -> bool:
         """Act on one input line; False means quit."""
-        word, _, rest = line.partition(" ")
-        lowered = word.lower()
         try:
-            if lowered in ("quit", "exit"):
-                return False
-            if lowered in ("help", "?", "/help"):
-                self.write(describe_commands(self.emu.commands))
-            elif lowered == "click":
-                message = self._message_with(rest.strip())
-                self.show(await self.emu.click(message, label=rest.strip()))
-            elif lowered == "select":
-                message = self._message_with(rest.strip())
-                self.show(await self.emu.select(message, rest.strip()))
-            elif lowered == "say":
-                self.show_channel(await self.emu.send_message(rest.strip()))
-            elif lowered.startswith("@") and lowered[1:] in (self.bot_name.lower(), "coach"):
-                self.show_channel(await self.emu.send_message(rest.strip(), mention_bot=True))
-            else:
-                name, subcommand, options = parse_command_line(line, self.emu.commands)
-                self.show(await self.emu.slash(name, options, subcommand=subcommand))
+            return await self._act(line, None)
         except ValueError as exc:
             self.write(f"error: {exc}")
         except InteractionTimeout as exc:
             self.write(f"(no reply) {exc}")
         except EmulatorError as exc:
             self.write(f"error: {exc}")
+        except OSError as exc:
+            self.write(f"error: {exc.strerror or exc} ({exc.filename})" if exc.filename else f"error: {exc}")
         return True
 
-    def _message_with(self, label: str) -> dict[str, Any]:
-        """The newest message showing a button or select option whose label starts with this."""
+    async def _act(self, line: str, who: dict[str, Any] | None) -> bool:
+        """One line as ``who`` (None: the scripted member); False means quit."""
+        word, _, rest = line.partition(" ")
+        lowered, rest = word.lower(), rest.strip()
+        # Only set for "as <name>": without it the emulator's own scripted member acts.
+        as_who: dict[str, Any] = {"user": who} if who is not None else {}
+        if lowered in ("quit", "exit"):
+            return False
+        if lowered in ("help", "?", "/help"):
+            self.write(self.help_text())
+        elif lowered == "as":
+            name, _, action = rest.partition(" ")
+            if who is not None:
+                raise ValueError("one 'as <name>' per line")
+            if not name or not action.strip():
+                raise ValueError("as <name> <what to do>, e.g. as sam /log bench press 100 5")
+            return await self._act(action.strip(), self.member(name))
+        elif lowered == "click":
+            message = self._message_with(rest, who)
+            self.show(await self.emu.click(message, label=rest, **as_who))
+        elif lowered == "select":
+            message = self._message_with(rest, who)
+            self.show(await self.emu.select(message, rest, **as_who))
+        elif lowered == "say":
+            if not rest:
+                raise ValueError("say what? e.g. say does pre-exhaust work?")
+            self.show_channel(await self.emu.send_message(rest, **as_who))
+        elif lowered.startswith("@") and lowered[1:] in (self.bot_name.lower(), "coach"):
+            self.show_channel(await self.emu.send_message(rest, mention_bot=True, **as_who))
+        elif line.startswith("/"):
+            await self.command(line, as_who)
+        else:
+            self.write(self._hint(line))
+        return True
+
+    async def command(self, line: str, as_who: dict[str, Any]) -> None:
+        """Run a slash command, or show the suggestions for the option whose value ends in ``?``."""
+        parsed = parse_command_line(line, self.emu.commands)
+        if parsed.focused is None or parsed.focused_option is None:
+            self.show(await self.emu.slash(parsed.name, parsed.options, subcommand=parsed.subcommand, **as_who))
+        elif parsed.focused_option.get("autocomplete"):
+            result = await self.emu.autocomplete(
+                parsed.name, parsed.options, parsed.focused, subcommand=parsed.subcommand, **as_who
+            )
+            self.show(result, focused=parsed.focused)
+        else:
+            # Fixed choices: the Discord client filters them itself, the bot never hears about it.
+            typed = str(parsed.options[parsed.focused])
+            self.write(render_suggestions(parsed.focused, static_suggestions(parsed.focused_option, typed)) + "\n")
+
+    def member(self, name: str) -> dict[str, Any]:
+        """The member a name stands for: the same one for the whole session; ``admin`` has Manage Server."""
+        if not _USERNAME.fullmatch(name):
+            raise ValueError(f"{name!r} isn't a Discord username (letters, digits, _ and ., up to 32)")
+        username = name.lower()
+        if username == self.bot_name.lower():
+            raise ValueError(f"{name} is the bot; pick a member's name, e.g. as sam /history")
+        found = self.emu.find_member(username)
+        if found is None:
+            roles = [self.emu.manager_role_id] if username == ADMIN_NAME else []
+            found = self.emu.add_member(username, roles=roles)
+        return found
+
+    def _hint(self, line: str) -> str:
+        """What to type instead of a line that is neither a command nor a prompt keyword."""
+        first = line.split()[0].lower()
+        if first in {str(c["name"]) for c in self.emu.commands}:
+            return f"Slash commands start with /: /{line}\n"
+        return (
+            f"{first!r} isn't a command. Slash commands start with / (e.g. /plan push); "
+            f"to chat in #{self.emu.channel_name}: say <text>; help lists everything.\n"
+        )
+
+    def help_text(self) -> str:
+        """The ``help`` text: every command, then what else the prompt understands."""
+        prompt = _PROMPT_HELP.format(
+            user=self.emu.user["username"], channel=self.emu.channel_name, bot=self.bot_name, admin=ADMIN_NAME
+        )
+        return f"{describe_commands(self.emu.commands)}\n\n{prompt}"
+
+    def _message_with(self, label: str, who: dict[str, Any] | None) -> dict[str, Any]:
+        """The newest message ``who`` can see with a button or select option whose label starts with this."""
         if not label:
-            raise ValueError("say which one, e.g. click Undo")
+            raise ValueError("which one? e.g. click Undo")
+        viewer = who or self.emu.user
         folded = label.casefold()
         for message_id in reversed(self.recent):
             message = self.emu.messages.get(message_id)
-            if message is None:
+            if message is None or not self.emu.can_see(message, viewer):
                 continue
             if any(text.casefold().startswith(folded) for _, text, _ in self.emu.component_labels(message)):
                 return message
-        raise ValueError(f"no button or option {label!r} on recent replies")
+        whose = f" that @{viewer['username']} can see" if who is not None else ""
+        raise ValueError(f"no button or option {label!r} on recent replies{whose}")
 
-    def show(self, result: InteractionResult) -> None:
+    def show(self, result: InteractionResult, *, focused: str | None = None) -> None:
         """Print every message of an interaction result, and anything Discord would have rejected."""
         for error in result.errors:
             self.write(f"(Discord rejected a request from the bot: {error.get('message')} {error.get('errors', '')})")
         if result.modal is not None:
             self.write(f"(the bot opened a form, {result.modal.get('title')!r}; forms can't be filled in offline)")
         if result.choices is not None:
-            self.write("\n".join(f"- {c['name']}" for c in result.choices) or "(no suggestions)")
+            self.write(render_suggestions(focused or "this option", result.choices) + "\n")
         for message in result.messages:
             self.recent.append(int(message["id"]))
             self.write(render_message(message, save_files_to=self.files_dir, files=result.files))
@@ -188,12 +291,14 @@ class OfflineSession:
 async def run_offline(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Start an emulator and the real bot against it, then read commands until quit/EOF; returns 0."""
     interactive = stdin.isatty()
+    interval = heartbeat_interval_ms()
     with _quiet_logs(settings), _restore_endpoints():
         async with DiscordEmulator(
             bot_user_id=OFFLINE_BOT_ID,
             guild_id=OFFLINE_GUILD_ID,
             channel_id=OFFLINE_CHANNEL_ID,
             user_id=OFFLINE_USER_ID,
+            **({"heartbeat_interval_ms": interval} if interval else {}),
         ) as emu:
             offline = dataclasses.replace(
                 settings,
