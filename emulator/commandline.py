@@ -337,8 +337,7 @@ def describe_commands(commands: Sequence[Mapping[str, Any]]) -> str:
             leaf_options = leaf.get("options") or []
             lines = [_usage(prefix, leaf_options), f"    {leaf.get('description') or cmd.get('description', '')}"]
             width = max((len(str(o["name"])) for o in leaf_options), default=0)
-            for option in leaf_options:
-                lines.append(f"      {str(option['name']).ljust(width)}  {option.get('description', '')}")
+            lines.extend(f"      {str(o['name']).ljust(width)}  {o.get('description', '')}" for o in leaf_options)
             blocks.append("\n".join(lines))
     blocks.append(
         'Values fill options in order, or name:value; quotes optional: exercise:"back squat" = exercise:back squat.\n'

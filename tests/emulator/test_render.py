@@ -41,9 +41,15 @@ def test_render_message_with_embed_components_and_files(tmp_path: Path) -> None:
     lines = text.splitlines()
     assert lines[0] == "(only you can see this)"
     assert "Logged set 2 for @42" in lines
-    assert "│ Back Squat" in lines and "│ e1RM" in lines and "│   120 kg" in lines and "│   PR!" in lines
-    assert "│ [image: chart.png]" in lines and "│ — RPE 8" in lines
-    assert "[Undo]" in lines and "<Page>" in lines and "  - Page 2" in lines
+    assert "│ Back Squat" in lines
+    assert "│ e1RM" in lines
+    assert "│   120 kg" in lines
+    assert "│   PR!" in lines
+    assert "│ [image: chart.png]" in lines
+    assert "│ — RPE 8" in lines
+    assert "[Undo]" in lines
+    assert "<Page>" in lines
+    assert "  - Page 2" in lines
     assert (tmp_path / "chart.png").read_bytes() == b"\x89PNG"
     assert f"saved to {tmp_path / 'chart.png'}" in text
     # A second reply with the same file name must not overwrite the first.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -181,10 +182,8 @@ async def run_bot(emu: DiscordEmulator, point_at: Callable[[DiscordEmulator], No
     yield start
     for bot, task in started:
         await bot.close()
-        try:
+        with contextlib.suppress(discord.DiscordException, aiohttp.ClientError):
             await asyncio.wait_for(task, 10)
-        except (discord.DiscordException, aiohttp.ClientError):
-            pass
 
 
 async def test_login_sync_and_reply(emu: DiscordEmulator, run_bot: RunBot) -> None:
@@ -195,8 +194,10 @@ async def test_login_sync_and_reply(emu: DiscordEmulator, run_bot: RunBot) -> No
 
     result = await emu.slash("ping", {"n": 3})
     assert result.callback_type == 4
-    assert result.message is not None and result.message["content"] == "pong 3"
-    assert result.latency_s is not None and result.latency_s < 1
+    assert result.message is not None
+    assert result.message["content"] == "pong 3"
+    assert result.latency_s is not None
+    assert result.latency_s < 1
     assert emu.unknown_routes == []
     # discord.py connects with zlib-stream transport compression; the emulator compresses to match.
     assert emu.last_gateway_query.get("compress") == "zlib-stream"
@@ -210,7 +211,8 @@ async def test_button_click_edits_the_message(emu: DiscordEmulator, run_bot: Run
     assert clicked.callback_type == 7
     assert clicked.message is not None
     assert clicked.message["id"] == reply.message["id"]
-    assert clicked.message["content"] == "undone" and clicked.message["components"] == []
+    assert clicked.message["content"] == "undone"
+    assert clicked.message["components"] == []
 
 
 async def test_select_menu_by_label_or_prefix(emu: DiscordEmulator, run_bot: RunBot) -> None:
@@ -218,7 +220,9 @@ async def test_select_menu_by_label_or_prefix(emu: DiscordEmulator, run_bot: Run
     menu = await emu.slash("studies")
     assert menu.message is not None
     chosen = await emu.select(menu.message, "Gentil et al.")
-    assert chosen.ephemeral and chosen.message is not None and chosen.message["content"] == "study gentil"
+    assert chosen.ephemeral
+    assert chosen.message is not None
+    assert chosen.message["content"] == "study gentil"
     assert (await emu.click(menu.message, label="Fis")).message["content"] == "study fisher"  # type: ignore[index]
     with pytest.raises(EmulatorError, match="matches several"):
         await emu.select(menu.message, "F")
@@ -229,7 +233,8 @@ async def test_select_menu_by_label_or_prefix(emu: DiscordEmulator, run_bot: Run
 async def test_deferred_reply_with_followups_and_file(emu: DiscordEmulator, run_bot: RunBot) -> None:
     await run_bot()
     result = await emu.slash("export")
-    assert result.callback_type == 5 and result.deferred
+    assert result.callback_type == 5
+    assert result.deferred
     # The first followup replaces the "thinking" message and keeps the deferral's ephemerality.
     assert [m["content"] for m in result.messages] == ["here", "and one more"]
     assert result.ephemeral
@@ -255,9 +260,12 @@ async def test_autocomplete_choices(emu: DiscordEmulator, run_bot: RunBot) -> No
 async def test_subcommand_and_dm(emu: DiscordEmulator, run_bot: RunBot) -> None:
     await run_bot()
     in_guild = await emu.slash("privacy", subcommand="export")
-    assert in_guild.ephemeral and in_guild.message and in_guild.message["content"] == "exported"
+    assert in_guild.ephemeral
+    assert in_guild.message
+    assert in_guild.message["content"] == "exported"
     in_dm = await emu.slash("ping", dm=True)
-    assert in_dm.message is not None and "guild_id" not in in_dm.message
+    assert in_dm.message is not None
+    assert "guild_id" not in in_dm.message
 
 
 async def test_attachment_option_is_uploaded_then_downloaded(
@@ -267,9 +275,11 @@ async def test_attachment_option_is_uploaded_then_downloaded(
     path = tmp_path / "sets.csv"
     path.write_bytes(b"a,b\n")
     result = await emu.slash("upload", {"file": path})
-    assert result.message is not None and result.message["content"] == "sets.csv 4 a,b\n"
+    assert result.message is not None
+    assert result.message["content"] == "sets.csv 4 a,b\n"
     result = await emu.slash("upload", {"file": ("note.txt", b"hi")})
-    assert result.message is not None and result.message["content"] == "note.txt 2 hi"
+    assert result.message is not None
+    assert result.message["content"] == "note.txt 2 hi"
     with pytest.raises(EmulatorError, match="over 10 MiB"):
         await emu.slash("upload", {"file": ("big.bin", bytes(payloads.ATTACHMENT_SIZE_LIMIT + 1))})
 
@@ -278,21 +288,26 @@ async def test_members_permissions_come_from_their_roles(emu: DiscordEmulator, r
     await run_bot()
     coach = emu.add_member("coachy", roles=[emu.manager_role_id])
     plain = emu.add_member("plain")
-    assert emu.find_member("Coachy") == coach and emu.find_member("nobody") is None
+    assert emu.find_member("Coachy") == coach
+    assert emu.find_member("nobody") is None
     for who, expected in ((coach, True), (plain, False), (emu.owner, True), (emu.user, False)):
         result = await emu.slash("manager", user=who)
-        assert result.message is not None and result.message["content"] == f"manage_guild={expected}", who
+        assert result.message is not None
+        assert result.message["content"] == f"manage_guild={expected}", who
     # An explicit permissions argument still wins (the scripted member's default is user_permissions).
     result = await emu.slash("manager", permissions=payloads.MANAGER_PERMISSIONS)
-    assert result.message is not None and result.message["content"] == "manage_guild=True"
+    assert result.message is not None
+    assert result.message["content"] == "manage_guild=True"
 
 
 async def test_only_the_invoker_can_use_an_ephemeral_reply(emu: DiscordEmulator, run_bot: RunBot) -> None:
     await run_bot()
     other = emu.add_member("other")
     reply = await emu.slash("secret")
-    assert reply.message is not None and reply.ephemeral
-    assert emu.can_see(reply.message, emu.user) and not emu.can_see(reply.message, other)
+    assert reply.message is not None
+    assert reply.ephemeral
+    assert emu.can_see(reply.message, emu.user)
+    assert not emu.can_see(reply.message, other)
     with pytest.raises(EmulatorError, match="ephemeral: only lifter sees it, so other can't use it"):
         await emu.click(reply.message, label="Undo", user=other)
     assert (await emu.click(reply.message, label="Undo")).callback_type == 7
@@ -309,16 +324,20 @@ async def test_message_limits_are_enforced(emu: DiscordEmulator, run_bot: RunBot
     bot = await run_bot()
     result = await emu.slash("broken")
     error = bot.seen["broken"]  # type: ignore[attr-defined]
-    assert isinstance(error, discord.HTTPException) and error.code == 50035
+    assert isinstance(error, discord.HTTPException)
+    assert error.code == 50035
     assert "256" in str(error)
-    assert result.errors and result.errors[0]["code"] == 50035
-    assert result.message is not None and result.message["content"] == "fallback"
+    assert result.errors
+    assert result.errors[0]["code"] == 50035
+    assert result.message is not None
+    assert result.message["content"] == "fallback"
 
 
 async def test_second_callback_is_refused(emu: DiscordEmulator, run_bot: RunBot) -> None:
     bot = await run_bot()
     result = await emu.slash("twice")
-    assert result.message is not None and result.message["content"] == "one"
+    assert result.message is not None
+    assert result.message["content"] == "one"
     assert isinstance(bot.seen.get("twice"), discord.InteractionResponded)  # type: ignore[attr-defined]
 
 
@@ -339,7 +358,8 @@ async def test_three_second_deadline(emu: DiscordEmulator, run_bot: RunBot) -> N
     with pytest.raises(InteractionTimeout, match="This interaction failed"):
         await emu.slash("sleepy", timeout=2)
     await asyncio.sleep(0.5)
-    assert isinstance(late.get("error"), discord.NotFound) and late["error"].code == 10062
+    assert isinstance(late.get("error"), discord.NotFound)
+    assert late["error"].code == 10062
 
 
 async def test_no_answer_times_out_with_a_description(emu: DiscordEmulator, run_bot: RunBot) -> None:
@@ -370,7 +390,8 @@ async def test_wrong_token_is_a_login_failure(emu: DiscordEmulator, run_bot: Run
     with pytest.raises(discord.LoginFailure):
         await bot.login(make_token(emu.bot_user_id + 1))
     await bot.close()
-    assert emu.calls[-1].path == "/users/@me" and emu.calls[-1].status == 401
+    assert emu.calls[-1].path == "/users/@me"
+    assert emu.calls[-1].status == 401
 
 
 async def test_disallowed_privileged_intent(emu: DiscordEmulator, point_at: Callable[[DiscordEmulator], None]) -> None:
@@ -389,7 +410,8 @@ async def test_members_intent_gets_chunked_guild(emu: DiscordEmulator, run_bot: 
     intents.members = True
     bot = await run_bot(intents=intents)
     guild = bot.get_guild(emu.guild_id)
-    assert guild is not None and guild.chunked
+    assert guild is not None
+    assert guild.chunked
     assert guild.get_member(emu.user_id) is not None
 
 
@@ -403,9 +425,11 @@ async def test_resume_replays_missed_dispatches(emu: DiscordEmulator, run_bot: R
     bot.add_listener(on_resumed)
     await emu.drop_connection(code=4000)
     result = await emu.slash("ping", {"n": 7}, timeout=15)  # sent while reconnecting: replayed on RESUME
-    assert result.message is not None and result.message["content"] == "pong 7"
+    assert result.message is not None
+    assert result.message["content"] == "pong 7"
     await asyncio.wait_for(resumed.wait(), 10)
-    assert emu.resume_count == 1 and emu.identify_count == 1
+    assert emu.resume_count == 1
+    assert emu.identify_count == 1
 
 
 @pytest.mark.parametrize("emu", [{"heartbeat_interval_ms": 100}], indirect=True)
@@ -429,7 +453,8 @@ async def test_auto_sharded_client(emu: DiscordEmulator, run_bot: RunBot) -> Non
     assert emu.identify_count == 2
     assert any(c.path == "/gateway/bot" for c in emu.calls)
     result = await emu.slash("ping")
-    assert result.message is not None and result.message["content"] == "pong 1"
+    assert result.message is not None
+    assert result.message["content"] == "pong 1"
 
 
 async def test_control_api(emu: DiscordEmulator, run_bot: RunBot) -> None:
@@ -440,7 +465,8 @@ async def test_control_api(emu: DiscordEmulator, run_bot: RunBot) -> None:
         async with http.post("/_test/interaction", json={"name": "ping", "options": {"n": 2}}) as resp:
             assert resp.status == 200
             result = InteractionResult.from_json(await resp.json())
-        assert result.message is not None and result.message["content"] == "pong 2"
+        assert result.message is not None
+        assert result.message["content"] == "pong 2"
         async with http.post(
             "/_test/interaction", json={"kind": "click", "message_id": result.message["id"], "label": "Undo"}
         ) as resp:
@@ -509,9 +535,12 @@ def test_payload_builders_round_trip_through_discord_py() -> None:
     assert other["token"] != data["token"]
     sub = payloads.slash("privacy", user=lifter, channel_id=2, application_id=3, subcommand="export")
     assert sub["data"]["options"] == [{"name": "export", "type": 1}]
-    assert "member" not in sub and sub["user"]["id"] == lifter["id"] and sub["context"] == 1
+    assert "member" not in sub
+    assert sub["user"]["id"] == lifter["id"]
+    assert sub["context"] == 1
     auto = payloads.autocomplete("log", {"weight": 5.0}, "exercise", user=lifter, channel_id=2, application_id=3)
-    assert auto["type"] == 4 and auto["data"]["options"][-1] == {
+    assert auto["type"] == 4
+    assert auto["data"]["options"][-1] == {
         "name": "exercise",
         "type": 3,
         "value": "",

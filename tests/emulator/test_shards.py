@@ -82,8 +82,10 @@ async def test_each_shard_gets_only_its_guilds_and_interactions(emu: DiscordEmul
         (emu.guild_ids[1], "second shard 1", 1),
     ):
         result = await emu.slash("whoami", guild_id=guild_id)
-        assert result.message is not None and result.message["content"] == expected
-        assert result.shard_id == shard_id and result.callback_attempts == 1
+        assert result.message is not None
+        assert result.message["content"] == expected
+        assert result.shard_id == shard_id
+        assert result.callback_attempts == 1
         assert result.message["guild_id"] == str(guild_id)
         assert result.message["channel_id"] == str(emu.channel_for(guild_id))
 
@@ -93,4 +95,5 @@ async def test_direct_messages_go_to_shard_zero(emu: DiscordEmulator, start_bot:
     await start_bot("second", 1)
     result = await emu.slash("whoami", dm=True)
     assert result.shard_id == 0
-    assert result.message is not None and result.message["content"] == "first shard -"
+    assert result.message is not None
+    assert result.message["content"] == "first shard -"

@@ -63,10 +63,12 @@ async def test_piped_session_transcript(settings: Settings) -> None:
     assert "has no option 'dya'" in transcript
     assert "error: no button or option 'Nothing' on recent replies" in transcript
     [help_text] = answers(transcript, "help")
-    assert "/plan day:<" in help_text and "as <name> <line>" in help_text and "exercise:benc?" in help_text
+    assert "/plan day:<" in help_text
+    assert "as <name> <line>" in help_text
+    assert "exercise:benc?" in help_text
     assert "> /plan pull" not in transcript
     # Global discord.py state and log levels are put back for whoever runs next in this process.
-    assert (discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY) == (base, gateway)
+    assert (base, gateway) == (discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
     assert logging.getLogger("discord").level == discord_level
 
 
@@ -83,8 +85,11 @@ async def test_other_members_ownership_privacy_and_admin(settings: Settings) -> 
         "/log exercise:bench press weight:100 reps:6",
         "as sam click Undo",
         "as sam /log exercise:leg extension weight:50 reps:12",
+        "as sam /log exercise:bench press weight:60 reps:5",
         "as Sam /history",
         "/history",
+        "as sam /compare",
+        "/compare",
         "/config",
         "as admin /config",
         "as coach /plan push",
@@ -98,11 +103,22 @@ async def test_other_members_ownership_privacy_and_admin(settings: Settings) -> 
     # "sam" and "Sam" are one member, with their own log: nobody sees another member's sets.
     [sam_history] = answers(transcript, "as Sam /history")
     [own_history] = answers(transcript, "/history")
-    assert "Leg Extension" in sam_history and "Bench Press" not in sam_history
-    assert "Bench Press" in own_history and "Leg Extension" not in own_history
+    assert "Leg Extension" in sam_history
+    assert "Bench Press · 60 lb" in sam_history
+    assert "100 lb" not in sam_history
+    assert "Bench Press · 100 lb" in own_history
+    assert "Leg Extension" not in own_history
+    assert "60 lb" not in own_history
+    [sam_compare] = answers(transcript, "as sam /compare")
+    [own_compare] = answers(transcript, "/compare")
+    assert "60 lb" in sam_compare
+    assert "100 lb" not in sam_compare
+    assert "100 lb" in own_compare
+    assert "60 lb" not in own_compare
     [denied] = answers(transcript, "/config")
     [allowed] = answers(transcript, "as admin /config")
-    assert "Manage Server" in denied and "Evidence replies are" not in denied
+    assert "Manage Server" in denied
+    assert "Evidence replies are" not in denied
     assert "Evidence replies are" in allowed
     assert "is the bot" in answers(transcript, "as coach /plan push")[0]
     assert "as <name> <what to do>" in answers(transcript, "as sam")[0]
@@ -124,7 +140,8 @@ async def test_autocomplete_values_by_choice_files_and_hints(settings: Settings,
     )
 
     [suggested] = answers(transcript, "/log exercise:benc?")
-    assert suggested.startswith("Suggestions for exercise:\n") and "- Bench Press  → bench_press" in suggested
+    assert suggested.startswith("Suggestions for exercise:\n")
+    assert "- Bench Press  → bench_press" in suggested
     [days] = answers(transcript, "/plan day:pu?")
     assert days.splitlines()[1:3] == ["- push", "- pull"]
     [pull] = answers(transcript, "/plan pull dumbbells")
@@ -135,7 +152,9 @@ async def test_autocomplete_values_by_choice_files_and_hints(settings: Settings,
     [imported] = answers(transcript, f'/privacy import file:"{export}"')
     assert "Imported from Strong" in imported
     [chat] = answers(transcript, "hello there")
-    assert "isn't a command" in chat and "say <text>" in chat and "help" in chat
+    assert "isn't a command" in chat
+    assert "say <text>" in chat
+    assert "help" in chat
     assert "unknown command" not in chat
     assert "Slash commands start with /: /plan push" in answers(transcript, "plan push")[0]
 
@@ -161,7 +180,8 @@ async def test_idle_prompt_keeps_up_with_heartbeats(tmp_path: Path) -> None:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     try:
         banner = await asyncio.wait_for(proc.stdout.readline(), STARTUP_TIMEOUT_S)
         assert b"offline" in banner, banner
@@ -180,4 +200,5 @@ async def test_idle_prompt_keeps_up_with_heartbeats(tmp_path: Path) -> None:
     assert proc.returncode == 0, stderr[-4000:]
     assert "Can't keep up" not in stdout + stderr, stderr[-4000:]
     assert "Traceback" not in stderr, stderr[-4000:]
-    assert "- Bench Press" in stdout and "Tricep Extension" in stdout, stdout[-4000:]
+    assert "- Bench Press" in stdout, stdout[-4000:]
+    assert "Tricep Extension" in stdout, stdout[-4000:]
