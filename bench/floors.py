@@ -13,11 +13,11 @@ from sqlalchemy.engine import make_url
 from bench.seed import COLUMNS, MEMBER_ID_BASE, sqlite_time
 from coach.metrics import estimate_1rm
 from db.engine import SQLITE_BUSY_TIMEOUT_MS, transaction
-from db.models import LoggedSet, MemberSettings
+from db.models import LOGGED_SETS, LoggedSet, MemberSettings
 
 # The floors write as a member of their own, deleted again afterwards.
 FLOOR_MEMBER_ID = MEMBER_ID_BASE - 1
-_INSERT = insert(LoggedSet.__table__)
+_INSERT = insert(LOGGED_SETS)
 
 
 def _row(interaction_id: int) -> dict[str, Any]:
@@ -64,7 +64,8 @@ class StorageFloor:
                 await self._raw.execute(f"PRAGMA {pragma}")
             await self._raw.execute("PRAGMA foreign_keys=ON")
             placeholders = ", ".join("?" for _ in COLUMNS)
-        self._raw_sql = f"INSERT INTO logged_sets ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+        # Column names are the module's own constants; the values are bound as parameters.
+        self._raw_sql = f"INSERT INTO logged_sets ({', '.join(COLUMNS)}) VALUES ({placeholders})"  # noqa: S608
 
     async def engine_insert(self) -> float:
         """One insert and commit the way the bot writes (session, BEGIN IMMEDIATE on SQLite); seconds taken."""

@@ -168,7 +168,8 @@ class RoundRunner:
         elif step.key == "storage_raw":
             seconds = await self.floor.raw_insert()
         else:
-            assert step.build is not None
+            if step.build is None:
+                raise RuntimeError(f"benchmark step {step.key} has nothing to build")
             await self._respect_cooldown(step.key, actor)
             payload = step.build(actor, n)
             started = time.perf_counter()
@@ -221,6 +222,11 @@ def _chart_cooldown() -> float:
     return float(getattr(insight, "CHART_COOLDOWN_S", DEFAULT_COOLDOWN_S))
 
 
+def _constant(value: Any) -> Callable[[Actor, int], Any]:
+    """A filler that always gives ``value``."""
+    return lambda _actor, _n: value
+
+
 def _option_filler(command: app_commands.Command[Any, ..., Any]) -> Callable[[Actor, int], dict[str, Any] | None]:
     """Values for a command's required options (an exercise the member trains, the first choice, the minimum)."""
     fills: list[tuple[str, Callable[[Actor, int], Any]]] = []
@@ -230,15 +236,13 @@ def _option_filler(command: app_commands.Command[Any, ..., Any]) -> Callable[[Ac
         kind = param.type
         if param.choices:
             value = param.choices[0].value
-            fills.append((param.name, lambda a, n, v=value: v))
+            fills.append((param.name, _constant(value)))
         elif "exercise" in param.name and kind is AppCommandOptionType.string:
             fills.append((param.name, lambda a, n: a.exercises[n % len(a.exercises)]))
         elif kind is AppCommandOptionType.integer:
-            low = int(param.min_value or 1)
-            fills.append((param.name, lambda a, n, v=low: v))
+            fills.append((param.name, _constant(int(param.min_value or 1))))
         elif kind is AppCommandOptionType.number:
-            low_f = float(param.min_value or 1)
-            fills.append((param.name, lambda a, n, v=low_f: v))
+            fills.append((param.name, _constant(float(param.min_value or 1))))
         else:
             raise ValueError(f"/{command.name} needs option {param.name!r} of a type the benchmark can't fill")
     if not fills:

@@ -30,7 +30,7 @@ from coach.exercise_search import allows_zero_weight, custom_key
 from coach.metrics import KG_PER_LB, estimate_1rm
 from db.engine import create_engine
 from db.migrate import upgrade_to_head
-from db.models import LoggedSet, MemberSettings
+from db.models import LOGGED_SETS, MEMBER_SETTINGS, LoggedSet
 
 # A member's year: about 50 sessions of about 10 sets ("a few hundred sets each").
 SETS_PER_MEMBER = 500
@@ -130,7 +130,7 @@ def _program(catalog: Catalog, rng: random.Random) -> list[list[_Lift]]:
 
 
 def _member_rng(index: int, seed: int) -> random.Random:
-    return random.Random(seed * 1_000_003 + index)
+    return random.Random(seed * 1_000_003 + index)  # noqa: S311 - reproducible synthetic data, not secrets
 
 
 def program_keys(index: int, catalog: Catalog, seed: int = 1) -> list[str]:
@@ -261,7 +261,7 @@ def member_rows(rows: int, *, now: datetime, seed: int = 1) -> list[dict[str, An
     """``member_settings`` rows for the seeded members (some chose a unit, a few share publicly)."""
     out = []
     for index in range(members_for(rows)):
-        rng = random.Random(seed * 7_919 + index)
+        rng = random.Random(seed * 7_919 + index)  # noqa: S311 - reproducible synthetic data
         out.append(
             {
                 "member_id": member_id(index),
@@ -307,16 +307,18 @@ async def _secondary_indexes(conn: AsyncConnection) -> list[tuple[str, str]]:
         )
     else:
         query = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'logged_sets' AND indexname LIKE 'ix_%'"
-    return [(str(name), str(sql)) for name, sql in (await conn.exec_driver_sql(query)).all()]
+    rows: list[Any] = list((await conn.exec_driver_sql(query)).all())
+    return [(str(name), str(sql)) for name, sql in rows]
 
 
 async def _load_sqlite(conn: AsyncConnection, batches: Iterator[list[tuple[Any, ...]]]) -> int:
     _check_sqlite_format(conn)
     # The statement SQLAlchemy Core compiles for this table, executemany'd with rows already in the stored
     # form: per-row bind processing would cost more than the insert itself.
-    compiled = insert(LoggedSet.__table__).compile(dialect=conn.dialect, column_keys=list(COLUMNS))
+    compiled = insert(LOGGED_SETS).compile(dialect=conn.dialect, column_keys=list(COLUMNS))
     # Rows are passed positionally, timestamps (at 16 and 17) already in their stored text form.
-    assert tuple(compiled.positiontup or ()) == COLUMNS and COLUMNS[16:18] == ("performed_at", "created_at")
+    if tuple(compiled.positiontup or ()) != COLUMNS or COLUMNS[16:18] != ("performed_at", "created_at"):
+        raise RuntimeError("the bulk loader's column order no longer matches the logged_sets insert")
     done = 0
     for batch in batches:
         await conn.exec_driver_sql(str(compiled), batch)
@@ -361,7 +363,7 @@ async def seed_database(url: str, rows: int, *, now: datetime | None = None, see
                     # maintaining five of them row by row. Same transaction: nobody sees the table without them.
                     for name, _ in indexes:
                         await conn.exec_driver_sql(f"DROP INDEX {name}")
-                    await conn.execute(insert(MemberSettings.__table__), member_rows(rows, now=now, seed=seed))
+                    await conn.execute(insert(MEMBER_SETTINGS), member_rows(rows, now=now, seed=seed))
                     batches = generate(rows, catalog, now=now, seed=seed, sqlite=sqlite)
                     loaded = await (_load_sqlite if sqlite else _load_postgres)(conn, batches)
                     for _, create in indexes:
@@ -374,7 +376,8 @@ async def seed_database(url: str, rows: int, *, now: datetime | None = None, see
                     await conn.execute(text("ANALYZE logged_sets"))
                     await conn.execute(text("ANALYZE member_settings"))
                     await conn.commit()
-                assert loaded == rows, (loaded, rows)
+                if loaded != rows:
+                    raise RuntimeError(f"loaded {loaded} rows, expected {rows}")
     finally:
         await engine.dispose()
     return SeedResult(rows=rows, members=members_for(rows), seconds=time.perf_counter() - started)

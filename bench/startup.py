@@ -35,7 +35,8 @@ async def startup_seconds(database_url: str, data_dir: Path) -> float:
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
-        assert proc.stderr is not None
+        if proc.stderr is None:  # pragma: no cover - stderr=PIPE always gives a stream
+            raise RuntimeError("no stderr pipe")
         seen: list[str] = []
         try:
             async with asyncio.timeout(TIMEOUT_S):

@@ -63,7 +63,8 @@ def _construct_unique_mapping(loader: StrictLoader, node: yaml.MappingNode, deep
                 None, None, f"duplicate key {key!r} (first at line {seen_at})", key_node.start_mark
             )
         first_line[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=deep)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=deep)
+    return mapping
 
 
 StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
@@ -72,7 +73,7 @@ StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _co
 def parse_yaml(text: str) -> Any:
     """Parse YAML text strictly (safe types, unique keys); raises yaml.YAMLError."""
     # StrictLoader derives from SafeLoader: tags that build arbitrary Python objects are refused.
-    return yaml.load(text, Loader=StrictLoader)
+    return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
 
 
 def load_yaml_mapping(path: Path, error: type[DataFileError] = DataFileError) -> dict[str, Any]:

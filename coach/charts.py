@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 
 import matplotlib
 
@@ -78,13 +79,18 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _days(times: Sequence[datetime]) -> list[float]:
+    """Times as Matplotlib's date numbers (days), the x values its date locator and formatter read."""
+    return [float(mdates.date2num(t)) for t in times]
+
+
 def render_progress(series: ProgressSeries) -> bytes:
     """The progress chart as PNG bytes: a line over sessions, PRs starred, conditions told apart."""
     with _RENDER_LOCK:
         fig = _figure()
         ax = fig.add_subplot(1, 1, 1)
         _style(ax)
-        times = [p.at for p in series.points]
+        times = _days([p.at for p in series.points])
         values = [p.value for p in series.points]
         ax.plot(times, values, color=LINE, linewidth=1.8, zorder=2)
         handles: list[Line2D] = []
@@ -97,7 +103,7 @@ def render_progress(series: ProgressSeries) -> bytes:
                 continue
             marker, colour = _MARKERS[condition] if condition is not None else ("o", OTHER)
             ax.scatter(
-                [p.at for p in chosen],
+                _days([p.at for p in chosen]),
                 [p.value for p in chosen],
                 marker=marker,
                 s=70,
@@ -111,7 +117,7 @@ def render_progress(series: ProgressSeries) -> bytes:
         prs = [p for p in series.points if p.is_pr]
         if prs:
             ax.scatter(
-                [p.at for p in prs],
+                _days([p.at for p in prs]),
                 [p.value for p in prs],
                 marker="*",
                 s=380,
@@ -124,7 +130,7 @@ def render_progress(series: ProgressSeries) -> bytes:
         last = series.points[-1]
         ax.annotate(
             f"{last.value:,.1f}".removesuffix(".0"),
-            (last.at, last.value),
+            (times[-1], last.value),
             textcoords="offset points",
             xytext=(8, 8),
             color=TEXT,

@@ -264,7 +264,7 @@ class ExerciseIndex:
         names = [ex.name for s, ex in ranked if s >= 0.7][:n]
         if len(names) < n:
             # difflib over whole strings catches transpositions the word scorer rates low.
-            by_label = {label: ex for label, ex in self._entries}
+            by_label = dict(self._entries)
             for label in get_close_matches(folded, list(by_label), n=n * 2, cutoff=0.75):
                 ex_name = by_label[label].name
                 if ex_name not in names:

@@ -226,8 +226,8 @@ def summarise_weeks(
             total_sets += 1
             total_volume += s.weight_kg * s.reps
             exercise = _catalog_exercise(catalog, s.exercise_id)
-            muscles = exercise.primary if exercise is not None else (CUSTOM_MUSCLE,)
-            for muscle in muscles:
+            worked = exercise.primary if exercise is not None else (CUSTOM_MUSCLE,)
+            for muscle in worked:
                 hard[muscle] += 1
                 volume[muscle] += s.weight_kg * s.reps
                 touched.add(muscle)

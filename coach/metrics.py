@@ -215,6 +215,7 @@ def pre_exhausted_by(compound: Exercise, session: Sequence[SessionSet], catalog:
 
 def preferred_unit(stored: str | None, locale: str | None) -> Unit:
     """The member's unit: the one they chose in /settings, else the one their Discord locale suggests."""
-    if stored in UNITS:
-        return stored  # type: ignore[return-value]
+    for unit in UNITS:
+        if stored == unit:
+            return unit
     return unit_for_locale(locale)

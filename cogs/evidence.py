@@ -14,6 +14,7 @@ from coach.errors import CoachError
 from coach.evidence import EvidenceBase, EvidenceEntry, is_evidence_question
 from coach.evidence.render import EmbedSpec, fit_embed, study_embed, summary_embed
 from coach.guild_config import GuildConfigService
+from runtime.text import safe
 from runtime.tree import NO_MENTIONS, CoachView
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class EvidenceCog(commands.Cog):
 
     def __init__(
         self,
-        bot: commands.Bot,
+        bot: commands.Bot | commands.AutoShardedBot,
         base: EvidenceBase,
         guild_config: GuildConfigService,
         *,
@@ -104,7 +105,7 @@ class EvidenceCog(commands.Cog):
             return
         entry = self._base.get(study) or self._base.resolve(study)
         if entry is None:
-            shown = discord.utils.escape_markdown(study[:80])
+            shown = safe(study[:80])
             raise CoachError(
                 f"No study matches “{shown}”. Start typing an author or a year and pick from the list, "
                 "or run /evidence and use the menu under the summary."

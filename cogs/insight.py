@@ -88,8 +88,10 @@ def stats_embed(stats: WeeklyStats, *, with_chart: bool) -> discord.Embed:
     """A compact per-muscle table: hard sets, sessions, volume load and pre-exhaust pairs."""
     vol = f"Vol {stats.unit}"
     rows = [f"{'Muscle':<16}{'Sets':>5}{'Sess':>5}{vol:>10}{'PE':>4}"]
-    for m in stats.muscles[:20]:
-        rows.append(f"{m.label[:16]:<16}{m.hard_sets:>5}{m.sessions:>5}{m.volume:>10,.0f}{m.pre_pairs:>4}")
+    rows.extend(
+        f"{m.label[:16]:<16}{m.hard_sets:>5}{m.sessions:>5}{m.volume:>10,.0f}{m.pre_pairs:>4}"
+        for m in stats.muscles[:20]
+    )
     table = "```\n" + "\n".join(rows) + "\n```"
     summary = (
         f"**{_plural(stats.sessions, 'session')}** · {_plural(stats.hard_sets, 'hard set')} · "
@@ -112,7 +114,8 @@ def stats_embed(stats: WeeklyStats, *, with_chart: bool) -> discord.Embed:
 def _condition_line(name: str, summary: ConditionSummary, unit: Unit) -> str:
     if not summary.sessions:
         return f"{name}: no sessions yet"
-    assert summary.mean_e1rm is not None and summary.mean_load is not None and summary.mean_reps is not None
+    if summary.mean_e1rm is None or summary.mean_load is None or summary.mean_reps is None:
+        return f"{name}: no working sets yet"
     return (
         f"{name}: {_plural(summary.sessions, 'session')} · e1RM {format_weight_unit(summary.mean_e1rm, unit)} · "
         f"working sets {format_weight_unit(summary.mean_load, unit)} × {summary.mean_reps:.1f} "

@@ -267,7 +267,9 @@ class LogbookCog(commands.Cog):
 
     privacy = app_commands.Group(name="privacy", description="Your data: export it or delete it.")
 
-    def __init__(self, bot: commands.Bot, logbook: LogbookService, importer: ImportService) -> None:
+    def __init__(
+        self, bot: commands.Bot | commands.AutoShardedBot, logbook: LogbookService, importer: ImportService
+    ) -> None:
         self._bot = bot
         self._logbook = logbook
         self._importer = importer

@@ -41,8 +41,7 @@ def day_embed(day: DayPlan, *, alternating: bool) -> discord.Embed:
         lines.append(f"**{number}. {ex.name}** — {item.prescription} · `{ex.mechanic}` · {ex.target_label}")
         if item.replaces is not None:
             lines.append(f"  ↳ instead of {item.replaces.name} (needs equipment you don't have)")
-    for gap in day.missing:
-        lines.append(f"⚠️ {gap.reason}")
+    lines.extend(f"⚠️ {gap.reason}" for gap in day.missing)
     protocol = f"{day.protocol}" + (" (alternating week)" if alternating else "")
     header = f"**Protocol:** {protocol} · **Equipment:** {day.equipment}"
     embed = discord.Embed(
@@ -155,7 +154,12 @@ class PlanCog(commands.Cog):
     """Training plans built from the exercise catalog."""
 
     def __init__(
-        self, bot: commands.Bot, planner: Planner, insight: InsightService, *, clock: Callable[[], datetime]
+        self,
+        bot: commands.Bot | commands.AutoShardedBot,
+        planner: Planner,
+        insight: InsightService,
+        *,
+        clock: Callable[[], datetime],
     ) -> None:
         self._bot = bot
         self._planner = planner

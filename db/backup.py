@@ -72,15 +72,17 @@ def backup_sqlite_file(source: Path, destination: Path) -> BackupReport:
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     try:
         # Not read-only: a reader of a WAL database may need to create the -shm index when the bot isn't running.
-        with contextlib.closing(sqlite3.connect(source, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as src:
-            with contextlib.closing(sqlite3.connect(partial)) as dst:
-                # pages=-1: the whole database in one step, i.e. from one consistent read snapshot.
-                src.backup(dst, pages=-1)
-                dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file, no -wal beside it
-                check = dst.execute("PRAGMA integrity_check").fetchall()
-                if check != [("ok",)]:
-                    raise ConfigError(f"--backup: the copy failed SQLite's integrity check: {check[:5]}")
-                sets = dst.execute("SELECT count(*) FROM logged_sets").fetchone()[0]
+        with (
+            contextlib.closing(sqlite3.connect(source, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as src,
+            contextlib.closing(sqlite3.connect(partial)) as dst,
+        ):
+            # pages=-1: the whole database in one step, i.e. from one consistent read snapshot.
+            src.backup(dst, pages=-1)
+            dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file, no -wal beside it
+            check = dst.execute("PRAGMA integrity_check").fetchall()
+            if check != [("ok",)]:
+                raise ConfigError(f"--backup: the copy failed SQLite's integrity check: {check[:5]}")
+            sets = dst.execute("SELECT count(*) FROM logged_sets").fetchone()[0]
         os.replace(partial, destination)
     finally:
         partial.unlink(missing_ok=True)

@@ -125,8 +125,7 @@ async def transaction(session_factory: async_sessionmaker[AsyncSession], *, writ
     ``write=True`` takes SQLite's write lock up front (``BEGIN IMMEDIATE``), so writers queue on the
     busy timeout at the start instead of failing half-way; on PostgreSQL it changes nothing.
     """
-    async with session_factory() as session:
-        async with session.begin():
-            if write:
-                await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-            yield session
+    async with session_factory() as session, session.begin():
+        if write:
+            await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        yield session

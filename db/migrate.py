@@ -42,7 +42,8 @@ def alembic_config(url: str | URL | None = None) -> Config:
 def head_revision() -> str:
     """The newest migration revision id."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "no migrations found"
+    if head is None:
+        raise RuntimeError("no migrations found next to db/migrate.py")
     return head
 
 
@@ -60,15 +61,14 @@ async def _engine_for(engine_or_url: AsyncEngine | str | URL) -> AsyncIterator[A
 
 
 async def _run(engine_or_url: AsyncEngine | str | URL, action: Callable[[Config], None]) -> None:
-    async with _engine_for(engine_or_url) as engine:
-        async with engine.connect() as conn:
-            # IMMEDIATE on SQLite: take the write lock before reading the version table, so two
-            # processes can't both decide to run the same migration.
-            conn = await conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-            async with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-                await conn.run_sync(_invoke, action)
+    async with _engine_for(engine_or_url) as engine, engine.connect() as conn:
+        # IMMEDIATE on SQLite: take the write lock before reading the version table, so two
+        # processes can't both decide to run the same migration.
+        conn = await conn.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        async with conn.begin():
+            if conn.dialect.name == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            await conn.run_sync(_invoke, action)
 
 
 def _invoke(connection: Connection, action: Callable[[Config], None]) -> None:

@@ -7,7 +7,7 @@ migrations describe the same schema.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -186,3 +187,8 @@ class BotState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+# The tables behind the mapped classes, typed as tables for Core statements (bulk inserts, upserts).
+LOGGED_SETS = cast(Table, LoggedSet.__table__)
+MEMBER_SETTINGS = cast(Table, MemberSettings.__table__)

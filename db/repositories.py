@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BotState, GuildSettings, LoggedSet, MemberSettings, utc_now
+from db.models import LOGGED_SETS, BotState, GuildSettings, LoggedSet, MemberSettings, utc_now
 
 # Kinds that never count towards records (PRs) or pre-exhaustion.
 NON_RECORD_KINDS = ("warmup",)
@@ -84,7 +84,8 @@ class MemberRepository:
                 .values(**values, updated_at=utc_now())
             )
         row = await self.get(member_id)
-        assert row is not None
+        if row is None:  # pragma: no cover - the upsert above just wrote it
+            raise LookupError(f"member settings {member_id} vanished mid-transaction")
         return row
 
     async def delete(self, member_id: int) -> int:
@@ -117,7 +118,8 @@ class GuildRepository:
                 update(GuildSettings).where(GuildSettings.guild_id == guild_id).values(**values, updated_at=now)
             )
         row = await self.get(guild_id)
-        assert row is not None
+        if row is None:  # pragma: no cover - the upsert above just wrote it
+            raise LookupError(f"guild settings {guild_id} vanished mid-transaction")
         return row
 
 
@@ -221,13 +223,13 @@ class LogContext:
 
 
 # Every column but the generated id; the statement is built once (see _log_context_statement for why).
-_INSERT_COLUMNS = tuple(c for c in LoggedSet.__table__.columns if c.key != "id")
+_INSERT_COLUMNS = tuple(c for c in LOGGED_SETS.columns if c.key != "id")
 
 
 @functools.cache
 def _insert_set(dialect: str) -> Any:
     """The /log insert for a dialect, built once: on the table, not the entity, for a plain result row."""
-    table = LoggedSet.__table__
+    table = LOGGED_SETS
     if dialect == "postgresql":
         stmt: Any = postgresql.insert(table)
     elif dialect == "sqlite":

@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -65,6 +66,10 @@ class CoachBot(commands.AutoShardedBot):
         force_sync: bool = False,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        # No count lets Discord recommend one; a large deployment splits shards across processes.
+        shards: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            shards["shard_ids"] = list(settings.shard_ids)
         intents = discord.Intents.default()
         # Privileged: only requested when the operator enabled it in the portal and in settings.
         intents.message_content = settings.message_content_intent
@@ -75,9 +80,7 @@ class CoachBot(commands.AutoShardedBot):
             intents=intents,
             tree_cls=CoachTree,
             allowed_mentions=NO_MENTIONS,
-            # None lets Discord recommend a shard count; a large deployment splits shards across processes.
-            shard_count=settings.shard_count,
-            shard_ids=list(settings.shard_ids) if settings.shard_ids is not None else None,
+            **shards,
         )
         self.settings = settings
         self.catalog = catalog
@@ -90,10 +93,9 @@ class CoachBot(commands.AutoShardedBot):
         # One storage (SQLite's writer queue) and one exercise index for every service.
         storage = Storage(session_factory)
         index = ExerciseIndex(catalog)
-        shared = {"clock": clock, "storage": storage, "index": index}
-        self.logbook = LogbookService(session_factory, catalog, **shared)
-        self.insight = InsightService(session_factory, catalog, **shared)
-        self.importer = ImportService(session_factory, catalog, **shared)
+        self.logbook = LogbookService(session_factory, catalog, clock=clock, storage=storage, index=index)
+        self.insight = InsightService(session_factory, catalog, clock=clock, storage=storage, index=index)
+        self.importer = ImportService(session_factory, catalog, clock=clock, storage=storage, index=index)
         self._sync_commands = sync_commands
         self._force_sync = force_sync
         self.synced: bool | None = None
@@ -129,7 +131,8 @@ class CoachBot(commands.AutoShardedBot):
             self.tree.copy_global_to(guild=guild)
         payload = [cmd.to_dict(self.tree) for cmd in self.tree.get_commands(guild=guild)]
         digest = fingerprint(payload)
-        assert self.application_id is not None, "application_id is known once logged in"
+        if self.application_id is None:
+            raise RuntimeError("commands can only be synced once logged in (application_id unknown)")
         key = scope_key(self.application_id, self.settings.dev_guild_id)
         state = SyncState(self.session_factory)
         if not force and await state.get(key) == digest:

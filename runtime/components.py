@@ -1,4 +1,4 @@
-"""Discord helpers the cogs share: showing member text safely, the member's locale, owned buttons.
+"""Discord helpers the cogs share: the member's locale, owned buttons bound to a cog's services.
 
 Buttons that must keep working after a restart are discord.py *dynamic items*: discord.py rebuilds
 them from their custom id, so they can't take services in ``__init__``. :func:`bind` gives each cog
@@ -9,31 +9,16 @@ no button ever looks a service up on the client.
 from __future__ import annotations
 
 import types
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import discord
 
 from runtime import commandlog
+from runtime.text import safe
 from runtime.tree import report_error, send_ephemeral
 
 NOT_YOURS = "That button isn't yours — it belongs to the member who ran the command."
-# Characters that change how text *looks* without being visible: right-to-left overrides and isolates
-# (which can make "gnp.exe" read as "exe.png") and zero-width characters.
-_INVISIBLE = dict.fromkeys(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF], None
-)
-
 ItemT = TypeVar("ItemT", bound=type[discord.ui.DynamicItem[Any]])
-
-
-def safe(text: str) -> str:
-    """Member-typed text, shown literally: markdown and masked links escaped, no ping, no invisible reordering.
-
-    The one function every reply uses for text a member typed (names, notes, search terms, errors).
-    """
-    visible = str(text).translate(_INVISIBLE)
-    # escape_markdown also escapes masked links ("[Claim Nitro](https://…)" never renders as a link).
-    return discord.utils.escape_markdown(discord.utils.escape_mentions(visible))
 
 
 def member_locale(interaction: discord.Interaction[Any]) -> str:
@@ -43,7 +28,7 @@ def member_locale(interaction: discord.Interaction[Any]) -> str:
 
 def bind(item: ItemT, template: str, **services: Any) -> ItemT:
     """A subclass of a dynamic item with ``services`` as class attributes, for one cog to register."""
-    return types.new_class(item.__name__, (item,), {"template": template}, lambda ns: ns.update(services))
+    return cast(ItemT, types.new_class(item.__name__, (item,), {"template": template}, lambda ns: ns.update(services)))
 
 
 class OwnedButton:
@@ -71,3 +56,6 @@ class OwnedButton:
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         """What the button does for its owner."""
         raise NotImplementedError
+
+
+__all__ = ["NOT_YOURS", "OwnedButton", "bind", "member_locale", "safe"]

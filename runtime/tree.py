@@ -11,6 +11,7 @@ from discord import app_commands
 
 from coach.errors import CoachError
 from runtime import commandlog
+from runtime.text import safe
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +31,19 @@ def _flatten_options(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return flat
 
 
+def _raw_options(data: Any) -> list[Any]:
+    """The options of a raw interaction payload, whatever shape a forged one has."""
+    options = data.get("options", []) if isinstance(data, dict) else []
+    return list(options) if isinstance(options, list) else []
+
+
 def _bad_value_message(interaction: discord.Interaction[Any] | None, value: Any) -> str:
     shown = str(value)
     shown = shown if len(shown) <= 50 else shown[:47] + "…"
-    shown = discord.utils.escape_markdown(shown)
+    shown = safe(shown)
     data = interaction.data if interaction is not None else None
     command = interaction.command if interaction is not None else None
-    raw = _flatten_options(list((data or {}).get("options", [])))  # type: ignore[arg-type]
+    raw = _flatten_options(_raw_options(data))
     name = next((opt["name"] for opt in raw if "value" in opt and opt["value"] == value), None)
     if name and isinstance(command, app_commands.Command):
         param = command.get_parameter(name)
@@ -183,7 +190,7 @@ def _autocompletes(interaction: discord.Interaction[Any]) -> bool:
     """Whether the focused option of an autocomplete interaction is one we offer suggestions for."""
     command = _registered_command(interaction)
     try:
-        flat = _flatten_options(list((interaction.data or {}).get("options", [])))  # type: ignore[arg-type]
+        flat = _flatten_options(_raw_options(interaction.data))
         focused = [opt for opt in flat if opt.get("focused")]
     except (AttributeError, TypeError):
         return False
@@ -204,13 +211,13 @@ def _registered_command(interaction: discord.Interaction[Any]) -> app_commands.C
 
 def malformed_message(interaction: discord.Interaction[Any]) -> str:
     """Name the option whose value doesn't fit its declared type, for payloads discord.py can't parse."""
-    raw = _flatten_options(list((interaction.data or {}).get("options", [])))  # type: ignore[arg-type]
+    raw = _flatten_options(_raw_options(interaction.data))
     for opt in raw:
         kind, value = opt.get("type"), opt.get("value")
         if kind in _NUMERIC_TYPES and (
             not isinstance(value, int | float) or (isinstance(value, float) and not math.isfinite(value))
         ):
-            shown = discord.utils.escape_markdown(str(value)[:50])
+            shown = safe(str(value)[:50])
             return f"`{opt.get('name')}` must be {_NUMERIC_TYPES[kind]} — you sent “{shown}”. Nothing was saved."
     return "Some of the values you sent aren't of the right type, so nothing was saved."
 

@@ -48,7 +48,8 @@ def test_configuration_errors_exit_2_with_one_line(tmp_path: Path, env: dict[str
     assert result.returncode == 2
     lines = [ln for ln in (result.stdout + result.stderr).splitlines() if ln.strip()]
     assert len(lines) == 1, lines
-    assert lines[0].startswith("error: ") and expected in lines[0]
+    assert lines[0].startswith("error: ")
+    assert expected in lines[0]
     assert "Traceback" not in result.stderr
     assert "definitely-not-a-token" not in result.stderr
     assert TOKEN not in result.stderr + result.stdout
@@ -62,7 +63,9 @@ def test_redaction_filter_hides_token_and_password(caplog: pytest.LogCaptureFixt
     )
     entry.RedactSecrets(settings.secrets()).filter(record)
     message = record.getMessage()
-    assert TOKEN not in message and "hunter22" not in message and "**********" in message
+    assert TOKEN not in message
+    assert "hunter22" not in message
+    assert "**********" in message
     try:
         raise RuntimeError(f"failed with {TOKEN}")
     except RuntimeError:
@@ -76,7 +79,8 @@ def test_bot_py_and_the_console_script_are_one_program() -> None:
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
     assert scripts == {"pre-exhaust-coach": "runtime.cli:main"}
     assert entry.main is cli.main
-    assert entry.configure_logging is cli.configure_logging and entry.RedactSecrets is cli.RedactSecrets
+    assert entry.configure_logging is cli.configure_logging
+    assert entry.RedactSecrets is cli.RedactSecrets
 
 
 def test_help_names_every_option(tmp_path: Path) -> None:

@@ -114,13 +114,17 @@ def test_dockerfile_installs_what_the_wheel_check_proves() -> None:
     assert 'pip install --no-cache-dir "${wheel}[postgres]"' in dockerfile
     assert 'bin/pip" install --quiet "${wheel}[postgres]"' in wheel_check
     assert 'CMD ["pre-exhaust-coach"]' in dockerfile
-    assert "USER coach" in dockerfile and "COACH_DATA_DIR=/data" in dockerfile
+    assert "USER coach" in dockerfile
+    assert "COACH_DATA_DIR=/data" in dockerfile
     requires = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
     (version,) = re.findall(r"^ARG PYTHON_VERSION=(3\.\d+)$", dockerfile, flags=re.MULTILINE)
-    assert requires == ">=3.11" and int(version.split(".")[1]) >= 11
+    assert requires == ">=3.11"
+    assert int(version.split(".")[1]) >= 11
     assert re.search(r"^FROM python:\$\{PYTHON_VERSION\}-slim$", dockerfile, flags=re.MULTILINE)
     ignored = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
-    assert ".env" in ignored and ".git/" in ignored and "data/" in ignored
+    assert ".env" in ignored
+    assert ".git/" in ignored
+    assert "data/" in ignored
 
 
 def test_compose_runs_the_bot_on_a_healthy_postgres() -> None:
@@ -128,9 +132,11 @@ def test_compose_runs_the_bot_on_a_healthy_postgres() -> None:
     db, bot = compose["services"]["db"], compose["services"]["bot"]
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     assert bot["depends_on"] == {"db": {"condition": "service_healthy"}}
-    assert bot["env_file"] == ".env" and bot["build"] == "."
+    assert bot["env_file"] == ".env"
+    assert bot["build"] == "."
     url = bot["environment"]["DATABASE_URL"]
-    assert url.startswith("postgresql+asyncpg://coach:${POSTGRES_PASSWORD") and url.endswith("@db:5432/coach")
+    assert url.startswith("postgresql+asyncpg://coach:${POSTGRES_PASSWORD")
+    assert url.endswith("@db:5432/coach")
     assert bot["environment"]["COACH_DATA_DIR"] == "/data"
     mounted = {v.split(":")[0] for s in compose["services"].values() for v in s.get("volumes", [])}
     assert mounted == set(compose["volumes"]) == {"pgdata", "coach-data"}

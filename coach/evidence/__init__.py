@@ -1,8 +1,8 @@
 """The /evidence feature's discord-free core: the cited evidence base, its rendering and the chat matcher."""
 
+from catalog.loader import STUDIES_FILE
 from coach.evidence.base import (
     KINDS,
-    STUDIES_FILE,
     TECHNIQUES,
     VERDICTS,
     Claim,

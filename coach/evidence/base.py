@@ -361,7 +361,8 @@ def _parse_entry(path: Path, index: int, item: Any) -> EvidenceEntry:
     f = _Fields(path, label, item)
     _check_keys(f, _ENTRY_REQUIRED, _ENTRY_OPTIONAL)
     entry_id = f.text("id")
-    assert entry_id is not None
+    if entry_id is None:
+        raise f.fail("id", "must not be null")
     if not _ID_RE.match(entry_id):
         raise f.fail("id", f"expected a lower-case id like 'gentil2007', got {entry_id!r}")
     kind = f.choice("kind", KINDS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy import pool
@@ -43,7 +44,7 @@ def _url() -> str:
     return normalise_url(url)
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         # SQLite can't ALTER most things; batch mode rebuilds the table (a no-op elsewhere).

@@ -30,7 +30,8 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 async def test_seeded_rows_are_valid_and_spread_over_a_year(empty_db_url: str) -> None:
     result = await seed_database(empty_db_url, 5_000, now=NOW)
-    assert result.rows == 5_000 and result.members == members_for(5_000)
+    assert result.rows == 5_000
+    assert result.members == members_for(5_000)
     engine = create_engine(empty_db_url)
     try:
         async with engine.connect() as conn:
@@ -44,7 +45,8 @@ async def test_seeded_rows_are_valid_and_spread_over_a_year(empty_db_url: str) -
             times = (await conn.execute(select(LoggedSet.performed_at).order_by(LoggedSet.id))).scalars().all()
     finally:
         await engine.dispose()
-    assert NOW - timedelta(days=HISTORY_DAYS + 1) <= first.replace(tzinfo=UTC) and last.replace(tzinfo=UTC) < NOW
+    assert NOW - timedelta(days=HISTORY_DAYS + 1) <= first.replace(tzinfo=UTC)
+    assert last.replace(tzinfo=UTC) < NOW
     assert 10 <= len(rows) <= 100  # a member's own history, sessions of several exercises
     assert len({r.exercise_key for r in rows}) >= 4
     assert all(abs(r.e1rm_kg - estimate_1rm(r.weight_kg, r.reps)) < 1e-9 for r in rows)
@@ -60,12 +62,16 @@ async def test_a_tiny_run_reports_every_number(tmp_path: Path) -> None:
         commands = result["sizes"][size]["commands"]
         assert set(commands) == {key for key, _ in COMMANDS}
         for key in ("plan", "log", "undo", "history", "evidence", "log_autocomplete"):
-            assert commands[key]["available"] and commands[key]["errors"] == 0, (size, key, commands[key])
+            assert commands[key]["available"], (size, key, commands[key])
+            assert commands[key]["errors"] == 0, (size, key, commands[key])
             assert {"p50_ms", "p95_ms", "p99_ms"} <= set(commands[key])
         assert {"dispatch", "storage", "storage_raw"} <= set(result["sizes"][size]["floors"])
     load = result["load"]
-    assert load["errors"] == 0 and load["acknowledged"] == load["stored"] > 0
+    assert load["errors"] == 0
+    assert load["acknowledged"] == load["stored"] > 0
     assert {"sets_per_s", "p99_ms"} <= set(load)
-    assert result["startup_s"] > 0 and result["peak_rss_mb"] > 0 and "max_loop_stall_ms" in result
+    assert result["startup_s"] > 0
+    assert result["peak_rss_mb"] > 0
+    assert "max_loop_stall_ms" in result
     assert any(t["name"].startswith("log_p50_vs_floors") for t in result["targets"])
     assert "| /log |" in markdown(result)

@@ -48,7 +48,10 @@ def test_template_days_are_the_seed_week(catalog: Catalog) -> None:
 
 def test_every_exercise_is_well_formed(catalog: Catalog) -> None:
     for ex in catalog.exercises:
-        assert ex.primary and ex.days and ex.equipment and ex.joints, ex.id
+        assert ex.primary, ex.id
+        assert ex.days, ex.id
+        assert ex.equipment, ex.id
+        assert ex.joints, ex.id
         assert ex.prescription.sets >= 1
         for sub_id in ex.substitutes:
             sub = catalog.get(sub_id)

@@ -41,7 +41,8 @@ def test_duplicate_key_in_a_flow_mapping_of_the_day_templates_is_rejected(tmp_pa
     )
     with pytest.raises(CatalogError, match="duplicate key 'exercise'") as info:
         load_catalog(EXERCISES_FILE, days)
-    assert str(days) in str(info.value) and info.value.line is not None
+    assert str(days) in str(info.value)
+    assert info.value.line is not None
 
 
 def test_duplicate_key_in_the_evidence_base_is_rejected_with_file_and_line(tmp_path: Path) -> None:

@@ -51,7 +51,8 @@ def assert_readable(image: Image.Image) -> None:
     stat = ImageStat.Stat(image.convert("L"))
     assert stat.stddev[0] > 10, "not a blank canvas"
     colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
-    assert colours is not None and len(colours) > 50, "lines, markers and text, not a flat fill"
+    assert colours is not None, "lines, markers and text, not a flat fill"
+    assert len(colours) > 50, "lines, markers and text, not a flat fill"
 
 
 def pixels_near(image: Image.Image, colour: str, tolerance: int = 12) -> int:

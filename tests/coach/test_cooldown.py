@@ -17,7 +17,8 @@ def test_one_use_per_window_per_key() -> None:
     clock = FakeClock()
     cooldown = Cooldown(60, clock=clock)
     granted = [cooldown.try_acquire("chan-1") for _ in range(1000)]
-    assert granted.count(True) == 1 and granted[0]
+    assert granted.count(True) == 1
+    assert granted[0]
     assert cooldown.try_acquire("chan-2")
     clock.now += 59.9
     assert not cooldown.try_acquire("chan-1")

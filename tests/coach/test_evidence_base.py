@@ -93,16 +93,23 @@ def test_loads_every_study_and_expert_position(base: EvidenceBase) -> None:
 
 def test_every_entry_has_its_required_fields(base: EvidenceBase, raw: dict[str, Any]) -> None:
     for item in raw["entries"]:
-        assert REQUIRED_KEYS <= set(item), (item.get("id"), REQUIRED_KEYS - set(item))
+        assert set(item) >= REQUIRED_KEYS, (item.get("id"), REQUIRED_KEYS - set(item))
     for entry in base.entries:
-        assert entry.short_cite and entry.authors and entry.design and entry.limitations, entry.id
+        assert entry.short_cite, entry.id
+        assert entry.authors, entry.id
+        assert entry.design, entry.id
+        assert entry.limitations, entry.id
         assert entry.verification in ("true", "partial", "false"), entry.id
         assert entry.verification_note, entry.id
         if entry.is_expert:
-            assert entry.technique == "classic" and entry.kind == "expert_opinion"
+            assert entry.technique == "classic"
+            assert entry.kind == "expert_opinion"
             continue
-        assert entry.year is not None and str(entry.year) in entry.short_cite, entry.id
-        assert entry.title and entry.journal and entry.url, entry.id
+        assert entry.year is not None, entry.id
+        assert str(entry.year) in entry.short_cite, entry.id
+        assert entry.title, entry.id
+        assert entry.journal, entry.id
+        assert entry.url, entry.id
         if entry.kind in ("trial", "acute"):
             assert entry.population is not None, entry.id
         if not (entry.doi or entry.pmid or entry.pmcid):
@@ -140,20 +147,24 @@ def test_soares_has_no_results_and_no_verdict(base: EvidenceBase) -> None:
     soares = base["soares2016"]
     assert soares.findings == ()
     assert soares.verdict is None
-    assert soares.doi is None and soares.pmid is None
+    assert soares.doi is None
+    assert soares.pmid is None
 
 
 def test_aguiar_is_flagged_as_a_different_technique(base: EvidenceBase) -> None:
     aguiar = base["aguiar2015"]
     assert aguiar.technique == "variant"
-    assert aguiar.relevance_note and "different technique" in aguiar.relevance_note.casefold()
+    assert aguiar.relevance_note
+    assert "different technique" in aguiar.relevance_note.casefold()
 
 
 def test_hermann_is_a_preprint_known_only_from_secondary_reports(base: EvidenceBase) -> None:
     hermann = base["hermann2025"]
     assert hermann.verification == "false"
-    assert hermann.findings and not hermann.verified_findings
-    assert "preprint" in hermann.short_cite and "preprint" in (hermann.journal or "")
+    assert hermann.findings
+    assert not hermann.verified_findings
+    assert "preprint" in hermann.short_cite
+    assert "preprint" in (hermann.journal or "")
     assert any("36%" in f.text for f in hermann.findings)
 
 
@@ -178,7 +189,8 @@ def test_every_rendered_summary_line_is_a_cited_claim(base: EvidenceBase) -> Non
     lines = spec.description.splitlines() + [
         line.removeprefix("• ") for f in spec.fields for line in f.value.splitlines()
     ]
-    assert lines and set(lines) == rendered
+    assert lines
+    assert set(lines) == rendered
     short_cites = {e.short_cite: e for e in base.entries}
     for line in lines:
         match = re.search(r"\(([^()]+)\)[.!?]$", line)
@@ -206,10 +218,13 @@ def test_summary_content_order_and_time_saving_attribution(base: EvidenceBase) -
     text = spec.description + "\n" + "\n".join(f.value for f in spec.fields)
     for line in text.splitlines():
         if "36%" in line:
-            assert "preprint" in line and ("secondary" in line or "reported" in line), line
-    assert spec.footer and "/evidence study:" in spec.footer
+            assert "preprint" in line, line
+            assert "secondary" in line or "reported" in line, line
+    assert spec.footer
+    assert "/evidence study:" in spec.footer
     example = re.search(r"/evidence study:([a-z0-9_]+)", spec.footer)
-    assert example and example.group(1) in base
+    assert example
+    assert example.group(1) in base
 
 
 # --- study details -----------------------------------------------------------------------------
@@ -230,7 +245,8 @@ def test_study_embeds_label_every_unverified_finding(base: EvidenceBase) -> None
 def test_soares_embed_states_no_results(base: EvidenceBase) -> None:
     spec = study_embed(base["soares2016"])
     findings = next(f for f in spec.fields if f.name == "Findings")
-    assert "•" not in findings.value and "not been checked" in findings.value
+    assert "•" not in findings.value
+    assert "not been checked" in findings.value
     verdict = next(f for f in spec.fields if f.name == "Verdict")
     assert "No verdict" in verdict.value
 
@@ -249,7 +265,8 @@ def test_study_embed_has_design_who_findings_limitations_citation_and_link(base:
     for name in ("Design", "Who took part", "What they did", "Findings", "Verdict", "Limitations", "Citation", "Link"):
         assert name in names
     citation = next(f for f in spec.fields if f.name == "Citation").value
-    assert "DOI: 10.1139/apnm-2014-0162" in citation and "PMID: 25092528" in citation
+    assert "DOI: 10.1139/apnm-2014-0162" in citation
+    assert "PMID: 25092528" in citation
     assert spec.url == base["fisher2014"].url
     assert "1.15-1.62" in next(f for f in spec.fields if f.name == "Findings").value
 
@@ -269,7 +286,8 @@ def test_every_embed_fits_discord_limits(base: EvidenceBase) -> None:
         assert len(embed) <= 6000, name
         assert len(embed) == spec.total_length(), name
         assert len(embed.fields) <= 25, name
-        assert len(embed.title or "") <= 256 and len(embed.description or "") <= 4096, name
+        assert len(embed.title or "") <= 256, name
+        assert len(embed.description or "") <= 4096, name
         assert all(len(f.name or "") <= 256 and len(f.value or "") <= 1024 for f in embed.fields), name
         assert len(embed.footer.text or "") <= 2048, name
 
@@ -283,7 +301,8 @@ def test_fit_embed_trims_oversized_content() -> None:
     )
     fitted = fit_embed(spec)
     assert fitted.limit_problems() == []
-    assert fitted.title.endswith("…") and len(fitted.title) == 256
+    assert fitted.title.endswith("…")
+    assert len(fitted.title) == 256
     assert len(discord.Embed.from_dict(fitted.to_dict())) <= 6000
 
 
@@ -365,7 +384,8 @@ def test_a_missing_field_names_file_entry_and_field(tmp_path: Path, raw: dict[st
     path = _write_variant(tmp_path, raw, lambda d: _entry(d, "golas2017").pop("limitations"))
     with pytest.raises(EvidenceError, match=r"entry #\d+ \(golas2017\), field 'limitations': is missing") as info:
         load_evidence(path)
-    assert info.value.path == path and info.value.field == "limitations"
+    assert info.value.path == path
+    assert info.value.field == "limitations"
 
 
 @pytest.mark.parametrize(

@@ -188,7 +188,8 @@ def test_labelled_set_is_big_enough_and_disjoint() -> None:
     assert len(POSITIVES) + len(NEGATIVES) >= 70
     assert len(NEGATIVES) >= 30
     assert not set(POSITIVES) & set(NEGATIVES)
-    assert len(set(POSITIVES)) == len(POSITIVES) and len(set(NEGATIVES)) == len(NEGATIVES)
+    assert len(set(POSITIVES)) == len(POSITIVES)
+    assert len(set(NEGATIVES)) == len(NEGATIVES)
 
 
 def test_precision_and_recall() -> None:

@@ -89,7 +89,9 @@ def test_unknown_names_get_an_explicit_custom_choice(index: ExerciseIndex) -> No
 
 def test_custom_names_are_trimmed_to_fit_discord(index: ExerciseIndex) -> None:
     choice = index.search("x" * 300)[-1]
-    assert choice.is_custom and len(choice.value) <= 100 and len(choice.label) <= 100
+    assert choice.is_custom
+    assert len(choice.value) <= 100
+    assert len(choice.label) <= 100
 
 
 def test_suggest_did_you_mean(index: ExerciseIndex) -> None:

@@ -76,11 +76,16 @@ def parse(data: bytes, catalog: Catalog, unit: str = "kg"):  # type: ignore[no-u
 
 def test_strong_export(logbook_catalog: Catalog) -> None:
     parsed = parse(STRONG, logbook_catalog)
-    assert parsed.source == "strong" and parsed.total == 11 and parsed.skipped == 1  # the run
+    assert parsed.source == "strong"
+    assert parsed.total == 11
+    assert parsed.skipped == 1
     by_line = {r.line: r for r in parsed.rows}
-    assert by_line[2].exercise.key == "leg_extension" and by_line[4].exercise.key == "back_squat"
+    assert by_line[2].exercise.key == "leg_extension"
+    assert by_line[4].exercise.key == "back_squat"
     assert by_line[7].exercise.key == "custom:squat dumbbell", "the bracket must fit the catalog's equipment"
-    assert by_line[6].kind == "warmup" and by_line[4].rpe == 8.5 and by_line[5].note == "felt good"
+    assert by_line[6].kind == "warmup"
+    assert by_line[4].rpe == 8.5
+    assert by_line[5].note == "felt good"
     # A workout's sets are spread over its duration: exercise blocks as listed, sets by set order.
     order = [r.line for r in sorted(parsed.rows, key=lambda r: r.performed_at) if r.performed_at.day == 10]
     assert order == [2, 3, 6, 5, 4, 7]
@@ -108,7 +113,8 @@ def test_strong_without_a_unit_uses_the_chosen_one(logbook_catalog: Catalog) -> 
 
 def test_hevy_export(logbook_catalog: Catalog) -> None:
     parsed = parse(HEVY, logbook_catalog, unit="kg")
-    assert parsed.source == "hevy" and parsed.skipped == 1  # the timed set without reps
+    assert parsed.source == "hevy"
+    assert parsed.skipped == 1
     kinds = [(r.exercise.key, r.kind, r.weight_value, r.weight_unit) for r in parsed.rows]
     assert kinds == [
         ("bench_press", "warmup", 95, "lb"),
@@ -162,7 +168,8 @@ def test_row_dates_must_be_plausible(logbook_catalog: Catalog) -> None:
         b"2026-11-01T10:00:00Z,Bench Press,100,5\n"
     )
     parsed = parse(data, logbook_catalog)
-    assert len(parsed.rows) == 1 and len(parsed.rejected) == 3
+    assert len(parsed.rows) == 1
+    assert len(parsed.rejected) == 3
     assert "“yesterday” isn't a date" in parsed.rejected[2]
 
 
@@ -171,8 +178,10 @@ def test_helpers(logbook_catalog: Catalog) -> None:
     assert parse_date("2025-07-26 5:06:00 PM") == datetime(2025, 7, 26, 17, 6, tzinfo=UTC)
     assert parse_date("2025-07-26T07:06:00+02:00") == datetime(2025, 7, 26, 5, 6, tzinfo=UTC)
     assert parse_date("soon") is None
-    assert parse_duration("1h 5m") == timedelta(minutes=65) and parse_duration("45m") == timedelta(minutes=45)
-    assert parse_duration("50") == timedelta(minutes=50) and parse_duration("") is None
+    assert parse_duration("1h 5m") == timedelta(minutes=65)
+    assert parse_duration("45m") == timedelta(minutes=45)
+    assert parse_duration("50") == timedelta(minutes=50)
+    assert parse_duration("") is None
     assert parse_duration("a while") is None
     assert ExerciseIndex(logbook_catalog).from_app("Bench Press (Dumbbell)").key == "dumbbell_bench_press"
     assert ExerciseIndex(logbook_catalog).from_app("Seated Row (Cable)").key == "seated_row"
@@ -209,10 +218,12 @@ async def test_import_then_reimport_adds_nothing(
     assert await rows(session_factory, ALICE) == 7
     # Another member importing the same file gets their own copy.
     other = await importer.import_csv(BOB, STRONG)
-    assert other.imported == 7 and await rows(session_factory) == 14
+    assert other.imported == 7
+    assert await rows(session_factory) == 14
     async with session_factory() as session:
         stored = (await session.execute(select(LoggedSet).where(LoggedSet.member_id == ALICE))).scalars().all()
-    assert {s.source for s in stored} == {"strong"} and all(s.import_key for s in stored)
+    assert {s.source for s in stored} == {"strong"}
+    assert all(s.import_key for s in stored)
     assert all(s.interaction_id is None for s in stored)
 
 

@@ -98,7 +98,8 @@ def fact(i: int, key: str, minute: int, kind: str = "working", weight: float = 5
 def test_isolation_first_is_pre_exhausted(logbook_catalog: Catalog) -> None:
     (session,) = build_sessions([fact(1, "leg_extension", 0), fact(2, "back_squat", 10)], logbook_catalog)
     assert session.conditions == {"back_squat": Condition.PRE_EXHAUSTED}
-    assert [e.id for e in session.pre_pairs] == ["back_squat"] and not session.traditional_pairs
+    assert [e.id for e in session.pre_pairs] == ["back_squat"]
+    assert not session.traditional_pairs
     assert session.protocol is Protocol.PRE_EXHAUST
 
 
@@ -119,13 +120,15 @@ def test_warmups_and_other_muscles_dont_pre_exhaust(logbook_catalog: Catalog) ->
 def test_a_gap_of_90_minutes_splits_sessions(logbook_catalog: Catalog) -> None:
     facts = [fact(1, "leg_extension", 0), fact(2, "back_squat", 89), fact(3, "back_squat", 89 + 90)]
     first, second = build_sessions(facts, logbook_catalog)
-    assert len(first.sets) == 2 and first.conditions["back_squat"] is Condition.PRE_EXHAUSTED
+    assert len(first.sets) == 2
+    assert first.conditions["back_squat"] is Condition.PRE_EXHAUSTED
     assert second.conditions["back_squat"] is Condition.FRESH
 
 
 def test_custom_exercises_are_kept_but_not_classified(logbook_catalog: Catalog) -> None:
     (session,) = build_sessions([fact(1, "custom:sled push", 0), fact(2, "leg_press", 5)], logbook_catalog)
-    assert len(session.sets) == 2 and session.conditions == {"leg_press": Condition.FRESH}
+    assert len(session.sets) == 2
+    assert session.conditions == {"leg_press": Condition.FRESH}
 
 
 # ------------------------------------------------------------------------------------------ /progress
@@ -138,14 +141,17 @@ async def test_progress_series_marks_prs_and_conditions(logbook: LogbookService,
     await train(logbook, 10, [("back_squat", 60, 5, "warmup"), *squats(102.5)])
     await train(logbook, 5, leg_extensions() + squats(110, reps=5), member=BOB)  # someone else's
     series = await service.progress(ALICE, "squat", "e1rm", 30, unit="kg")
-    assert series.exercise_name == "Back Squat" and series.is_compound
+    assert series.exercise_name == "Back Squat"
+    assert series.is_compound
     assert [round(p.value, 1) for p in series.points] == [114.0, 126.0, 123.0]
     assert [p.condition for p in series.points] == [Condition.PRE_EXHAUSTED, Condition.FRESH, Condition.FRESH]
     assert [p.is_pr for p in series.points] == [False, True, False], "114 doesn't beat the 120 from before"
-    assert series.count(Condition.PRE_EXHAUSTED) == 1 and series.prs == 1
+    assert series.count(Condition.PRE_EXHAUSTED) == 1
+    assert series.prs == 1
     assert series.axis_label == "Estimated 1RM (kg)"
     top = await service.progress(ALICE, "back_squat", "top-set", 30, unit="lb")
-    assert top.points[1].label == "231.5 lb × 6" and top.axis_label == "Top set weight (lb)"
+    assert top.points[1].label == "231.5 lb × 6"
+    assert top.axis_label == "Top set weight (lb)"
     volume = await service.progress(ALICE, "Back Squat", "volume", 30, unit="kg")
     assert [p.value for p in volume.points] == [95 * 24, 105 * 24, 102.5 * 24], "warm-ups aren't volume"
     assert [p.is_pr for p in volume.points] == [False, True, False]
@@ -165,7 +171,8 @@ async def test_progress_of_own_custom_exercise(logbook: LogbookService, service:
     await train(logbook, 4, [("custom:Sled Push", 80, 20)])
     await train(logbook, 2, [("custom:Sled Push", 90, 20)])
     series = await service.progress(ALICE, "custom:sled push", unit="kg")
-    assert series.exercise_name == "Sled Push" and not series.is_compound
+    assert series.exercise_name == "Sled Push"
+    assert not series.is_compound
     assert all(p.condition is None for p in series.points)
     with pytest.raises(UnknownExerciseError, match="haven't logged an exercise called “sled pull”"):
         await service.progress(ALICE, "sled pull", unit="kg")
@@ -208,7 +215,8 @@ async def test_weekly_stats_per_muscle(logbook: LogbookService, service: Insight
     assert stats.muscles[0].muscle == "quads", "most sets first"
     assert (stats.sessions, stats.hard_sets, stats.pre_pairs, stats.traditional_pairs) == (2, 10, 1, 1)
     two = await service.weekly_stats(ALICE, 2, unit="lb")
-    assert {m.muscle: m for m in two.muscles}["quads"].sessions == 2 and two.period == "last 2 weeks"
+    assert {m.muscle: m for m in two.muscles}["quads"].sessions == 2
+    assert two.period == "last 2 weeks"
     with pytest.raises(NotEnoughDataError, match="no sets"):
         await service.weekly_stats(123, 1, unit="kg")
     with pytest.raises(ValidationError, match="Weeks must be a whole number from 1 to 12"):
@@ -232,11 +240,15 @@ async def test_compare_means_sample_sizes_and_durations(logbook: LogbookService,
     await train(logbook, 3, squats(100))
     comparison = await service.compare(ALICE, unit="kg")
     bench = next(c for c in comparison.exercises if c.exercise.id == "bench_press")
-    assert (bench.pre.sessions, bench.fresh.sessions) == (3, 3) and bench.enough
-    assert bench.pre.mean_load == 80 and bench.fresh.mean_load == 90 and bench.pre.mean_reps == 8
+    assert (bench.pre.sessions, bench.fresh.sessions) == (3, 3)
+    assert bench.enough
+    assert bench.pre.mean_load == 80
+    assert bench.fresh.mean_load == 90
+    assert bench.pre.mean_reps == 8
     assert bench.e1rm_difference_pct == pytest.approx((80 - 90) / 90 * 100)
     squat = next(c for c in comparison.exercises if c.exercise.id == "back_squat")
-    assert (squat.pre.sessions, squat.fresh.sessions) == (0, 1) and not squat.enough
+    assert (squat.pre.sessions, squat.fresh.sessions) == (0, 1)
+    assert not squat.enough
     assert squat.e1rm_difference_pct is None
     d = comparison.durations
     assert (d.pre_sessions, d.traditional_sessions) == (3, 3)
@@ -248,9 +260,12 @@ async def test_compare_below_the_minimum_is_not_enough(logbook: LogbookService, 
     await seed_experiment(logbook, pre=2, fresh=3)
     comparison = await service.compare(ALICE, "bench press", unit="kg")
     (bench,) = comparison.exercises
-    assert not bench.enough and bench.e1rm_difference_pct is None
-    assert not comparison.durations.enough and comparison.durations.difference_pct is None
-    assert comparison.requested is not None and comparison.requested.id == "bench_press"
+    assert not bench.enough
+    assert bench.e1rm_difference_pct is None
+    assert not comparison.durations.enough
+    assert comparison.durations.difference_pct is None
+    assert comparison.requested is not None
+    assert comparison.requested.id == "bench_press"
 
 
 async def test_compare_refuses_isolation_and_custom_and_empty(service: InsightService) -> None:
@@ -276,15 +291,19 @@ async def test_my_numbers_use_the_matching_history(
     by = {item.exercise.id: item for item in numbers.items}
     squat = by["back_squat"]
     assert squat.condition is Condition.PRE_EXHAUSTED
-    assert squat.target is not None and squat.target.summary() == "102.5 kg × 6, 6, 6, 6", "not the fresh 120"
+    assert squat.target is not None, "not the fresh 120"
+    assert squat.target.summary() == "102.5 kg × 6, 6, 6, 6", "not the fresh 120"
     extension = by["leg_extension"]
-    assert extension.target is not None and extension.target.summary() == "50 kg × 16, 16, 16, 16"
-    assert by["leg_curl"].target is None and "no sets logged yet" in (by["leg_curl"].note or "")
+    assert extension.target is not None
+    assert extension.target.summary() == "50 kg × 16, 16, 16, 16"
+    assert by["leg_curl"].target is None
+    assert "no sets logged yet" in (by["leg_curl"].note or "")
 
     traditional = await service.my_numbers(ALICE, planner.plan_day("lower", Protocol.TRADITIONAL, "gym"), unit="kg")
     fresh = {item.exercise.id: item for item in traditional.items}["back_squat"]
     assert fresh.condition is Condition.FRESH
-    assert fresh.target is not None and fresh.target.summary() == "120 kg × 6, 6, 6, 6"
+    assert fresh.target is not None
+    assert fresh.target.summary() == "120 kg × 6, 6, 6, 6"
 
 
 async def test_my_numbers_start_lighter_when_only_fresh(
@@ -294,8 +313,10 @@ async def test_my_numbers_start_lighter_when_only_fresh(
     day = Planner(logbook_catalog).plan_day("lower", Protocol.PRE_EXHAUST, "gym")
     numbers = await service.my_numbers(ALICE, day, unit="lb")
     squat = {item.exercise.id: item for item in numbers.items}["back_squat"]
-    assert squat.target is None and squat.note is not None
-    assert "no pre-exhausted sets yet" in squat.note and "start around 90 lb" in squat.note
+    assert squat.target is None
+    assert squat.note is not None
+    assert "no pre-exhausted sets yet" in squat.note
+    assert "start around 90 lb" in squat.note
     other = await service.my_numbers(BOB, day, unit="kg")
     assert all(item.target is None and not item.last_sets for item in other.items), "only the presser's own data"
 

@@ -87,15 +87,18 @@ async def count_rows(factory: async_sessionmaker[AsyncSession], model: type = Lo
 
 async def test_log_a_set(service: LogbookService, session_factory: async_sessionmaker[AsyncSession]) -> None:
     result = await service.log_set(req(weight=100, reps=5, rpe=8.5, note="felt good"))
-    assert result.exercise_name == "Bench Press" and result.exercise_id == "bench_press"
+    assert result.exercise_name == "Bench Press"
+    assert result.exercise_id == "bench_press"
     assert (result.weight_kg, result.reps, result.rpe, result.kind) == (100, 5, 8.5, "working")
     assert result.set_number == 1
     assert result.last_session is None
     assert result.e1rm_kg == pytest.approx(estimate_1rm(100, 5))
     assert "Epley" in result.e1rm_formula
     assert not result.is_pr  # The first set is a baseline.
-    assert result.performed_at == NOW and result.created_at == NOW
-    assert result.ephemeral and not result.duplicate
+    assert result.performed_at == NOW
+    assert result.created_at == NOW
+    assert result.ephemeral
+    assert not result.duplicate
     assert await count_rows(session_factory) == 1
 
 
@@ -168,7 +171,8 @@ async def test_invalid_input_is_refused_and_nothing_is_written(
 async def test_bodyweight_exercises_accept_zero(service: LogbookService) -> None:
     for exercise in ("push_up", "pull_up", "bench_dip", "custom:Muscle-up"):
         result = await service.log_set(req(exercise, weight=0, reps=10))
-        assert result.weight_kg == 0 and result.e1rm_kg == 0
+        assert result.weight_kg == 0
+        assert result.e1rm_kg == 0
     omitted = await service.log_set(req("push_up", weight=None, reps=12))
     assert omitted.weight_kg == 0
 
@@ -179,14 +183,17 @@ async def test_unknown_exercise_needs_an_explicit_custom_choice(
     with pytest.raises(UnknownExerciseError) as err:
         await service.log_set(req("benchh press"))
     assert "Bench Press" in err.value.suggestions
-    assert "Did you mean" in err.value.message and "Custom: benchh press" in err.value.message
+    assert "Did you mean" in err.value.message
+    assert "Custom: benchh press" in err.value.message
     assert await count_rows(session_factory) == 0
 
     custom = await service.log_set(req("custom:Zercher  Squat", weight=80))
-    assert custom.is_custom and custom.exercise_name == "Zercher Squat"
+    assert custom.is_custom
+    assert custom.exercise_name == "Zercher Squat"
     assert custom.exercise_key == "custom:zercher squat"
     flagged = await service.log_set(req("benchh press", custom=True))
-    assert flagged.is_custom and "Bench Press" in flagged.suggestions
+    assert flagged.is_custom
+    assert "Bench Press" in flagged.suggestions
     # Spelling variants of a custom exercise share one history.
     again = await service.log_set(req("custom:zercher squat", weight=85))
     assert again.set_number == 2
@@ -213,7 +220,8 @@ async def test_same_interaction_twice_logs_one_set(
     request = req(weight=100, reps=5)
     first = await service.log_set(request)
     second = await service.log_set(request)
-    assert second.duplicate and not first.duplicate
+    assert second.duplicate
+    assert not first.duplicate
     assert second.set_id == first.set_id
     assert (second.set_number, second.e1rm_kg) == (first.set_number, first.e1rm_kg)
     assert await count_rows(session_factory) == 1
@@ -225,7 +233,8 @@ async def test_a_replayed_interaction_from_someone_else_reveals_nothing(
     alice = await service.log_set(req(interaction_id=77))
     with pytest.raises(NotYourSetError) as err:
         await service.log_set(req(interaction_id=77, member_id=BOB, weight=50))
-    assert "100" not in err.value.message and str(alice.set_id) not in err.value.message
+    assert "100" not in err.value.message
+    assert str(alice.set_id) not in err.value.message
     assert await count_rows(session_factory) == 1
 
 
@@ -276,14 +285,17 @@ async def test_pr_badges(service: LogbookService, clock: Clock) -> None:
     await service.log_set(req(weight=100, reps=5))
     clock.advance(minutes=3)
     heavier = await service.log_set(req(weight=105, reps=5))
-    assert heavier.records.e1rm and heavier.records.rep_max and heavier.is_pr
+    assert heavier.records.e1rm
+    assert heavier.records.rep_max
+    assert heavier.is_pr
     assert heavier.records.previous_e1rm_kg == pytest.approx(estimate_1rm(100, 5))
     clock.advance(minutes=3)
     same = await service.log_set(req(weight=105, reps=5))
     assert not same.is_pr
     clock.advance(minutes=3)
     more_reps = await service.log_set(req(weight=105, reps=6))
-    assert more_reps.records.e1rm and not more_reps.records.rep_max  # First time at 6 reps: nothing to beat.
+    assert more_reps.records.e1rm
+    assert not more_reps.records.rep_max
     clock.advance(minutes=3)
     rep_only = await service.log_set(req(weight=80, reps=5, member_id=ALICE))
     assert not rep_only.is_pr
@@ -297,7 +309,8 @@ async def test_warmups_never_count(service: LogbookService, clock: Clock) -> Non
     clock.advance(minutes=2)
     # The heavy warm-up isn't a best to beat: 110 × 5 is still a PR.
     working = await service.log_set(req(weight=110, reps=5))
-    assert working.records.e1rm and working.records.rep_max
+    assert working.records.e1rm
+    assert working.records.rep_max
     assert working.records.previous_e1rm_kg == pytest.approx(estimate_1rm(100, 5))
 
 
@@ -319,10 +332,12 @@ async def test_sessions_set_numbers_and_last_session(service: LogbookService, cl
     assert [r.set_number for r in day1] == [1, 2]
     clock.advance(minutes=80)  # Under 90 minutes: same session.
     third = await service.log_set(req(weight=95, reps=8))
-    assert third.set_number == 3 and third.session_started_at == NOW
+    assert third.set_number == 3
+    assert third.session_started_at == NOW
     clock.advance(minutes=80)  # Chains on from the last set, not the first.
     other = await service.log_set(req("back_squat", weight=120, reps=5))
-    assert other.set_number == 1 and other.session_started_at == NOW
+    assert other.set_number == 1
+    assert other.session_started_at == NOW
 
     clock.advance(days=2)
     next_time = await service.log_set(req(weight=102.5, reps=8))
@@ -340,10 +355,12 @@ async def test_a_very_long_session_still_counts_every_set(service: LogbookServic
         await service.log_set(req("lateral_raise", weight=8, reps=15))
         clock.advance(minutes=1)
     result = await service.log_set(req("lateral_raise", weight=8, reps=15))
-    assert result.set_number == 71 and result.session_started_at == NOW
+    assert result.set_number == 71
+    assert result.session_started_at == NOW
     clock.advance(hours=5)
     later = await service.log_set(req("lateral_raise", weight=10, reps=12))
-    assert later.last_session is not None and len(later.last_session.sets) == 71
+    assert later.last_session is not None
+    assert len(later.last_session.sets) == 71
 
 
 async def test_exactly_ninety_minutes_starts_a_new_session(service: LogbookService, clock: Clock) -> None:
@@ -351,7 +368,8 @@ async def test_exactly_ninety_minutes_starts_a_new_session(service: LogbookServi
     clock.advance(minutes=90)
     result = await service.log_set(req())
     assert result.set_number == 1
-    assert result.last_session is not None and len(result.last_session.sets) == 1
+    assert result.last_session is not None
+    assert len(result.last_session.sets) == 1
 
 
 async def test_backfilled_sets_use_their_own_time(service: LogbookService) -> None:
@@ -361,20 +379,23 @@ async def test_backfilled_sets_use_their_own_time(service: LogbookService) -> No
     assert second.set_number == 2
     today = await service.log_set(req())
     assert today.set_number == 1
-    assert today.last_session is not None and len(today.last_session.sets) == 2
+    assert today.last_session is not None
+    assert len(today.last_session.sets) == 2
 
 
 async def test_sessions_are_per_member(service: LogbookService) -> None:
     await service.log_set(req(member_id=BOB))
     mine = await service.log_set(req())
-    assert mine.set_number == 1 and mine.last_session is None
+    assert mine.set_number == 1
+    assert mine.last_session is None
 
 
 async def test_pre_exhausted_tag(service: LogbookService, clock: Clock) -> None:
     await service.log_set(req("leg_extension", weight=50, reps=12))
     clock.advance(minutes=5)
     squat = await service.log_set(req("back_squat", weight=100, reps=8))
-    assert squat.pre_exhausted and squat.pre_exhausted_by == ("Leg Extension",)
+    assert squat.pre_exhausted
+    assert squat.pre_exhausted_by == ("Leg Extension",)
     # The isolation set itself, and compounds for another muscle, aren't tagged.
     clock.advance(minutes=5)
     assert not (await service.log_set(req("bench_press"))).pre_exhausted
@@ -467,16 +488,22 @@ async def test_history_pages_filters_and_privacy(service: LogbookService, clock:
     await service.log_set(req(weight=50, when="40 days ago"))
 
     page0 = await service.history(ALICE, page_size=5)
-    assert page0.total == 13 and page0.pages == 3 and page0.has_next and not page0.has_prev
+    assert page0.total == 13
+    assert page0.pages == 3
+    assert page0.has_next
+    assert not page0.has_prev
     assert page0.entries[0].exercise_name == "Back Squat"  # Newest first.
     assert all(e.weight_kg != 300 for e in page0.entries)
     bench = await service.history(ALICE, exercise="Bench Press", page=1, page_size=5)
-    assert bench.total == 12 and bench.exercise_name == "Bench Press"
+    assert bench.total == 12
+    assert bench.exercise_name == "Bench Press"
     assert [e.weight_kg for e in bench.entries] == [106, 105, 104, 103, 102]
     assert (await service.history(ALICE, days=60)).total == 14
     # A page past the end lands on the last page.
     last = await service.history(ALICE, page=99, page_size=5)
-    assert last.page == 2 and not last.has_next and len(last.entries) == 3
+    assert last.page == 2
+    assert not last.has_next
+    assert len(last.entries) == 3
     assert (await service.history(BOB)).total == 1
     assert "Bench Press" in bench.entries[0].describe("kg")
 
@@ -529,13 +556,15 @@ async def test_export_contains_only_own_data(service: LogbookService) -> None:
 
     rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
     assert len(rows) == 2
-    assert rows[0]["exercise_name"] == "Bench Press" and rows[0]["weight_unit"] == "lb"
+    assert rows[0]["exercise_name"] == "Bench Press"
+    assert rows[0]["weight_unit"] == "lb"
     assert rows[0]["note"] == "'=HYPERLINK(evil)"  # Never a live formula in a spreadsheet.
     assert rows[1]["custom"] == "True"
     doc = json.loads(json_bytes)
     assert doc["member_id"] == str(ALICE)
     assert doc["settings"]["unit"] == "lb"
-    assert len(doc["sets"]) == 2 and doc["sets"][0]["note"] == "=HYPERLINK(evil)"
+    assert len(doc["sets"]) == 2
+    assert doc["sets"][0]["note"] == "=HYPERLINK(evil)"
     assert doc["sets"][0]["guild_id"] == str(GUILD)  # 64-bit ids as strings.
     assert b"bob's" not in csv_bytes + json_bytes
 

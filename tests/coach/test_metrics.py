@@ -50,11 +50,12 @@ def test_format_weight() -> None:
 
 
 def test_epley() -> None:
-    assert "Epley" in E1RM_FORMULA and "reps / 30" in E1RM_FORMULA
+    assert "Epley" in E1RM_FORMULA
+    assert "reps / 30" in E1RM_FORMULA
     assert estimate_1rm(100, 1) == 100  # A single is its own max.
     assert estimate_1rm(100, 10) == pytest.approx(133.333, abs=1e-3)
     assert estimate_1rm(0, 12) == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="reps"):
         estimate_1rm(100, 0)
 
 
@@ -72,7 +73,7 @@ def test_unit_for_locale(locale: str | None, unit: str) -> None:
 
 
 def test_session_gap_rule() -> None:
-    assert SESSION_GAP == timedelta(minutes=90)
+    assert timedelta(minutes=90) == SESSION_GAP
     assert same_session(T0, T0 + timedelta(minutes=89, seconds=59))
     assert not same_session(T0, T0 + timedelta(minutes=90))
 
@@ -96,7 +97,8 @@ def test_a_session_is_capped_at_twelve_hours_and_a_hundred_sets() -> None:
     assert [len(s) for s in sessions] == [13, 13, 4]
     assert all(s[-1].performed_at - s[0].performed_at <= MAX_SESSION_SPAN for s in sessions)
     start, window = session_so_far(every_hour[-1].performed_at, reversed(every_hour[:-1]))
-    assert every_hour[-1].performed_at - start == MAX_SESSION_SPAN and len(window) == 12
+    assert every_hour[-1].performed_at - start == MAX_SESSION_SPAN
+    assert len(window) == 12
     every_second = [At(T0 + timedelta(seconds=s)) for s in range(250)]
     assert [len(s) for s in group_sessions(every_second)] == [MAX_SESSION_SETS, MAX_SESSION_SETS, 50]
     _, window = session_so_far(every_second[-1].performed_at, reversed(every_second[:-1]))
@@ -137,11 +139,13 @@ def test_pr_rules() -> None:
     e1rm_pr = personal_records(
         kind="working", weight_kg=100, reps=6, previous_best_e1rm_kg=best, previous_best_weight_at_reps_kg=None
     )
-    assert e1rm_pr.e1rm and not e1rm_pr.rep_max
+    assert e1rm_pr.e1rm
+    assert not e1rm_pr.rep_max
     rep_pr = personal_records(
         kind="working", weight_kg=90, reps=8, previous_best_e1rm_kg=best, previous_best_weight_at_reps_kg=85
     )
-    assert rep_pr.rep_max and not rep_pr.e1rm
+    assert rep_pr.rep_max
+    assert not rep_pr.e1rm
     same = personal_records(
         kind="working", weight_kg=100, reps=5, previous_best_e1rm_kg=best, previous_best_weight_at_reps_kg=100
     )
@@ -166,4 +170,5 @@ def test_warmups_never_count(kind: str) -> None:
 @pytest.mark.parametrize("kind", ["working", "failure", "drop"])
 def test_non_warmup_kinds_can_set_records(kind: str) -> None:
     pr = personal_records(kind=kind, weight_kg=500, reps=10, previous_best_e1rm_kg=1, previous_best_weight_at_reps_kg=1)
-    assert pr.e1rm and pr.rep_max
+    assert pr.e1rm
+    assert pr.rep_max

@@ -32,7 +32,8 @@ def test_adds_a_rep_per_set_until_the_top_of_the_range() -> None:
         sets((100, 8), (100, 8), (100, 7), (100, 6)), sets=4, reps_low=6, reps_high=10, kind="barbell", unit="kg"
     )
     assert target.action == "add_reps"
-    assert target.weight == 100 and target.reps == (9, 9, 8, 7)
+    assert target.weight == 100
+    assert target.reps == (9, 9, 8, 7)
     assert target.summary() == "100 kg × 9, 9, 8, 7"
     assert "same load" in target.reason()
 
@@ -42,7 +43,8 @@ def test_adds_the_smallest_step_when_every_set_reached_the_top() -> None:
         sets((100, 10), (100, 10), (100, 10), (100, 11)), sets=4, reps_low=6, reps_high=10, kind="barbell", unit="kg"
     )
     assert target.action == "add_load"
-    assert target.weight == 102.5 and target.reps == (6, 6, 6, 6)
+    assert target.weight == 102.5
+    assert target.reps == (6, 6, 6, 6)
     assert "add 2.5 kg" in target.reason()
 
 
@@ -50,7 +52,8 @@ def test_a_missing_set_means_not_yet() -> None:
     target = next_target(
         sets((100, 10), (100, 10), (100, 10)), sets=4, reps_low=6, reps_high=10, kind="barbell", unit="kg"
     )
-    assert target.action == "add_reps" and target.weight == 100
+    assert target.action == "add_reps"
+    assert target.weight == 100
     assert target.reps == (10, 10, 10, 6)
 
 
@@ -66,7 +69,8 @@ def test_pounds_step_in_pounds() -> None:
     dumbbells = next_target(
         sets((50, 15), (50, 15), (50, 15)), sets=3, reps_low=12, reps_high=15, kind="dumbbell", unit="lb"
     )
-    assert dumbbells.weight == 55 and "per hand" in dumbbells.summary()
+    assert dumbbells.weight == 55
+    assert "per hand" in dumbbells.summary()
     cable = next_target(
         sets(
             (40, 15),
@@ -84,18 +88,22 @@ def test_pounds_step_in_pounds() -> None:
 def test_only_sets_at_the_top_load_count() -> None:
     # A back-off set at a lighter load doesn't hold back the increase, nor count towards it.
     target = next_target(sets((100, 6), (100, 6), (90, 4)), sets=2, reps_low=4, reps_high=6, kind="barbell", unit="kg")
-    assert target.action == "add_load" and target.weight == 102.5
+    assert target.action == "add_load"
+    assert target.weight == 102.5
 
 
 def test_bands_move_to_a_stronger_band() -> None:
     target = next_target(sets((0, 15), (0, 15), (0, 15)), sets=3, reps_low=12, reps_high=15, kind="band", unit="kg")
-    assert target.action == "stronger_band" and target.weight == 0 and target.reps == (12, 12, 12)
+    assert target.action == "stronger_band"
+    assert target.weight == 0
+    assert target.reps == (12, 12, 12)
     assert "stronger band" in target.reason()
 
 
 def test_never_below_the_empty_bar() -> None:
     target = next_target(sets((15, 5)), sets=3, reps_low=5, reps_high=8, kind="barbell", unit="kg")
-    assert target.weight == 20 and "empty bar" in target.reason()
+    assert target.weight == 20
+    assert "empty bar" in target.reason()
 
 
 def test_load_kind_prefers_the_loaded_equipment() -> None:
@@ -114,11 +122,11 @@ def test_starting_load_rounds_down_to_the_step() -> None:
 
 
 def test_bad_input_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one set"):
         next_target([], sets=3, reps_low=6, reps_high=10, kind="barbell", unit="kg")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="reps_low <= reps_high"):
         next_target(sets((100, 5)), sets=3, reps_low=10, reps_high=6, kind="barbell", unit="kg")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fraction"):
         starting_load(100, 1.5, kind="barbell", unit="kg")
 
 
@@ -144,9 +152,11 @@ def test_progression_properties(last: list[LastSet], rx: tuple[int, int, int], k
     every_set_at_top = len(at_top) >= n and all(r >= high for r in at_top)
 
     # Never below zero, never below the empty bar.
-    assert target.weight >= 0 and target.weight >= floor
+    assert target.weight >= 0
+    assert target.weight >= floor
     # One target per prescribed set, always inside the range.
-    assert len(target.reps) == n and all(low <= r <= high for r in target.reps)
+    assert len(target.reps) == n
+    assert all(low <= r <= high for r in target.reps)
     if not every_set_at_top:
         # No load increase before every set reached the top (beyond lifting a too-light bar to the bar).
         assert target.action == "add_reps"
@@ -156,7 +166,8 @@ def test_progression_properties(last: list[LastSet], rx: tuple[int, int, int], k
     else:
         step = increment(kind, unit)  # type: ignore[arg-type]
         if step is None:
-            assert target.action == "stronger_band" and target.weight == pytest.approx(top)
+            assert target.action == "stronger_band"
+            assert target.weight == pytest.approx(top)
         else:
             # Exactly one step in the member's own unit (2.5 kg, 5 lb, …), back to the bottom of the range.
             assert target.action == "add_load"
@@ -169,7 +180,8 @@ def test_starting_load_properties(reference: float, fraction: float, kind: LoadK
     start = starting_load(reference, fraction, kind=kind, unit=unit)  # type: ignore[arg-type]
     floor = floor_weight(kind, unit)  # type: ignore[arg-type]
     step = increment(kind, unit)  # type: ignore[arg-type]
-    assert start >= floor and start >= 0
+    assert start >= floor
+    assert start >= 0
     assert start <= max(reference, floor) + 1e-9
     if step is not None and start > floor:
         assert (start / step) == pytest.approx(round(start / step))

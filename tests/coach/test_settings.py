@@ -16,7 +16,9 @@ TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789A
 def test_defaults_use_sqlite_under_data(tmp_path: Path) -> None:
     s = Settings.from_env({}, env_file=None)
     assert s.database_url == "sqlite+aiosqlite:///data/coach.db"
-    assert s.discord_token is None and s.dev_guild_id is None and s.log_level == "INFO"
+    assert s.discord_token is None
+    assert s.dev_guild_id is None
+    assert s.log_level == "INFO"
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
@@ -24,12 +26,14 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
     env.write_text(f"DISCORD_TOKEN={TOKEN}\nDEV_GUILD_ID=123\nLOG_LEVEL=debug\n")
     s = Settings.from_env({"DEV_GUILD_ID": "456"}, env_file=env)
     assert s.require_token() == TOKEN
-    assert s.dev_guild_id == 456 and s.log_level == "DEBUG"
+    assert s.dev_guild_id == 456
+    assert s.log_level == "DEBUG"
 
 
 def test_token_never_in_repr() -> None:
     s = Settings(discord_token=Secret(TOKEN))
-    assert TOKEN not in repr(s) and TOKEN not in str(s.discord_token)
+    assert TOKEN not in repr(s)
+    assert TOKEN not in str(s.discord_token)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +74,8 @@ def test_database_password_is_a_secret() -> None:
 
 def test_shards_are_parsed() -> None:
     s = Settings.from_env({"SHARD_COUNT": "4", "SHARD_IDS": "2, 3,2"}, env_file=None)
-    assert s.shard_count == 4 and s.shard_ids == (2, 3)
+    assert s.shard_count == 4
+    assert s.shard_ids == (2, 3)
     assert Settings.from_env({}, env_file=None).shard_count is None
 
 
@@ -112,4 +117,5 @@ def test_env_example_documents_every_setting_and_nothing_else() -> None:
 
 def test_env_example_copied_as_is_is_a_valid_configuration() -> None:
     s = Settings.from_env({}, env_file=EXAMPLE)
-    assert s.database_url == "sqlite+aiosqlite:///data/coach.db" and s.discord_token is None
+    assert s.database_url == "sqlite+aiosqlite:///data/coach.db"
+    assert s.discord_token is None

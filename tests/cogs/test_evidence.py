@@ -32,10 +32,12 @@ def assert_summary(message: dict, evidence: EvidenceBase) -> None:
 
 async def test_evidence_summary_is_public_cited_and_has_a_study_menu(harness: Harness, evidence: EvidenceBase) -> None:
     reply = await harness.slash("evidence")
-    assert reply.callback_type == 4 and not reply.ephemeral
+    assert reply.callback_type == 4
+    assert not reply.ephemeral
     assert_summary(reply.message, evidence)
     (select,) = reply.buttons()
-    assert select["type"] == 3 and select["custom_id"] == "evidence:study"
+    assert select["type"] == 3
+    assert select["custom_id"] == "evidence:study"
     assert {o["value"] for o in select["options"]} == {e.id for e in evidence.entries}
 
 
@@ -52,27 +54,31 @@ async def test_study_option_shows_detail_with_numbers_and_link(harness: Harness)
     reply = await harness.slash("evidence", {"study": "golas2017"})
     assert not reply.ephemeral
     text = reply.text()
-    assert "147.76" in text and "10.1519/JSC.0000000000001755" in text
+    assert "147.76" in text
+    assert "10.1519/JSC.0000000000001755" in text
     assert reply.embeds[0].get("url") or "journals.lww.com" in text
 
 
 async def test_unverified_preprint_is_labelled(harness: Harness) -> None:
     text = (await harness.slash("evidence", {"study": "hermann2025"})).text()
-    assert "36%" in text and "not verified" in text.lower()
+    assert "36%" in text
+    assert "not verified" in text.lower()
 
 
 async def test_study_typed_without_autocomplete_is_resolved_or_explained(harness: Harness) -> None:
     reply = await harness.slash("evidence", {"study": "Fisher 2014"})
     assert "Fisher" in reply.embeds[0]["title"]
     reply = await harness.slash("evidence", {"study": "creatine loading"})
-    assert reply.ephemeral and "No study matches" in reply.content
+    assert reply.ephemeral
+    assert "No study matches" in reply.content
 
 
 async def test_study_autocomplete(harness: Harness) -> None:
     choices = await harness.autocomplete("evidence", {}, "study")
     assert 0 < len(choices) <= 25
     choices = await harness.autocomplete("evidence", {"study": "gentil"}, "study")
-    assert choices[0]["value"] == "gentil2007" and all(len(c["name"]) <= 100 for c in choices)
+    assert choices[0]["value"] == "gentil2007"
+    assert all(len(c["name"]) <= 100 for c in choices)
 
 
 async def test_mention_question_gets_the_summary(harness: Harness, evidence: EvidenceBase) -> None:
@@ -96,7 +102,8 @@ async def test_unmentioned_question_needs_config_and_respects_cooldown(harness: 
     manager = payloads.MANAGER_PERMISSIONS
     assert await harness.message("is pre exhaustion worth it?", wait=0.3) is None
     reply = await harness.slash("config", {"evidence_replies": "on"}, permissions=manager)
-    assert reply.ephemeral and "**on**" in reply.content
+    assert reply.ephemeral
+    assert "**on**" in reply.content
     assert await harness.message("is pre exhaustion worth it?") is not None
     # One reply per channel per cooldown window, even for a flood.
     for _ in range(20):
@@ -129,12 +136,14 @@ async def test_bots_webhooks_and_itself_are_ignored(harness: Harness) -> None:
 
 async def test_config_needs_manage_server_bot_side(harness: Harness) -> None:
     reply = await harness.slash("config", {"evidence_replies": "on"}, permissions=payloads.MEMBER_PERMISSIONS)
-    assert reply.ephemeral and "Manage Server" in reply.content
+    assert reply.ephemeral
+    assert "Manage Server" in reply.content
     # nothing was written: the setting is still off
     shown = await harness.slash("config", permissions=payloads.MANAGER_PERMISSIONS)
     assert "**off**" in shown.content
     dm = await harness.slash("config", {"evidence_replies": "on"}, guild_id=None)
-    assert dm.ephemeral and "server" in dm.content.lower()
+    assert dm.ephemeral
+    assert "server" in dm.content.lower()
 
 
 async def test_config_is_hidden_from_members_by_default(harness: Harness) -> None:

@@ -92,7 +92,8 @@ async def test_progress_sends_a_chart_privately(harness: Harness) -> None:
     (embed,) = message["embeds"]
     assert embed["title"] == "Back Squat — estimated 1RM, last 90 days"
     assert embed["image"]["url"] == "attachment://progress.png"
-    assert "3 sessions" in embed["description"] and "▲ pre-exhausted: 1 · ● compound first: 2" in embed["description"]
+    assert "3 sessions" in embed["description"]
+    assert "▲ pre-exhausted: 1 · ● compound first: 2" in embed["description"]
     assert "★ 2 PR sessions" in embed["description"]
     assert "Epley" in embed["footer"]["text"]
     png(reply.files["progress.png"])
@@ -116,8 +117,10 @@ async def test_progress_with_too_little_data_explains(harness: Harness) -> None:
     await session(harness, 3, SQUATS)
     reply = await harness.slash("progress", {"exercise": "back squat"})
     message = final(reply)
-    assert message["flags"] & 64 and not message.get("embeds")
-    assert "1 session of Back Squat" in message["content"] and "at least 2" in message["content"]
+    assert message["flags"] & 64
+    assert not message.get("embeds")
+    assert "1 session of Back Squat" in message["content"]
+    assert "at least 2" in message["content"]
     assert not reply.files, "no empty chart"
 
 
@@ -125,14 +128,16 @@ async def test_progress_only_shows_the_members_own_data(harness: Harness) -> Non
     await seed_squats(harness)
     other = harness.new_user("other")
     reply = await harness.slash("progress", {"exercise": "back squat"}, user=other)
-    assert "no sessions of Back Squat" in final(reply)["content"] and not reply.files
+    assert "no sessions of Back Squat" in final(reply)["content"]
+    assert not reply.files
 
 
 async def test_progress_typo_suggests_and_cooldown_applies(harness: Harness) -> None:
     reply = await harness.slash("progress", {"exercise": "bak squat"})
     assert "Did you mean **Back Squat**" in final(reply)["content"]
     again = await harness.slash("progress", {"exercise": "back squat"})
-    assert again.ephemeral and "use this again in" in again.content
+    assert again.ephemeral
+    assert "use this again in" in again.content
 
 
 async def test_chart_rendering_never_blocks_the_event_loop(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,7 +156,8 @@ async def test_chart_rendering_never_blocks_the_event_loop(harness: Harness, mon
     began = time.perf_counter()
     plan = await harness.slash("plan", {"day": "push"}, user=harness.new_user())
     elapsed = time.perf_counter() - began
-    assert plan.embeds and elapsed < 0.75, f"/plan took {elapsed:.2f} s while a chart rendered"
+    assert plan.embeds, f"/plan took {elapsed:.2f} s while a chart rendered"
+    assert elapsed < 0.75, f"/plan took {elapsed:.2f} s while a chart rendered"
     assert not progress.done(), "the chart was still rendering"
     png((await progress).files["progress.png"])
 
@@ -179,8 +185,10 @@ BAD_OPTIONS = [
 async def test_bad_options_get_a_clear_private_message(harness: Harness, command: str, raw: list[dict]) -> None:
     reply = await harness.slash(command, raw_options=raw)
     message = final(reply)
-    assert message["flags"] & 64 and not reply.files
-    assert "went wrong" not in message["content"] and message["content"]
+    assert message["flags"] & 64
+    assert not reply.files
+    assert "went wrong" not in message["content"]
+    assert message["content"]
 
 
 # ------------------------------------------------------------------------------------------ /stats
@@ -207,7 +215,8 @@ async def test_stats_table_and_chart(harness: Harness) -> None:
 
 async def test_stats_without_sets_says_so(harness: Harness) -> None:
     reply = await harness.slash("stats")
-    assert "no sets" in final(reply)["content"] and not reply.files
+    assert "no sets" in final(reply)["content"]
+    assert not reply.files
 
 
 # ------------------------------------------------------------------------------------------ /compare
@@ -232,9 +241,11 @@ async def test_compare_shows_own_n_of_1_with_sample_sizes(harness: Harness) -> N
     assert "● Compound first: 3 sessions" in bench
     assert "mean e1RM 11% lower after isolation work" in bench
     durations = fields["Session length (first to last set)"]
-    assert "Pre-exhaust sessions: 3 · mean 30 min" in durations and "Traditional sessions: 3 · mean 45 min" in durations
+    assert "Pre-exhaust sessions: 3 · mean 30 min" in durations
+    assert "Traditional sessions: 3 · mean 45 min" in durations
     assert "yours were 33% shorter (one recent trial, not yet peer-reviewed: about 36% shorter)" in durations
-    assert "not a significance test" in text(message) and "/evidence" in text(message)
+    assert "not a significance test" in text(message)
+    assert "/evidence" in text(message)
 
 
 async def test_compare_with_too_little_data_says_how_to_get_it(harness: Harness) -> None:
@@ -243,7 +254,8 @@ async def test_compare_with_too_little_data_says_how_to_get_it(harness: Harness)
     message_text = text(final(reply))
     assert "not enough data yet: 3 sessions each way are needed (you have 2 and 1)" in message_text
     assert "/plan day:week protocol:alternate" in message_text
-    assert "% lower" not in message_text and "% higher" not in message_text
+    assert "% lower" not in message_text
+    assert "% higher" not in message_text
 
 
 async def test_compare_refuses_isolation_and_autocompletes_compounds(harness: Harness) -> None:
@@ -269,7 +281,8 @@ async def test_my_numbers_show_each_presser_their_own(harness: Harness) -> None:
     await session(harness, 4, [("back squat", 120, 5)] * 4)
     plan = await harness.slash("plan", {"day": "lower"})
     (button,) = plan.buttons()
-    assert button["label"] == "My numbers" and button["custom_id"].startswith("plan:mine:lower:pre-exhaust:gym:")
+    assert button["label"] == "My numbers"
+    assert button["custom_id"].startswith("plan:mine:lower:pre-exhaust:gym:")
     mine = await harness.click(plan.message, label="My numbers", locale="en-GB")
     message = final(mine)
     assert message["flags"] & 64, "only the presser sees their numbers"
@@ -281,7 +294,9 @@ async def test_my_numbers_show_each_presser_their_own(harness: Harness) -> None:
 
     stranger = await harness.click(plan.message, label="My numbers", user=harness.new_user("stranger"))
     theirs = final(stranger)["embeds"][0]["description"]
-    assert "no sets logged yet" in theirs and "102.5" not in theirs and "50 kg" not in theirs
+    assert "no sets logged yet" in theirs
+    assert "102.5" not in theirs
+    assert "50 kg" not in theirs
 
 
 async def test_week_plan_has_a_button_per_day(harness: Harness) -> None:

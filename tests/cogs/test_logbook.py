@@ -40,10 +40,12 @@ async def test_log_confirms_privately_with_set_number_e1rm_and_undo(harness: Har
     embed = reply.embeds[0]
     assert embed["title"] == "Back Squat — 100 kg × 6"
     assert field(reply, "Set") == "#1 today"
-    assert "120 kg" in field(reply, "e1RM") and "Epley" in field(reply, "e1RM")
+    assert "120 kg" in field(reply, "e1RM")
+    assert "Epley" in field(reply, "e1RM")
     assert "first time" in field(reply, "Last session")
     (undo,) = reply.buttons()
-    assert undo["label"] == "Undo" and undo["custom_id"].endswith(f":{harness.default_user['id']}")
+    assert undo["label"] == "Undo"
+    assert undo["custom_id"].endswith(f":{harness.default_user['id']}")
     second = await log(harness, "Back Squat", 100, 5, unit="kg")
     assert field(second, "Set") == "#2 today"
     assert await rows(harness) == 2
@@ -56,9 +58,12 @@ async def test_unit_defaults_from_locale_and_settings(harness: Harness) -> None:
     gb = await log(harness, "bench press", 100, 5, user=uk)  # en-GB → kg
     assert gb.embeds[0]["title"] == "Bench Press — 100 kg × 5"
     reply = await harness.slash("settings", {"unit": "kg", "share": "public"})
-    assert reply.ephemeral and "**kg**" in reply.content and "**public**" in reply.content
+    assert reply.ephemeral
+    assert "**kg**" in reply.content
+    assert "**public**" in reply.content
     public = await log(harness, "bench press", 100, 5, locale="en-US")
-    assert not public.ephemeral and public.embeds[0]["title"] == "Bench Press — 100 kg × 5"
+    assert not public.ephemeral
+    assert public.embeds[0]["title"] == "Bench Press — 100 kg × 5"
     shown = await harness.slash("settings")
     assert "**kg**" in shown.content
 
@@ -89,7 +94,8 @@ async def test_undo_button_only_for_its_owner(harness: Harness) -> None:
     reply = await log(harness, "lat pulldown", 60, 10, unit="kg")
     intruder = harness.new_user("intruder")
     refused = await harness.click(reply.message, label="Undo", user=intruder)
-    assert refused.ephemeral and "isn't yours" in refused.content
+    assert refused.ephemeral
+    assert "isn't yours" in refused.content
     assert await rows(harness) == 1
     stale = copy.deepcopy(reply.message)  # as another open client still shows it
     done = await harness.click(reply.message, label="Undo")
@@ -98,18 +104,21 @@ async def test_undo_button_only_for_its_owner(harness: Harness) -> None:
     assert done.message["components"] == []
     assert await rows(harness) == 0
     again = await harness.click(stale, label="Undo")
-    assert again.ephemeral and "already gone" in again.content
+    assert again.ephemeral
+    assert "already gone" in again.content
 
 
 async def test_undo_command(harness: Harness) -> None:
     nothing = await harness.slash("undo")
-    assert nothing.ephemeral and "nothing to undo" in nothing.content.lower()
+    assert nothing.ephemeral
+    assert "nothing to undo" in nothing.content.lower()
     await log(harness, "front raise", 10, 12, unit="kg")
     await log(harness, "lateral raise", 8, 15, unit="kg")
     other = harness.new_user()
     await log(harness, "lateral raise", 9, 15, unit="kg", user=other)
     reply = await harness.slash("undo")
-    assert reply.ephemeral and "Lateral Raise 8 kg × 15" in reply.content
+    assert reply.ephemeral
+    assert "Lateral Raise 8 kg × 15" in reply.content
     assert await rows(harness, int(harness.default_user["id"])) == 1
     assert await rows(harness, int(other["id"])) == 1, "another member's set is untouched"
 
@@ -122,14 +131,17 @@ async def test_history_is_private_paginated_and_owner_only(harness: Harness) -> 
     await log(harness, "hammer curl", 99, 10, unit="kg", user=other)
     first = await harness.slash("history")
     assert first.ephemeral
-    assert "Page 1 of 2" in first.embeds[0]["footer"]["text"] and "13 sets" in first.embeds[0]["footer"]["text"]
+    assert "Page 1 of 2" in first.embeds[0]["footer"]["text"]
+    assert "13 sets" in first.embeds[0]["footer"]["text"]
     assert "99 kg" not in first.text(), "never another member's sets"
     intruder = await harness.click(first.message, label="Older ▶", user=other)
-    assert intruder.ephemeral and "isn't yours" in intruder.content
+    assert intruder.ephemeral
+    assert "isn't yours" in intruder.content
     second = await harness.click(first.message, label="Older ▶")
     assert "Page 2 of 2" in second.message["embeds"][0]["footer"]["text"]
     curls = await harness.slash("history", {"exercise": "hammer curl", "days": 7})
-    assert "Hammer Curl" in curls.embeds[0]["title"] and "1 sets" in curls.embeds[0]["footer"]["text"]
+    assert "Hammer Curl" in curls.embeds[0]["title"]
+    assert "1 sets" in curls.embeds[0]["footer"]["text"]
 
 
 async def test_export_contains_only_own_data(harness: Harness) -> None:
@@ -138,9 +150,11 @@ async def test_export_contains_only_own_data(harness: Harness) -> None:
     reply = await harness.slash("privacy", subcommand="export")
     assert reply.ephemeral
     json_name, csv_name = sorted(reply.files)
-    assert csv_name.endswith(".csv") and json_name.endswith(".json")
+    assert csv_name.endswith(".csv")
+    assert json_name.endswith(".json")
     table = list(csv.DictReader(io.StringIO(reply.files[csv_name].decode("utf-8-sig"))))
-    assert len(table) == 1 and table[0]["note"] == "felt *great* @everyone"
+    assert len(table) == 1
+    assert table[0]["note"] == "felt *great* @everyone"
     document = json.loads(reply.files[json_name])
     assert len(document["sets"]) == 1
 
@@ -154,7 +168,8 @@ async def test_forget_after_confirm_and_cancel(harness: Harness) -> None:
     assert await rows(harness) == 2
     ask = await harness.slash("privacy", subcommand="forget")
     stranger = await harness.click(ask.message, label="Delete everything", user=harness.new_user())
-    assert "isn't yours" in stranger.content and await rows(harness) == 2
+    assert "isn't yours" in stranger.content
+    assert await rows(harness) == 2
     done = await harness.click(ask.message, label="Delete everything")
     assert "3 rows" in done.message["content"]  # two sets and the settings row
     assert await rows(harness) == 0
@@ -174,7 +189,8 @@ async def test_autocomplete_is_fuzzy_capped_and_recent_first(harness: Harness) -
 
 async def test_unknown_exercise_is_refused_with_suggestion_unless_custom(harness: Harness) -> None:
     reply = await log(harness, "bak squat", 100, 5, unit="kg")
-    assert reply.ephemeral and "Did you mean **Back Squat**" in reply.content
+    assert reply.ephemeral
+    assert "Did you mean **Back Squat**" in reply.content
     assert await rows(harness) == 0
     custom = await log(harness, "custom:Sled Push", 80, 20, unit="kg")
     assert custom.embeds[0]["title"].startswith("Sled Push — 80 kg × 20")
@@ -209,7 +225,8 @@ async def test_bad_input_sent_raw_gets_a_clear_message_and_writes_nothing(
     types = {"exercise": 3, "weight": 10, "reps": 4, "unit": 3, "rpe": 10, "kind": 3, "note": 3, "when": 3}
     raw = [{"name": k, "type": types[k], "value": v} for k, v in values.items()]
     reply = await harness.slash("log", raw_options=raw)
-    assert reply.ephemeral and not reply.embeds
+    assert reply.ephemeral
+    assert not reply.embeds
     assert mentions.lower() in reply.content.lower(), reply.content
     assert "went wrong" not in reply.content
     assert await rows(harness) == 0

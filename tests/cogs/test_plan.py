@@ -28,7 +28,8 @@ def exercise_lines(embed: dict) -> list[tuple[str, str, str, str]]:
 
 async def test_plan_push_is_public_and_in_seed_order(harness: Harness) -> None:
     reply = await harness.slash("plan", {"day": "push"})
-    assert reply.callback_type == 4 and not reply.ephemeral
+    assert reply.callback_type == 4
+    assert not reply.ephemeral
     (embed,) = reply.embeds
     assert embed["title"] == "Tuesday · Upper body push"
     lines = exercise_lines(embed)
@@ -37,7 +38,8 @@ async def test_plan_push_is_public_and_in_seed_order(harness: Harness) -> None:
     assert lines[-1] == ("Dumbbell Bench Press", "4 × 6–10", "compound", "chest")
     assert embed["fields"][0]["name"] == "Why this order"
     assert "isolation" in embed["fields"][0]["value"].lower()
-    assert "/evidence" in embed["footer"]["text"] and "saves time" in embed["footer"]["text"]
+    assert "/evidence" in embed["footer"]["text"]
+    assert "saves time" in embed["footer"]["text"]
     assert reply.calls[0].json["data"]["allowed_mentions"] == {"parse": []}, "a plan must never ping anyone"
 
 
@@ -55,7 +57,8 @@ async def test_plan_lower_reproduces_seed_prescriptions(harness: Harness) -> Non
 async def test_plan_pull_traditional_is_compound_first(harness: Harness) -> None:
     reply = await harness.slash("plan", {"day": "pull", "protocol": "traditional"})
     names = [n for n, *_ in exercise_lines(reply.embeds[0])]
-    assert names[:2] == ["Bent-Over Row", "Lat Pulldown"] and names[-1] == "Hammer Curl"
+    assert names[:2] == ["Bent-Over Row", "Lat Pulldown"]
+    assert names[-1] == "Hammer Curl"
     assert "Compound lifts first" in reply.embeds[0]["fields"][0]["value"]
 
 
@@ -73,7 +76,8 @@ async def test_plan_week_posts_three_days(harness: Harness, protocol: str) -> No
         first = "isolation" if protocol == "pre-exhaust" else "compound"
         assert all(m[0] == first for m in mechanics)
     total = sum(len(discord.Embed.from_dict(e)) for e in reply.embeds)
-    assert total <= 6000 and len(reply.embeds) <= 10
+    assert total <= 6000
+    assert len(reply.embeds) <= 10
 
 
 @pytest.mark.parametrize("equipment", ["gym", "dumbbells", "bodyweight"])

@@ -42,7 +42,7 @@ async def test_upgrade_from_empty_reaches_head(empty_db_url: str) -> None:
     assert await current_revision(empty_db_url) is None
     await upgrade_to_head(empty_db_url)
     assert await current_revision(empty_db_url) == head_revision()
-    assert APP_TABLES <= await _tables(empty_db_url)
+    assert await _tables(empty_db_url) >= APP_TABLES
 
 
 async def test_upgrade_is_idempotent(empty_db_url: str) -> None:

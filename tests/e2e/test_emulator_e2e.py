@@ -106,10 +106,12 @@ async def test_plan_push_through_a_separate_bot_process(tmp_path: Path, launch: 
         await emu.wait_until_connected(STARTUP_TIMEOUT_S)
 
         # Through the HTTP control API, as an out-of-process driver would.
-        async with aiohttp.ClientSession(emu.base_url) as http:
-            async with http.post("/_test/interaction", json={"name": "plan", "options": {"day": "push"}}) as resp:
-                body = await resp.json()
-                assert resp.status == 200, body
+        async with (
+            aiohttp.ClientSession(emu.base_url) as http,
+            http.post("/_test/interaction", json={"name": "plan", "options": {"day": "push"}}) as resp,
+        ):
+            body = await resp.json()
+            assert resp.status == 200, body
         result = InteractionResult.from_json(body)
 
         assert result.callback_type == 4, result
@@ -140,7 +142,8 @@ async def test_rejected_token_exits_2_without_printing_it(tmp_path: Path, launch
     assert len(error_lines) == 1, bot.stderr[-4000:]
     assert "token" in error_lines[0].lower()
     assert "Traceback" not in bot.stderr
-    assert wrong not in bot.stdout and wrong not in bot.stderr
+    assert wrong not in bot.stdout
+    assert wrong not in bot.stderr
 
 
 async def test_malformed_token_exits_2_before_contacting_discord(tmp_path: Path, launch: Launch) -> None:
@@ -152,5 +155,6 @@ async def test_malformed_token_exits_2_before_contacting_discord(tmp_path: Path,
     assert status == 2, bot.stderr[-4000:]
     assert calls == [], [f"{c.method} {c.path}" for c in calls]
     error_lines = [line for line in bot.stderr.splitlines() if line.startswith("error:")]
-    assert len(error_lines) == 1 and "DISCORD_TOKEN" in error_lines[0], bot.stderr[-4000:]
+    assert len(error_lines) == 1, bot.stderr[-4000:]
+    assert "DISCORD_TOKEN" in error_lines[0], bot.stderr[-4000:]
     assert "Traceback" not in bot.stderr

@@ -94,7 +94,8 @@ async def test_two_processes_with_disjoint_shards_share_one_postgres(
             history = await interact(http, {"name": "history", "guild_id": str(guilds[0]), "locale": LOCALE})
 
         for shard, result in enumerate(logged):
-            assert result.callback_type == 4 and not result.errors, result
+            assert result.callback_type == 4, result
+            assert not result.errors, result
             assert result.callback_attempts == 1, "answered exactly once"
             assert result.shard_id == shard, "delivered on the shard that owns the guild"
             assert result.embeds[0]["title"].startswith("Bench Press")

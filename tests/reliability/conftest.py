@@ -289,8 +289,8 @@ def harness_bodies(calls: Iterable[RestCall]) -> list[dict[str, Any]]:
         if call.path.endswith("/callback"):
             if (call.json or {}).get("type") in (4, 7):
                 out.append(dict(call.json.get("data") or {}))
-        elif call.path.startswith("/webhooks/") and call.method in ("POST", "PATCH"):
-            out.append(dict(call.json or {}))
-        elif call.path.endswith("/messages") and call.method == "POST":
+        elif (call.path.startswith("/webhooks/") and call.method in ("POST", "PATCH")) or (
+            call.path.endswith("/messages") and call.method == "POST"
+        ):
             out.append(dict(call.json or {}))
     return out

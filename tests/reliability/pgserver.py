@@ -6,6 +6,7 @@ directory under /tmp. As root it runs as the ``postgres`` user (initdb refuses r
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -91,8 +92,6 @@ class PgServer:
 
     def cleanup(self) -> None:
         """Stop the server if it runs and delete its files."""
-        try:
+        with contextlib.suppress(RuntimeError):
             self.stop()
-        except RuntimeError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)

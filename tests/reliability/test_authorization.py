@@ -65,14 +65,16 @@ async def test_members_only_ever_read_undo_export_or_forget_their_own_data(harne
     # Commands, in the server and in DMs: a stranger sees and changes nothing of Alice's.
     for stranger, where in ((bob, {}), (carol, dm)):
         history = await harness.slash("history", user=stranger, **where)
-        assert "No sets" in history.text() and SECRET_NOTE not in history.text()
+        assert "No sets" in history.text()
+        assert SECRET_NOTE not in history.text()
         undo = await harness.slash("undo", user=stranger, **where)
         assert "nothing to undo" in undo.content.lower()
         export = await harness.slash("privacy", subcommand="export", user=stranger, **where)
         exported_csv = export.files["pre-exhaust-coach-sets.csv"].decode("utf-8-sig")
         assert len(list(csv.reader(io.StringIO(exported_csv)))) == 1, "header only"
         assert json.loads(export.files["pre-exhaust-coach-data.json"])["sets"] == []
-        assert SECRET_NOTE not in text_of(export) and str(alice_id) not in text_of(export)
+        assert SECRET_NOTE not in text_of(export)
+        assert str(alice_id) not in text_of(export)
         forget = await harness.slash("privacy", subcommand="forget", user=stranger, **where)
         await harness.click(forget.message, label="Delete everything", user=stranger, **where)
     assert await count(harness, LoggedSet, member_id=alice_id) == alice_rows
@@ -81,13 +83,15 @@ async def test_members_only_ever_read_undo_export_or_forget_their_own_data(harne
     undo_id = in_guild[0].buttons()[0]["custom_id"]
     set_id = int(undo_id.split(":")[2])
     refused = await harness.click(in_guild[0].message, undo_id, user=bob)
-    assert "isn't yours" in refused.content and refused.ephemeral
+    assert "isn't yours" in refused.content
+    assert refused.ephemeral
     dm_refused = await harness.click(in_dm.message, in_dm.buttons()[0]["custom_id"], user=carol, **dm)
     assert "isn't yours" in dm_refused.content
     history = await harness.slash("history", user=alice)
     older = next(b["custom_id"] for b in history.buttons() if b["label"].startswith("Older"))
     peek = await harness.click(history.message, older, user=bob)
-    assert "isn't yours" in peek.content and SECRET_NOTE not in peek.text()
+    assert "isn't yours" in peek.content
+    assert SECRET_NOTE not in peek.text()
     forget = await harness.slash("privacy", subcommand="forget", user=alice)
     confirm = next(b["custom_id"] for b in forget.buttons() if b["label"] == "Delete everything")
     assert "isn't yours" in (await harness.click(forget.message, confirm, user=bob)).content
@@ -96,9 +100,11 @@ async def test_members_only_ever_read_undo_export_or_forget_their_own_data(harne
     forged_undo = await press(harness, in_guild[0].message, f"log:undo:{set_id}:{bob['id']}", bob)
     # Answered exactly as a set id that doesn't exist: Undo is no oracle for which set ids exist.
     missing = await press(harness, in_guild[0].message, f"log:undo:{2**62}:{bob['id']}", bob)
-    assert forged_undo.content == missing.content and "already gone" in forged_undo.content
+    assert forged_undo.content == missing.content
+    assert "already gone" in forged_undo.content
     forged_history = await press(harness, history.message, f"hist:{bob['id']}:0:365:", bob)
-    assert "No sets" in forged_history.text() and SECRET_NOTE not in forged_history.text()
+    assert "No sets" in forged_history.text()
+    assert SECRET_NOTE not in forged_history.text()
     forged_forget = await press(harness, forget.message, f"privacy:forget:{bob['id']}:confirm", bob)
     assert "deleted all your data: 0 rows" in forged_forget.text()
     assert await count(harness, LoggedSet, member_id=alice_id) == alice_rows
@@ -119,7 +125,8 @@ async def test_config_needs_manage_server_checked_by_the_bot(harness: Harness) -
     ]
     for who, kw in refused:
         reply = await harness.slash("config", {"evidence_replies": "on"}, **kw)
-        assert reply.ephemeral and ("Manage Server" in reply.content or "server" in reply.content.lower()), (who, reply)
+        assert reply.ephemeral, (who, reply)
+        assert "Manage Server" in reply.content or "server" in reply.content.lower(), (who, reply)
         assert "on**" not in reply.content, who
     assert await count(harness, GuildSettings) == 0, "nothing was written for anyone refused"
 
@@ -167,8 +174,10 @@ async def test_export_twice_is_refused_with_when_to_retry_other_members_unaffect
     first = await harness.slash("privacy", subcommand="export", user=alice)
     assert first.files
     again = await harness.slash("privacy", subcommand="export", user=alice)
-    assert again.ephemeral and not again.files
+    assert again.ephemeral
+    assert not again.files
     wait = re.search(r"again in (\d+) s", again.content)
-    assert wait is not None and 1 <= int(wait.group(1)) <= 30, again.content
+    assert wait is not None, again.content
+    assert 1 <= int(wait.group(1)) <= 30, again.content
     assert (await harness.slash("privacy", subcommand="export", user=bob)).files, "other members aren't held up"
     assert await count(harness, MemberSettings) == 0, "exporting writes nothing"

@@ -114,14 +114,17 @@ async def test_backup_refuses_postgres_without_printing_the_password(tmp_path: P
     env = bot_env(tmp_path, emu, DATABASE_URL=f"postgresql://coach:{password}@127.0.0.1:5432/coach")
     status, out, err = await run_backup(env, tmp_path / "pg.dump")
     assert status == 2
-    assert "pg_dump" in err and "***" in err
+    assert "pg_dump" in err
+    assert "***" in err
     assert password not in out + err
 
     live = bot_env(tmp_path, emu)
     (tmp_path / "coach.db").touch()
     status, _, err = await run_backup(live, tmp_path / "coach.db")
-    assert status == 2 and "different file" in err
+    assert status == 2
+    assert "different file" in err
 
     missing = bot_env(tmp_path / "nowhere", emu)
     status, _, err = await run_backup(missing, tmp_path / "x.db")
-    assert status == 2 and "no database" in err
+    assert status == 2
+    assert "no database" in err

@@ -47,9 +47,11 @@ async def test_each_command_and_press_logs_one_line_with_ids_duration_and_outcom
     event = event_for(logs, ok_id)
     assert (event.command, event.kind, event.outcome) == ("log", "command", "ok")
     assert (event.user_id, event.guild_id, event.channel_id) == (int(alice["id"]), harness.guild_id, harness.channel_id)
-    assert isinstance(event.duration_ms, int) and 0 <= event.duration_ms < 10_000
+    assert isinstance(event.duration_ms, int)
+    assert 0 <= event.duration_ms < 10_000
     line = next(r.getMessage() for r in logs.records if getattr(r, "command_event", None) is event)
-    assert line.startswith("command=log kind=command user=") and "outcome=ok" in line
+    assert line.startswith("command=log kind=command user=")
+    assert "outcome=ok" in line
 
     raw = [{"name": "exercise", "type": 3, "value": "back squat"}, {"name": "weight", "type": 10, "value": 100},
            {"name": "reps", "type": 4, "value": 0}]  # fmt: skip
@@ -100,7 +102,8 @@ async def test_each_command_and_press_logs_one_line_with_ids_duration_and_outcom
 
     # Nothing members typed reached any log record, whatever the level or logger.
     for text in logs.texts():
-        assert "NOTE-MARKER" not in text and "EXERCISE-MARKER" not in text, text
+        assert "NOTE-MARKER" not in text, text
+        assert "EXERCISE-MARKER" not in text, text
 
 
 async def test_database_errors_in_logs_do_not_carry_member_text(harness: Harness, logs: LogCapture) -> None:

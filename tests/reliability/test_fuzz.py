@@ -138,8 +138,10 @@ def raw_options(draw: st.DrawFn, command: app_commands.Command[Any, ..., Any]) -
             continue  # missing (also when required)
         kind = param.type.value if draw(st.integers(0, 3)) else draw(option_types)
         options.append({"name": param.name, "type": kind, "value": draw(option_value(param))})
-    for _ in range(draw(st.integers(0, 2))):
-        options.append({"name": draw(option_names), "type": draw(option_types), "value": draw(any_value)})
+    options.extend(
+        {"name": draw(option_names), "type": draw(option_types), "value": draw(any_value)}
+        for _ in range(draw(st.integers(0, 2)))
+    )
     if options and draw(st.integers(0, 9)) == 0:
         options.append(dict(options[0]))  # the same option twice
     return draw(st.permutations(options)) if options else options
@@ -167,12 +169,16 @@ async def stored_rows_are_valid(harness: Harness) -> None:
     async with harness.bot.session_factory() as session:
         rows = (await session.execute(select(LoggedSet))).scalars().all()
     for row in rows:
-        assert math.isfinite(row.weight_kg) and 0 <= row.weight_kg <= 1000.001, row.weight_kg
-        assert math.isfinite(row.e1rm_kg) and row.e1rm_kg >= 0
-        assert isinstance(row.reps, int) and 1 <= row.reps <= 100
+        assert math.isfinite(row.weight_kg), row.weight_kg
+        assert 0 <= row.weight_kg <= 1000.001, row.weight_kg
+        assert math.isfinite(row.e1rm_kg)
+        assert row.e1rm_kg >= 0
+        assert isinstance(row.reps, int)
+        assert 1 <= row.reps <= 100
         assert row.rpe is None or (math.isfinite(row.rpe) and 1 <= row.rpe <= 10)
         assert row.note is None or (len(row.note) <= 200 and "\x00" not in row.note)
-        assert row.exercise_name and len(row.exercise_name) <= 100
+        assert row.exercise_name
+        assert len(row.exercise_name) <= 100
 
 
 def outcome_of(logs: LogCapture, interaction_id: int) -> str | None:
@@ -317,7 +323,9 @@ async def test_unknown_components_get_one_polite_answer_and_known_ones_only_thei
         {"type": 2, "style": 2, "label": "Old", "custom_id": "v0:legacy-button"}]}])  # fmt: skip
     harness.messages[int(stale["id"])] = stale
     reply = await harness.click(stale, "v0:legacy-button")
-    assert reply.callback_type == 4 and reply.ephemeral and "isn't active any more" in reply.content
+    assert reply.callback_type == 4
+    assert reply.ephemeral
+    assert "isn't active any more" in reply.content
     undo = logged.buttons()[0]["custom_id"]
     handled = await harness.send(payloads.component(undo, message=logged.message, **harness._base({})), settle=0.2)
     assert [c.json["type"] for c in handled.calls if c.path.endswith("/callback")] == [7]

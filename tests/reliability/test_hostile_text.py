@@ -42,19 +42,24 @@ async def test_notes_and_custom_names_stored_exactly_shown_escaped_never_pinging
     assert (row.note, row.custom_name, row.exercise_name) == (NOTE, NAME, NAME), "stored exactly as typed"
 
     embed = reply.embeds[0]
-    assert embed["title"].startswith(r"\*\*Zercher\*\* @") and r"\|\|squat\|\|" in embed["title"]
+    assert embed["title"].startswith(r"\*\*Zercher\*\* @")
+    assert r"\|\|squat\|\|" in embed["title"]
     shown = embed["description"]
     for raw, escaped in (("**bold**", r"\*\*bold\*\*"), ("`code`", r"\`code\`"), ("||spoiler||", r"\|\|spoiler\|\|")):
-        assert raw not in shown and escaped in shown, (raw, shown)
+        assert raw not in shown, (raw, shown)
+        assert escaped in shown, (raw, shown)
     for mention in ("@everyone", "@here", "<@123456789012345678>", "<@&123456789012345678>"):
-        assert mention not in shown and mention not in embed["title"], mention  # broken by a zero-width space
+        assert mention not in shown, mention
+        assert mention not in embed["title"], mention  # broken by a zero-width space
 
     history = await harness.slash("history")
-    assert NOTE not in history.text() and "@everyone" not in history.text()
+    assert NOTE not in history.text()
+    assert "@everyone" not in history.text()
 
     export = await harness.slash("privacy", subcommand="export")
     data = json.loads(export.files["pre-exhaust-coach-data.json"])
-    assert data["sets"][0]["note"] == NOTE and data["sets"][0]["exercise_name"] == NAME, "the export is exact"
+    assert data["sets"][0]["note"] == NOTE, "the export is exact"
+    assert data["sets"][0]["exercise_name"] == NAME, "the export is exact"
     (csv_row,) = csv.DictReader(io.StringIO(export.files["pre-exhaust-coach-sets.csv"].decode("utf-8-sig")))
     assert csv_row["note"] == NOTE
 

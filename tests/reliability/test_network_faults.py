@@ -16,14 +16,18 @@ CHANNEL_MESSAGES = r"^/channels/\d+/messages$"
 async def plan_answers(emu: DiscordEmulator, **kw: object) -> InteractionResult:
     """/plan push, which must come back as one public embed."""
     result = await emu.slash("plan", {"day": "push"}, timeout=15, **kw)
-    assert result.callback_type == 4 and len(result.embeds) == 1 and not result.errors, result
+    assert result.callback_type == 4, result
+    assert len(result.embeds) == 1, result
+    assert not result.errors, result
     return result
 
 
 async def log_answers(emu: DiscordEmulator, weight: float) -> InteractionResult:
     """/log, which must come back with its confirmation embed."""
     result = await emu.slash("log", {"exercise": "back squat", "weight": weight, "reps": 5, "unit": "kg"}, timeout=15)
-    assert result.embeds and "Back Squat" in result.embeds[0]["title"] and not result.errors, result
+    assert result.embeds, result
+    assert "Back Squat" in result.embeds[0]["title"], result
+    assert not result.errors, result
     return result
 
 
@@ -72,7 +76,9 @@ async def test_rest_rate_limits_and_server_errors_are_retried(
     # A 429 with Retry-After on the interaction callback: discord.py waits it out, within the 3 s window.
     limited = emu.inject(CALLBACK, 429, retry_after=0.6)
     result = await plan_answers(emu)
-    assert limited.hits == 1 and result.latency_s is not None and result.latency_s >= 0.6
+    assert limited.hits == 1
+    assert result.latency_s is not None
+    assert result.latency_s >= 0.6
 
     # 500, 502, 503 on the next callbacks: each retried after a second, still inside the window.
     for status in (500, 502, 503):
@@ -84,7 +90,8 @@ async def test_rest_rate_limits_and_server_errors_are_retried(
     emu.inject(CHANNEL_MESSAGES, 502)
     emu.inject(CHANNEL_MESSAGES, 429, retry_after=0.3)
     replies = await emu.send_message("does pre-exhaust work?", mention_bot=True, timeout=10)
-    assert len(replies) == 1 and replies[0]["embeds"], replies
+    assert len(replies) == 1, replies
+    assert replies[0]["embeds"], replies
     statuses = [c.status for c in emu.calls if re.match(CHANNEL_MESSAGES, c.path)]
     assert statuses == [502, 429, 200], statuses
 
@@ -94,7 +101,8 @@ async def test_rest_rate_limits_and_server_errors_are_retried(
     emu.inject(CALLBACK, 429, retry_after=0.3)
     await log_answers(emu, 110)
     history = await emu.slash("history", timeout=15)
-    assert history.embeds and "· 4 sets ·" in history.embeds[0]["footer"]["text"], history.embeds
+    assert history.embeds, history.embeds
+    assert "· 4 sets ·" in history.embeds[0]["footer"]["text"], history.embeds
 
     await asyncio.sleep(0.2)
     assert bot.alive

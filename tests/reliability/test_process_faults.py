@@ -99,9 +99,11 @@ async def test_sigkill_mid_traffic_loses_no_acknowledged_set(
     replayed_id = min(acknowledged)
     replay = dict(dispatched[replayed_id], token=f"replay-{replayed_id}")
     again = await emu.send_interaction(replay)
-    assert again.embeds and "Already logged" in (again.embeds[0].get("description") or ""), again
+    assert again.embeds, again
+    assert "Already logged" in (again.embeds[0].get("description") or ""), again
     fresh = await emu.slash("log", log_options(0), user=users[0])
-    assert fresh.embeds and not fresh.errors, fresh
+    assert fresh.embeds, fresh
+    assert not fresh.errors, fresh
 
     restarted.signal(signal.SIGTERM)
     assert await restarted.wait() == 0, restarted.tail()
@@ -132,7 +134,8 @@ async def test_sigterm_finishes_in_flight_work_before_exit(
 
     assert await bot.wait() == 0, bot.tail()
     for result in answers:
-        assert result.embeds and not result.errors, result
+        assert result.embeds, result
+        assert not result.errors, result
     assert any(r.deferred for r in answers)
     stored = sqlite_rows(tmp_path / "coach.db", "SELECT count(*), count(DISTINCT interaction_id) FROM logged_sets")
     assert stored == [(MEMBERS, MEMBERS)]

@@ -40,8 +40,11 @@ async def test_a_careless_log_line_or_traceback_is_redacted(capsys: pytest.Captu
         for name, level in quieted.items():
             logging.getLogger(name).setLevel(level)
     written = capsys.readouterr().err
-    assert "connecting to" in written and "start-up failed" in written and "RuntimeError" in written
-    assert token not in written and PASSWORD not in written
+    assert "connecting to" in written
+    assert "start-up failed" in written
+    assert "RuntimeError" in written
+    assert token not in written
+    assert PASSWORD not in written
     assert written.count("**********") >= 4
 
 
@@ -52,5 +55,7 @@ async def test_a_crash_at_start_up_does_not_print_the_database_password(
     process = await launch(bot_env(tmp_path, emu, DATABASE_URL=url, COACH_TEST_URL_ERROR="1"), shim=True)
     assert await process.wait() == 1
     output = process.stdout + process.stderr
-    assert "Could not parse SQLAlchemy URL" in output and "**********" in output, output[-2000:]
-    assert PASSWORD not in output and emu.token not in output
+    assert "Could not parse SQLAlchemy URL" in output, output[-2000:]
+    assert "**********" in output, output[-2000:]
+    assert PASSWORD not in output
+    assert emu.token not in output

@@ -24,7 +24,8 @@ def deferred_in_time(result: InteractionResult, *, update: bool = False) -> None
     """Acknowledged with a deferral inside the window, then completed (private when it is a new message)."""
     assert not result.errors, result.errors
     assert result.callback_type == (6 if update else 5), result
-    assert result.latency_s is not None and result.latency_s < DEADLINE_S, result.latency_s
+    assert result.latency_s is not None, result.latency_s
+    assert result.latency_s < DEADLINE_S, result.latency_s
     if not update:
         assert result.ephemeral, "a deferred answer is private"
 

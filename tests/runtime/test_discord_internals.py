@@ -40,9 +40,9 @@ def _params(function: Any) -> list[str]:
 )
 def test_overridden_private_methods_still_exist(owner: type, name: str, params: list[str], used_by: str) -> None:
     method = getattr(owner, name, None)
-    assert method is not None and inspect.iscoroutinefunction(method), (
-        f"discord.py {discord.__version__} has no coroutine {owner.__name__}.{name}, which {used_by} overrides"
-    )
+    missing = f"discord.py {discord.__version__} has no coroutine {owner.__name__}.{name}, which {used_by} overrides"
+    assert method is not None, missing
+    assert inspect.iscoroutinefunction(method), missing
     assert _params(method) == params, f"{owner.__name__}.{name} changed its signature; {used_by} must follow"
 
 
