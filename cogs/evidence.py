@@ -25,7 +25,7 @@ SELECT_LIMIT = 25
 
 def to_embed(spec: EmbedSpec) -> discord.Embed:
     """A neutral embed spec as a discord.Embed, trimmed to Discord's limits."""
-    return discord.Embed.from_dict(fit_embed(spec).to_dict())  # type: ignore[arg-type]
+    return discord.Embed.from_dict(fit_embed(spec).to_dict())
 
 
 class StudySelect(discord.ui.Select["EvidenceView"]):

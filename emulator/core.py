@@ -16,6 +16,7 @@ from aiohttp import web
 from emulator import payloads as p
 from emulator.models import (
     API_PREFIX,
+    DEFAULT_HEARTBEAT_INTERVAL_MS,
     PRIVILEGED_INTENTS,
     Call,
     EmulatorError,
@@ -48,7 +49,7 @@ class EmulatorCore:
         user_permissions: str = p.MEMBER_PERMISSIONS,
         host: str = "127.0.0.1",
         port: int = 0,
-        heartbeat_interval_ms: int = 41_250,
+        heartbeat_interval_ms: int = DEFAULT_HEARTBEAT_INTERVAL_MS,
         heartbeat_ack_delay_s: float = 0.04,
         interaction_deadline_s: float | None = 3.0,
         allowed_privileged_intents: int = PRIVILEGED_INTENTS,

@@ -118,12 +118,12 @@ class Harness:
         # A websocket object with no socket: received_message only needs these attributes.
         ws = DiscordWebSocket(socket=None, loop=asyncio.get_running_loop())  # type: ignore[arg-type]
         state = self.bot._connection
-        ws.token = "harness"  # type: ignore[attr-defined]
-        ws._connection = state  # type: ignore[attr-defined]
-        ws._discord_parsers = state.parsers  # type: ignore[attr-defined]
+        ws.token = "harness"
+        ws._connection = state
+        ws._discord_parsers = state.parsers
         ws._dispatch = self.bot.dispatch
-        ws.shard_id = None  # type: ignore[attr-defined]
-        ws.call_hooks = state.call_hooks  # type: ignore[attr-defined]
+        ws.shard_id = None
+        ws.call_hooks = state.call_hooks
         return ws
 
     def install(self, monkeypatch: Any) -> None:
@@ -209,14 +209,14 @@ class Harness:
             return {"interaction": interaction, "resource": resource}
         if path.startswith("/webhooks/") and "/messages/" in path:
             if "@original" in call.path:
-                msg = self._original(call.token)
+                existing = self._original(call.token)
             else:
-                msg = self.messages.get(int(call.path.rsplit("/", 1)[-1]))
-            if msg is None:
+                existing = self.messages.get(int(call.path.rsplit("/", 1)[-1]))
+            if existing is None:
                 return None
             if method == "PATCH":
-                msg.update({k: v for k, v in body.items() if k in ("content", "embeds", "components", "flags")})
-            return None if method == "DELETE" else msg
+                existing.update({k: v for k, v in body.items() if k in ("content", "embeds", "components", "flags")})
+            return None if method == "DELETE" else existing
         if path.startswith("/webhooks/") and method == "POST":
             msg = self._new_message(body)
             self._followups.setdefault(call.token or "", []).append(msg)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -311,6 +311,10 @@ class ScriptedMemberLayer(InteractionLayer):
 
     # ------------------------------------------------------------------ chat
 
+    def _more_messages_than(self, count: int) -> Callable[[], bool]:
+        """A predicate: the channel now holds more than ``count`` messages."""
+        return lambda: len(self.channel_messages) > count
+
     async def send_message(
         self,
         content: str,
@@ -350,6 +354,6 @@ class ScriptedMemberLayer(InteractionLayer):
         if not await self._wait(lambda: len(self.channel_messages) > start, timeout):
             return []
         count = len(self.channel_messages)
-        while await self._wait(lambda n=count: len(self.channel_messages) > n, settle):
+        while await self._wait(self._more_messages_than(count), settle):
             count = len(self.channel_messages)
         return [json.loads(json.dumps(m)) for m in self.channel_messages[start:]]

@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 API_PREFIX = "/api/v10"
+# What Discord advertises in HELLO today.
+DEFAULT_HEARTBEAT_INTERVAL_MS = 41_250
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 MESSAGE_CONTENT_INTENT = 1 << 15

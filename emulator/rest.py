@@ -25,6 +25,17 @@ log = logging.getLogger(__name__)
 class RestLayer(GatewayLayer):
     """Answers the bot's REST requests as Discord does, validating what it sends and recording every call."""
 
+    # Answered by InteractionLayer (emulator/interactions.py), the layer above; routed from here.
+    async def _callback(
+        self, interaction_id: int, token: str, body: Any, files: list[tuple[int, str, bytes]]
+    ) -> web.Response:
+        raise NotImplementedError
+
+    async def _webhook(
+        self, method: str, segs: list[str], request: web.Request, body: Any, files: list[tuple[int, str, bytes]]
+    ) -> web.Response:
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ commands
 
     def _store_commands(

@@ -30,6 +30,7 @@ from discord.gateway import DiscordWebSocket
 from coach.errors import ConfigError
 from coach.settings import Secret, Settings, default_database_url
 from emulator.commandline import describe_commands, parse_command_line, static_suggestions
+from emulator.models import DEFAULT_HEARTBEAT_INTERVAL_MS
 from emulator.render import render_message, render_suggestions
 from emulator.server import DiscordEmulator, EmulatorError, InteractionResult, InteractionTimeout
 from runtime.runner import running_bot
@@ -298,7 +299,7 @@ async def run_offline(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: 
             guild_id=OFFLINE_GUILD_ID,
             channel_id=OFFLINE_CHANNEL_ID,
             user_id=OFFLINE_USER_ID,
-            **({"heartbeat_interval_ms": interval} if interval else {}),
+            heartbeat_interval_ms=interval or DEFAULT_HEARTBEAT_INTERVAL_MS,
         ) as emu:
             offline = dataclasses.replace(
                 settings,

@@ -284,7 +284,7 @@ class CoachView(discord.ui.View):
         # place to time it and log its outcome, like commands. The name is the classes, never the custom
         # id (which can carry what the member typed).
         async with commandlog.logged(interaction, f"{type(self).__name__}.{type(item).__name__}", kind="component"):
-            await super()._scheduled_task(item, interaction)  # type: ignore[misc]
+            await super()._scheduled_task(item, interaction)
 
     async def on_error(
         self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
