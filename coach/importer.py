@@ -39,20 +39,18 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog, normalise_name
 from coach.errors import CoachError, ImportFileError, ValidationError
 from coach.exercise_search import MAX_CUSTOM_NAME, ExerciseIndex, ResolvedExercise
 from coach.metrics import Unit, estimate_1rm, preferred_unit
 from coach.set_rules import check_weight, parse_kind, parse_note, parse_reps, parse_rpe, parse_unit
-from coach.storage import Storage
-from coach.timeparse import FUTURE_TOLERANCE, utc_now
+from coach.storage import Service
+from coach.timeparse import FUTURE_TOLERANCE
 from db.import_repository import ImportRepository
 from db.models import MAX_NOTE_LENGTH
 from db.repositories import MemberRepository
@@ -439,23 +437,8 @@ def parse_export(data: bytes, catalog: Catalog | ExerciseIndex, *, default_unit:
 # --------------------------------------------------------------------------- the service
 
 
-class ImportService:
+class ImportService(Service):
     """Adds a member's Strong or Hevy export to their own log, once."""
-
-    def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        catalog: Catalog,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        storage: Storage | None = None,
-        index: ExerciseIndex | None = None,
-    ) -> None:
-        # One Storage per bot, shared with the logbook, so SQLite writers queue on one lock.
-        self._storage = storage or Storage(session_factory)
-        self.catalog = catalog
-        self.index = index or ExerciseIndex(catalog)
-        self._clock = clock
 
     async def import_csv(
         self, member_id: int, data: bytes, *, unit: str | None = None, locale: str | None = None

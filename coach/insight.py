@@ -22,15 +22,15 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog import MUSCLE_LABELS, Catalog, Exercise
 from coach.errors import NotEnoughDataError, StorageUnavailableError, UnknownExerciseError, ValidationError
-from coach.exercise_search import ExerciseIndex, ResolvedExercise
+from coach.exercise_search import ResolvedExercise
 from coach.insight_results import (
     METRICS,
     Comparison,
@@ -59,8 +59,7 @@ from coach.metrics import (
 )
 from coach.planner import DayPlan, Protocol
 from coach.progression import LastSet, load_kind, next_target, starting_load
-from coach.storage import Storage
-from coach.timeparse import utc_now
+from coach.storage import Service
 from db.insight_repository import InsightRepository
 from db.repositories import MemberRepository, SetRow
 
@@ -394,26 +393,8 @@ def _last_session(
 # --------------------------------------------------------------------------- the service
 
 
-class InsightService:
+class InsightService(Service):
     """Read-only views over one member's own log; every query is scoped to the acting member."""
-
-    def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        catalog: Catalog,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        storage: Storage | None = None,
-        index: ExerciseIndex | None = None,
-    ) -> None:
-        self._storage = storage or Storage(session_factory)
-        self.catalog = catalog
-        self.index = index or ExerciseIndex(catalog)
-        self._clock = clock
-
-    def now(self) -> datetime:
-        """The service clock (aware UTC)."""
-        return self._clock()
 
     async def preferences_within(self, member_id: int, locale: str | None, timeout: float) -> ReplyPreferences:
         """The member's reply preferences, or private replies in their locale's unit when storage is slow or down."""

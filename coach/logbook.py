@@ -17,16 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog import Catalog
 from coach.errors import NothingToUndoError, NotYourSetError, StorageUnavailableError, ValidationError
-from coach.exercise_search import ExerciseChoice, ExerciseIndex, RecentExercise, ResolvedExercise
+from coach.exercise_search import ExerciseChoice, RecentExercise, ResolvedExercise
 from coach.export import build_export
 from coach.logbook_results import (
     HistoryEntry,
@@ -60,8 +59,8 @@ from coach.set_rules import (
     parse_unit,
     shown,
 )
-from coach.storage import Storage
-from coach.timeparse import parse_when, utc_now
+from coach.storage import Service
+from coach.timeparse import parse_when
 from db.models import LoggedSet, MemberSettings
 from db.repositories import LogContext, MemberRepository, NewSet, SetRepository, SetRow
 
@@ -105,27 +104,8 @@ class _Prefs:
     share: str
 
 
-class LogbookService:
+class LogbookService(Service):
     """Members' logged sets: validate, store, summarise, undo, page, export and forget."""
-
-    def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        catalog: Catalog,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        storage: Storage | None = None,
-        index: ExerciseIndex | None = None,
-    ) -> None:
-        # One Storage per bot, shared with the importer, so SQLite writers queue on one lock.
-        self._storage = storage or Storage(session_factory)
-        self.catalog = catalog
-        self.index = index or ExerciseIndex(catalog)
-        self._clock = clock
-
-    def now(self) -> datetime:
-        """The service clock (aware UTC)."""
-        return self._clock()
 
     # ----------------------------------------------------------------- exercises
 

@@ -1,5 +1,7 @@
 """How services reach the database: one transaction per unit of work, outages as a domain error.
 
+``Service`` is the base of the logbook, insight and import services.
+
 Every service (logbook, insight, importer) opens its transactions here, so they share one rule for
 database outages (``storage_errors``) and, on SQLite, one queue of writers.
 """
@@ -9,12 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from catalog import Catalog
 from coach.errors import CoachError, StorageUnavailableError
+from coach.exercise_search import ExerciseIndex
+from coach.timeparse import utc_now
 from db.engine import transaction
 
 log = logging.getLogger(__name__)
@@ -64,3 +70,26 @@ class Storage:
             else:
                 async with self._write_lock, transaction(self.session_factory, write=True) as session:
                     yield session
+
+
+class Service:
+    """What every member-data service holds: storage, the catalog with its search index, and a clock."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        catalog: Catalog,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        storage: Storage | None = None,
+        index: ExerciseIndex | None = None,
+    ) -> None:
+        # One Storage and one index per bot are passed in, so SQLite writers share one queue.
+        self._storage = storage or Storage(session_factory)
+        self.catalog = catalog
+        self.index = index or ExerciseIndex(catalog)
+        self._clock = clock
+
+    def now(self) -> datetime:
+        """The service clock (aware UTC)."""
+        return self._clock()
