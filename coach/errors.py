@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from coach.text import member_text
+
 
 class CoachError(Exception):
     """Base class for errors whose ``message`` is meant for the member."""
@@ -49,7 +51,7 @@ class UnknownExerciseError(CoachError):
             if self.suggestions:
                 hint = " Did you mean " + " or ".join(f"**{s}**" for s in self.suggestions) + "?"
             message = (
-                f"I don't know an exercise called “{name}”.{hint} "
+                f"I don't know an exercise called “{member_text(name)}”.{hint} "
                 f"To log it as your own exercise, pick “Custom: {name}” from the list."
             )
         super().__init__(message)

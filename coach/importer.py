@@ -50,6 +50,7 @@ from coach.exercise_search import MAX_CUSTOM_NAME, ExerciseIndex, ResolvedExerci
 from coach.metrics import Unit, estimate_1rm, preferred_unit
 from coach.set_rules import check_weight, parse_kind, parse_note, parse_reps, parse_rpe, parse_unit
 from coach.storage import Service
+from coach.text import member_text
 from coach.timeparse import FUTURE_TOLERANCE
 from db.import_repository import ImportRepository
 from db.models import MAX_NOTE_LENGTH
@@ -80,6 +81,12 @@ _DATE_FORMATS = (
 )
 _STRONG_KINDS = {"w": "warmup", "d": "drop", "f": "failure"}
 _HEVY_KINDS = {"normal": "working", "warmup": "warmup", "dropset": "drop", "drop": "drop", "failure": "failure"}
+# Bounds on what a row's fields may hold: longer text or bigger numbers are not a date, a duration or a
+# set number (and would cost CPU, or overflow, to parse).
+MAX_DATE_LENGTH = 40
+MAX_NUMBER_DIGITS = 6
+# No workout lasts more than a day; a longer duration is a broken field, not a session to spread sets over.
+MAX_WORKOUT_MINUTES = 24 * 60
 # Possessive runs: adjacent optional blanks must not trade characters, or a long blank field backtracks.
 _DURATION = re.compile(r"^\s*+(?:(?P<h>\d++)\s*+h)?\s*+(?:(?P<m>\d++)\s*+m(?:in)?)?\s*+(?:(?P<s>\d++)\s*+s)?\s*+$")
 
@@ -207,11 +214,16 @@ def _source(header: list[str]) -> Source:
     )
 
 
+def _small_int(text: str) -> int | None:
+    """A whole number of at most MAX_NUMBER_DIGITS ASCII digits; None for anything else (or longer)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_NUMBER_DIGITS else None
+
+
 def parse_date(text: str) -> datetime | None:
     """A workout time as aware UTC, from the formats Strong and Hevy use (None if unreadable)."""
     # Newer Strong exports put a narrow no-break space before AM/PM.
     cleaned = " ".join(text.replace("\u202f", " ").replace("\u00a0", " ").split())
-    if not cleaned:
+    if not cleaned or len(cleaned) > MAX_DATE_LENGTH:
         return None
     for fmt in _DATE_FORMATS:
         try:
@@ -220,9 +232,9 @@ def parse_date(text: str) -> datetime | None:
             continue
     try:
         parsed = datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # e.g. 0001-01-01 at +14:00 lies before the calendar's start in UTC
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -230,12 +242,20 @@ def parse_duration(text: str) -> timedelta | None:
     cleaned = text.strip().lower()
     if not cleaned:
         return None
+    if len(cleaned) > MAX_DATE_LENGTH:
+        return None
     if cleaned.isdigit():
-        return timedelta(minutes=int(cleaned))
+        minutes = _small_int(cleaned)
+        return timedelta(minutes=minutes) if minutes is not None and minutes <= MAX_WORKOUT_MINUTES else None
     match = _DURATION.match(cleaned)
     if match is None or not any(match.groupdict().values()):
         return None
-    return timedelta(hours=int(match["h"] or 0), minutes=int(match["m"] or 0), seconds=int(match["s"] or 0))
+    parts = [_small_int(match[g] or "0") for g in ("h", "m", "s")]
+    if None in parts:
+        return None
+    hours, minutes, seconds = (p or 0 for p in parts)
+    duration = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    return duration if duration <= timedelta(minutes=MAX_WORKOUT_MINUTES) else None
 
 
 def _strong_raw(row: Mapping[str, str], line: int) -> _Raw:
@@ -257,7 +277,7 @@ def _strong_raw(row: Mapping[str, str], line: int) -> _Raw:
         exercise=row.get("exercise name", "").strip(),
         set_order=order,
         # Warm-ups first, numbered sets in order, other letters after.
-        sort=int(order) if order.isdigit() else (-1 if kind == "warmup" else 10_000),
+        sort=_sort_key(order, kind),
         weight=row.get("weight", ""),
         unit=unit,
         reps=row.get("reps", ""),
@@ -265,6 +285,14 @@ def _strong_raw(row: Mapping[str, str], line: int) -> _Raw:
         kind=kind,
         note=row.get("notes", ""),
     )
+
+
+def _sort_key(order: str, kind: str) -> int:
+    """Where a set goes in its exercise: warm-ups first, numbered sets in order, other labels after."""
+    number = _small_int(order)
+    if number is not None:
+        return number
+    return -1 if kind == "warmup" else 10_000_000
 
 
 def _hevy_raw(row: Mapping[str, str], line: int) -> _Raw:
@@ -281,7 +309,7 @@ def _hevy_raw(row: Mapping[str, str], line: int) -> _Raw:
         duration=end - start if start is not None and end is not None and end > start else None,
         exercise=row.get("exercise_title", "").strip(),
         set_order=order,
-        sort=int(order) if order.isdigit() else 10_000,
+        sort=_sort_key(order, "working"),
         weight=row.get("weight_lbs", "") if lbs else row.get("weight_kg", ""),
         unit="lb" if lbs else "kg",
         reps=row.get("reps", ""),
@@ -361,7 +389,7 @@ def import_key(source: Source, raw: _Raw, weight: float, unit: Unit, reps: int) 
 
 def _validate(raw: _Raw, source: Source, index: ExerciseIndex, default_unit: Unit, now: datetime) -> ImportRow:
     if raw.start is None:
-        raise ValidationError(f"“{raw.start_text[:40]}” isn't a date I can read")
+        raise ValidationError(f"“{member_text(raw.start_text, 40)}” isn't a date I can read")
     if raw.start < EARLIEST_IMPORT or raw.start > now + FUTURE_TOLERANCE:
         raise ValidationError(f"{raw.start:%Y-%m-%d} is outside the dates I accept (2000 up to today)")
     if not raw.exercise:
@@ -377,7 +405,9 @@ def _validate(raw: _Raw, source: Source, index: ExerciseIndex, default_unit: Uni
     try:
         weight = float(weight_text) if weight_text else 0.0
     except ValueError:
-        raise ValidationError(f"Weight must be a number — the file has “{raw.weight.strip()[:20]}”") from None
+        raise ValidationError(
+            f"Weight must be a number — the file has “{member_text(raw.weight.strip(), 20)}”"
+        ) from None
     weight_kg = check_weight(weight, unit, exercise, given=bool(weight_text))
     rpe_text = raw.rpe.strip().replace(",", ".")
     rpe = parse_rpe(None if rpe_text in ("", "0", "0.0") else rpe_text)

@@ -60,6 +60,7 @@ from coach.metrics import (
 from coach.planner import DayPlan, Protocol
 from coach.progression import LastSet, load_kind, next_target, starting_load
 from coach.storage import Service
+from coach.text import member_text
 from db.insight_repository import InsightRepository
 from db.repositories import MemberRepository, SetRow
 
@@ -131,7 +132,9 @@ def parse_metric(value: str | None) -> Metric:
         "e1rm": "e1rm", "1rm": "e1rm", "top-set": "top-set", "topset": "top-set", "top": "top-set", "volume": "volume",
     }  # fmt: skip
     if text not in aliases:
-        raise ValidationError(f"Metric must be one of {', '.join(METRICS)} — you sent “{value}”.", field="metric")
+        raise ValidationError(
+            f"Metric must be one of {', '.join(METRICS)} — you sent “{member_text(value)}”.", field="metric"
+        )
     return aliases[text]
 
 
@@ -142,7 +145,7 @@ def _whole_number(value: object, field_name: str, low: int, high: int) -> int:
     try:
         number = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValidationError(f"{message} — you sent “{value}”.", field=field_name) from None
+        raise ValidationError(f"{message} — you sent “{member_text(value)}”.", field=field_name) from None
     if not math.isfinite(number) or not number.is_integer() or not low <= number <= high:
         raise ValidationError(f"{message} — you sent {value}.", field=field_name)
     return int(number)
@@ -417,7 +420,9 @@ class InsightService(Service):
     def _unknown(self, name: str) -> UnknownExerciseError:
         suggestions = self.index.suggest(name)
         hint = (" Did you mean " + " or ".join(f"**{s}**" for s in suggestions) + "?") if suggestions else ""
-        return UnknownExerciseError(name, suggestions, message=f"You haven't logged an exercise called “{name}”.{hint}")
+        return UnknownExerciseError(
+            name, suggestions, message=f"You haven't logged an exercise called “{member_text(name)}”.{hint}"
+        )
 
     async def _facts(self, session: AsyncSession, member_id: int, since: datetime, until: datetime) -> list[SetRow]:
         return await InsightRepository(session).sets_between(
@@ -506,7 +511,8 @@ class InsightService(Service):
             ref = self.resolve(exercise)
             if ref.exercise is None:
                 raise ValidationError(
-                    f"/compare works on catalog compound lifts; “{ref.name}” is your own exercise, so I don't know "
+                    f"/compare works on catalog compound lifts; “{member_text(ref.name)}” is your own exercise, so I "
+                    "don't know "
                     "which muscle it targets.",
                     field="exercise",
                 )

@@ -60,6 +60,7 @@ from coach.set_rules import (
     shown,
 )
 from coach.storage import Service
+from coach.text import member_text
 from coach.timeparse import parse_when
 from db.models import LoggedSet, MemberSettings
 from db.repositories import LogContext, MemberRepository, NewSet, SetRepository, SetRow
@@ -414,7 +415,9 @@ class LogbookService(Service):
         if share is not None:
             mode = str(share).strip().lower()
             if mode not in _SHARE_MODES:
-                raise ValidationError(f"Share must be private or public — you sent “{share}”.", field="share")
+                raise ValidationError(
+                    f"Share must be private or public — you sent “{member_text(share)}”.", field="share"
+                )
             values["share"] = mode
         async with self._storage.write() as session:
             row = await MemberRepository(session).update(member_id, **values)

@@ -12,6 +12,7 @@ import unicodedata
 from coach.errors import ValidationError
 from coach.exercise_search import ResolvedExercise, allows_zero_weight
 from coach.metrics import KG_PER_LB, SET_KINDS, SetKind, Unit, format_weight
+from coach.text import member_text
 from db.models import MAX_NOTE_LENGTH, MAX_WEIGHT_KG
 
 MAX_REPS = 100
@@ -29,9 +30,12 @@ _UNIT_ALIASES: dict[str, Unit] = {
 
 
 def shown(value: object) -> str:
+    """A value a member sent, for a message: whole floats without ".0", anything else marked as member text."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return member_text(value)
 
 
 def parse_number(value: object, field_name: str, what: str) -> float:
@@ -44,9 +48,11 @@ def parse_number(value: object, field_name: str, what: str) -> float:
         try:
             number = float(value.strip().replace(",", "."))
         except ValueError:
-            raise ValidationError(f"{what} must be a number — you sent “{value}”.", field=field_name) from None
+            raise ValidationError(
+                f"{what} must be a number — you sent “{member_text(value)}”.", field=field_name
+            ) from None
     else:
-        raise ValidationError(f"{what} must be a number — you sent {value!r}.", field=field_name)
+        raise ValidationError(f"{what} must be a number — you sent {member_text(repr(value))}.", field=field_name)
     if not math.isfinite(number):
         raise ValidationError(f"{what} must be a finite number — you sent {value}.", field=field_name)
     return number
@@ -58,7 +64,7 @@ def parse_unit(value: str | None) -> Unit | None:
         return None
     unit = _UNIT_ALIASES.get(str(value).strip().lower())
     if unit is None:
-        raise ValidationError(f"Unit must be kg or lb — you sent “{value}”.", field="unit")
+        raise ValidationError(f"Unit must be kg or lb — you sent “{member_text(value)}”.", field="unit")
     return unit
 
 
@@ -68,7 +74,9 @@ def parse_kind(value: str | None) -> SetKind:
         return "working"
     kind = _KIND_ALIASES.get(" ".join(str(value).strip().lower().split()))
     if kind is None:
-        raise ValidationError(f"Kind must be one of {', '.join(SET_KINDS)} — you sent “{value}”.", field="kind")
+        raise ValidationError(
+            f"Kind must be one of {', '.join(SET_KINDS)} — you sent “{member_text(value)}”.", field="kind"
+        )
     return kind
 
 

@@ -22,6 +22,8 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Relative to the working directory, like .env: an installed copy keeps its data where it is started, never
 # inside site-packages. The Docker image sets COACH_DATA_DIR=/data.
 DEFAULT_DATA_DIR = Path("data")
+# 100 000 sets is 30 sets a day for nine years: far beyond a real log, a bound on what one member can store.
+DEFAULT_MAX_SETS_PER_MEMBER = 100_000
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
@@ -68,6 +70,12 @@ class Settings:
     message_content_intent: bool = False
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # Where attachments may be downloaded from when DISCORD_API_BASE points elsewhere (proxy, emulator).
+    discord_cdn_base: str | None = None
+    # The most sets one member may store (a documented, configurable cap; see docs/privacy.md).
+    max_sets_per_member: int = DEFAULT_MAX_SETS_PER_MEMBER
+    # Offline mode only: the heartbeat interval the local emulator advertises.
+    emulator_heartbeat_interval_ms: int | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -101,7 +109,14 @@ class Settings:
         if intent_raw not in _BOOLEANS:
             raise ConfigError(f"MESSAGE_CONTENT_INTENT must be true or false (got {intent_raw!r}).")
         shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
+        max_sets = _whole(get("MAX_SETS_PER_MEMBER"), "MAX_SETS_PER_MEMBER", low=1, high=10_000_000)
+        heartbeat = _whole(
+            get("EMULATOR_HEARTBEAT_INTERVAL_MS"), "EMULATOR_HEARTBEAT_INTERVAL_MS", low=100, high=600_000
+        )
         return cls(
+            discord_cdn_base=_url(get("DISCORD_CDN_BASE"), "DISCORD_CDN_BASE", ("http://", "https://")),
+            max_sets_per_member=max_sets if max_sets is not None else DEFAULT_MAX_SETS_PER_MEMBER,
+            emulator_heartbeat_interval_ms=heartbeat,
             shard_count=shard_count,
             shard_ids=shard_ids,
             message_content_intent=_BOOLEANS[intent_raw],
@@ -149,6 +164,15 @@ def database_password(url: str) -> str | None:
     """The password embedded in a database URL, if any."""
     match = re.match(r"^[^:/]+(?:\+[^:/]+)?://[^:/@]*:([^@]*)@", url)
     return match.group(1) if match and match.group(1) else None
+
+
+def _whole(raw: str | None, name: str, *, low: int, high: int) -> int | None:
+    """An optional whole-number setting within [low, high]; ConfigError naming it otherwise."""
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high} (got {raw!r}).")
+    return int(raw)
 
 
 def _shards(count_raw: str | None, ids_raw: str | None) -> tuple[int | None, tuple[int, ...] | None]:

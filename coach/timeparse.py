@@ -25,6 +25,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from coach.errors import ValidationError
+from coach.text import member_text
 
 # Clocks drift and members type fast: a minute of "future" is still now.
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -81,18 +82,20 @@ def parse_when(
         result = None  # a date at the very edge of the calendar (year 1 or 9999 with an offset)
     if result is None:
         raise ValidationError(
-            f"I couldn't read “{raw}” as a time. Use {accepted_forms(now)}.",
+            f"I couldn't read “{member_text(raw)}” as a time. Use {accepted_forms(now)}.",
             field="when",
         )
     if result > now + FUTURE_TOLERANCE:
         raise ValidationError(
-            f"“{raw}” is in the future ({result:%Y-%m-%d %H:%M} UTC). You can only log sets you've already done.",
+            f"“{member_text(raw)}” is in the future ({result:%Y-%m-%d %H:%M} UTC). "
+            "You can only log sets you've already done.",
             field="when",
         )
     earliest = now - max_age if max_age is not None else _one_year_before(now)
     if result < earliest:
         raise ValidationError(
-            f"“{raw}” is more than a year ago ({result:%Y-%m-%d}); sets can be logged at most one year back.",
+            f"“{member_text(raw)}” is more than a year ago ({result:%Y-%m-%d}); "
+            "sets can be logged at most one year back.",
             field="when",
         )
     return result
@@ -182,7 +185,7 @@ def _parse_date(text: str, local_now: datetime) -> date | None:
         else:
             # Day/month order differs between regions; guessing would silently misdate the set.
             raise ValidationError(
-                f"“{text}” could be day/month or month/day. Write it as a date like "
+                f"“{member_text(text)}” could be day/month or month/day. Write it as a date like "
                 f"`{_iso_or_placeholder(today.year, b, a)}` or `{_iso_or_placeholder(today.year, a, b)}`.",
                 field="when",
             )

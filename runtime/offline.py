@@ -16,18 +16,16 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 import re
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 import discord
 from discord.gateway import DiscordWebSocket
 
-from coach.errors import ConfigError
 from coach.settings import Secret, Settings, default_database_url
 from emulator.commandline import describe_commands, parse_command_line, static_suggestions
 from emulator.models import DEFAULT_HEARTBEAT_INTERVAL_MS
@@ -57,9 +55,6 @@ At the prompt (you are @{user} in #{channel}):
   click <label>           press a button on a recent reply; select <label> picks a menu option
   say <text>              chat in #{channel}; @{bot} <text> mentions the bot
   help · quit"""
-# The heartbeat interval the emulator advertises (Discord: 41250 ms); tests shorten it to see heartbeats soon.
-HEARTBEAT_INTERVAL_ENV = "EMULATOR_HEARTBEAT_INTERVAL_MS"
-MIN_HEARTBEAT_INTERVAL_MS = 100
 # Loggers that only make noise here: voice-support and intent notices, migrations, emulator chatter.
 _QUIETER = {
     "discord": logging.WARNING,
@@ -68,23 +63,6 @@ _QUIETER = {
     "alembic": logging.WARNING,
     "emulator": logging.ERROR,
 }
-
-
-def heartbeat_interval_ms(environ: Mapping[str, str] = os.environ) -> int | None:
-    """EMULATOR_HEARTBEAT_INTERVAL_MS as an int, None when unset; ConfigError when it isn't a sane interval."""
-    raw = environ.get(HEARTBEAT_INTERVAL_ENV, "").strip()
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < MIN_HEARTBEAT_INTERVAL_MS:
-        raise ConfigError(
-            f"{HEARTBEAT_INTERVAL_ENV} must be a whole number of milliseconds, at least {MIN_HEARTBEAT_INTERVAL_MS} "
-            f"(Discord uses 41250); got {raw!r}."
-        )
-    return value
 
 
 @contextlib.contextmanager
@@ -292,7 +270,8 @@ class OfflineSession:
 async def run_offline(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Start an emulator and the real bot against it, then read commands until quit/EOF; returns 0."""
     interactive = stdin.isatty()
-    interval = heartbeat_interval_ms()
+    # Discord's interval unless EMULATOR_HEARTBEAT_INTERVAL_MS says otherwise (tests shorten it).
+    interval = settings.emulator_heartbeat_interval_ms
     with _quiet_logs(settings), _restore_endpoints():
         async with DiscordEmulator(
             bot_user_id=OFFLINE_BOT_ID,

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import discord
 
-# Characters that change how text *looks* without being visible: right-to-left overrides and isolates
-# (which can make "gnp.exe" read as "exe.png") and zero-width characters.
-_INVISIBLE = dict.fromkeys(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF], None
-)
+from coach.text import split_marked, strip_invisible
 
 
 def safe(text: str) -> str:
@@ -16,6 +12,10 @@ def safe(text: str) -> str:
 
     The one function every reply uses for text a member typed (names, notes, search terms, errors).
     """
-    visible = str(text).translate(_INVISIBLE)
     # escape_markdown also escapes masked links ("[Claim Nitro](https://…)" never renders as a link).
-    return discord.utils.escape_markdown(discord.utils.escape_mentions(visible))
+    return discord.utils.escape_markdown(discord.utils.escape_mentions(strip_invisible(str(text))))
+
+
+def render(message: str) -> str:
+    """A domain message for Discord: each quote of member text (``coach.text.member_text``) escaped."""
+    return "".join(safe(part) if quoted else part for part, quoted in split_marked(message))

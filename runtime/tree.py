@@ -11,7 +11,7 @@ from discord import app_commands
 
 from coach.errors import CoachError
 from runtime import commandlog
-from runtime.text import safe
+from runtime.text import render, safe
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ def describe_error(error: BaseException, interaction: discord.Interaction[Any] |
 
 async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
     """Reply privately, whether or not the interaction was already answered or deferred."""
+    message = render(message)  # the member text a domain message quotes, escaped
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -174,7 +174,7 @@ async def test_progress_of_own_custom_exercise(logbook: LogbookService, service:
     assert series.exercise_name == "Sled Push"
     assert not series.is_compound
     assert all(p.condition is None for p in series.points)
-    with pytest.raises(UnknownExerciseError, match="haven't logged an exercise called “sled pull”"):
+    with pytest.raises(UnknownExerciseError, match="haven't logged an exercise called “\u2068sled pull\u2069”"):
         await service.progress(ALICE, "sled pull", unit="kg")
     with pytest.raises(UnknownExerciseError):
         await service.progress(BOB, "sled push", unit="kg")

@@ -14,9 +14,11 @@ from discord.gateway import DiscordWebSocket
 
 from coach.errors import ConfigError
 from coach.settings import Settings
-from runtime.offline import HEARTBEAT_INTERVAL_ENV, heartbeat_interval_ms, run_offline
+from runtime.offline import run_offline
 from tests.coach.test_importer import STRONG
 from tests.e2e.test_emulator_e2e import BOT, STARTUP_TIMEOUT_S, bot_env
+
+HEARTBEAT_INTERVAL_ENV = "EMULATOR_HEARTBEAT_INTERVAL_MS"
 
 # discord.py warns "Can't keep up" only when an ack looks more than 10 s late, so the interval must exceed that.
 HEARTBEAT_MS = 10_500
@@ -162,9 +164,11 @@ async def test_autocomplete_values_by_choice_files_and_hints(settings: Settings,
 @pytest.mark.parametrize("raw", ["fast", "0", "99", "-5", "41.25"])
 def test_heartbeat_interval_setting_is_checked(raw: str) -> None:
     with pytest.raises(ConfigError, match=HEARTBEAT_INTERVAL_ENV):
-        heartbeat_interval_ms({HEARTBEAT_INTERVAL_ENV: raw})
-    assert heartbeat_interval_ms({}) is None
-    assert heartbeat_interval_ms({HEARTBEAT_INTERVAL_ENV: " 10500 "}) == 10_500
+        Settings.from_env({HEARTBEAT_INTERVAL_ENV: raw}, env_file=None)
+    assert Settings.from_env({}, env_file=None).emulator_heartbeat_interval_ms is None
+    assert (
+        Settings.from_env({HEARTBEAT_INTERVAL_ENV: " 10500 "}, env_file=None).emulator_heartbeat_interval_ms == 10_500
+    )
 
 
 async def test_idle_prompt_keeps_up_with_heartbeats(tmp_path: Path) -> None:
