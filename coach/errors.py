@@ -85,3 +85,9 @@ class ImportFileError(CoachError):
     """An uploaded export is malformed, too large or not a supported format; nothing was imported."""
 
     default_message = "That file couldn't be imported, so nothing was added."
+
+
+class LimitReachedError(CoachError):
+    """The member's log is at the most sets one member may store; nothing was written."""
+
+    default_message = "Your log is full: nothing was saved."

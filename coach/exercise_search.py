@@ -20,12 +20,16 @@ from difflib import SequenceMatcher, get_close_matches
 
 from catalog import Catalog, Exercise, normalise_name
 from coach.errors import UnknownExerciseError, ValidationError
+from coach.text import strip_invisible
 
 # Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25
 # Discord caps a choice's name and value at 100 characters; custom names stay well below.
 MAX_CUSTOM_NAME = 60
 CUSTOM_PREFIX = "custom:"
+# Discord caps an option value at 100 characters; a forged longer one is cut before any scoring, which
+# costs time in proportion to the text (6 000 characters once blocked the event loop for seconds).
+MAX_QUERY_LENGTH = 100
 
 # Below this a match is noise ("row" vs "crow"); above STRONG it's confident enough to jump the queue.
 _MIN_SCORE = 0.6
@@ -126,8 +130,9 @@ def custom_key(name: str) -> str:
 
 
 def clean_custom_name(name: str) -> str:
-    """A custom name as displayed: surrounding space trimmed and inner runs collapsed."""
-    return " ".join(name.split())
+    """A custom name as stored and shown: no invisible formatting characters, spaces trimmed and collapsed."""
+    # Bidi overrides and zero-width characters would make a public title read differently than it is.
+    return " ".join(strip_invisible(name).split())
 
 
 def _similarity(a: str, b: str) -> float:
@@ -185,7 +190,7 @@ class ExerciseIndex:
 
     def score_all(self, query: str) -> dict[str, tuple[float, Exercise]]:
         """Best score per exercise id for a raw query (only scores at or above the noise floor)."""
-        folded = normalise_name(query)
+        folded = normalise_name(query[:MAX_QUERY_LENGTH])
         cached = self._cache.get(folded)
         if cached is not None:
             return cached
@@ -211,6 +216,7 @@ class ExerciseIndex:
     ) -> list[ExerciseChoice]:
         """Autocomplete choices for ``query``: recent strong matches first, then by score, then Custom."""
         limit = max(1, min(limit, MAX_CHOICES))
+        query = query[:MAX_QUERY_LENGTH]
         recent = list(dict.fromkeys(recent))
         folded = normalise_name(query)
         choices: list[ExerciseChoice] = []
@@ -257,6 +263,7 @@ class ExerciseIndex:
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Up to ``n`` catalog exercise names that a mistyped ``name`` probably meant, best first."""
+        name = name[:MAX_QUERY_LENGTH]
         folded = normalise_name(name)
         if not folded:
             return []

@@ -54,7 +54,7 @@ from coach.text import member_text
 from coach.timeparse import FUTURE_TOLERANCE
 from db.import_repository import ImportRepository
 from db.models import MAX_NOTE_LENGTH
-from db.repositories import MemberRepository
+from db.repositories import MemberRepository, SetRepository
 
 Source = Literal["strong", "hevy"]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -489,6 +489,9 @@ class ImportService(Service):
                 repo = ImportRepository(session)
                 existing = await repo.existing_keys(member_id, [r.import_key for r in parsed.rows])
                 fresh = [r for r in parsed.rows if r.import_key not in existing]
+                stored = await SetRepository(session).count_up_to(member_id, self.max_sets)
+                if fresh and stored + len(fresh) > self.max_sets:
+                    raise self.full_log(stored, len(fresh))  # all or nothing: the transaction rolls back
                 imported = await repo.insert_new([_values(member_id, r, parsed.source, now) for r in fresh])
         customs = _unique(r.exercise.name for r in parsed.rows if r.exercise.exercise is None)
         return ImportSummary(

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coach.errors import NothingToUndoError, NotYourSetError, StorageUnavailableError, ValidationError
 from coach.exercise_search import ExerciseChoice, RecentExercise, ResolvedExercise
-from coach.export import build_export
+from coach.export import ExportFile, ExportWriter
 from coach.logbook_results import (
     HistoryEntry,
     HistoryPage,
@@ -72,6 +72,8 @@ MAX_PAGE_SIZE = 25
 # Seconds autocomplete waits for the member's recent exercises before answering without them.
 AUTOCOMPLETE_DB_TIMEOUT_S = 1.5
 _SHARE_MODES = ("private", "public")
+# Sets read per round trip while exporting.
+EXPORT_BATCH = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +162,11 @@ class LogbookService(Service):
                 parsed.performed_at,
                 parsed.performed_at - MAX_SESSION_SPAN,
                 limit=MAX_SESSION_SETS,
+                cap=self.max_sets,
                 interaction_id=req.interaction_id,
             )
+            if known.duplicate_id is None and known.stored >= self.max_sets:
+                raise self.full_log(known.stored)
             if known.duplicate_id is None:
                 if known.member_exists:
                     prefs = _Prefs(unit=known.unit, share=known.share or "private")
@@ -426,12 +431,21 @@ class LogbookService(Service):
 
     # ----------------------------------------------------------------- /privacy
 
-    async def export(self, member_id: int) -> tuple[bytes, bytes]:
-        """The member's own data as (CSV, JSON) bytes: every set, plus their settings in the JSON."""
+    async def export(self, member_id: int, limit_bytes: int) -> list[ExportFile]:
+        """The member's own data as files within ``limit_bytes``: every set (CSV) plus settings and sets (JSON).
+
+        Read in batches inside one read transaction (a consistent snapshot) and written by a worker
+        thread, so a long history neither fills memory nor blocks the event loop.
+        """
         async with self._storage.read() as session:
-            rows = await SetRepository(session).all_for_member(member_id)
+            sets = SetRepository(session)
             settings = await MemberRepository(session).get(member_id)
-        return build_export(member_id, rows, settings, self.now())
+            writer = ExportWriter(member_id, settings, self.now())
+            after: tuple[datetime, int] | None = None
+            while rows := await sets.export_batch(member_id, after, EXPORT_BATCH):
+                await asyncio.to_thread(writer.add, rows)
+                after = (rows[-1].performed_at, rows[-1].id)
+        return await asyncio.to_thread(writer.finish, limit_bytes)
 
     async def forget(self, member_id: int) -> int:
         """Delete all of the member's data (sets and settings); returns how many rows went."""

@@ -18,8 +18,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog
-from coach.errors import CoachError, StorageUnavailableError
+from coach.errors import CoachError, LimitReachedError, StorageUnavailableError
 from coach.exercise_search import ExerciseIndex
+from coach.settings import DEFAULT_MAX_SETS_PER_MEMBER
 from coach.timeparse import utc_now
 from db.engine import transaction
 
@@ -83,12 +84,22 @@ class Service:
         clock: Callable[[], datetime] = utc_now,
         storage: Storage | None = None,
         index: ExerciseIndex | None = None,
+        max_sets: int = DEFAULT_MAX_SETS_PER_MEMBER,
     ) -> None:
         # One Storage and one index per bot are passed in, so SQLite writers share one queue.
         self._storage = storage or Storage(session_factory)
         self.catalog = catalog
         self.index = index or ExerciseIndex(catalog)
         self._clock = clock
+        self.max_sets = max_sets
+
+    def full_log(self, stored: int, adding: int = 1) -> LimitReachedError:
+        """The error for a member whose log would pass the cap with ``adding`` more sets."""
+        return LimitReachedError(
+            f"Your log holds {stored:,} sets and can hold at most {self.max_sets:,}, so "
+            + ("this set wasn't saved" if adding == 1 else f"these {adding:,} sets weren't saved")
+            + ". `/privacy export` keeps a copy of everything; `/privacy forget` then makes room."
+        )
 
     def now(self) -> datetime:
         """The service clock (aware UTC)."""

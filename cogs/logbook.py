@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from typing import Any, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coach.errors import ImportFileError
 from coach.exercise_search import MAX_CHOICES
-from coach.importer import ImportService, ImportSummary, check_upload
+from coach.export import ExportFile
+from coach.importer import MAX_IMPORT_BYTES, ImportService, ImportSummary, check_upload
 from coach.logbook import MAX_HISTORY_DAYS, LogbookService
 from coach.logbook_results import HistoryPage, LogRequest, LogResult, MemberPreferences
 from coach.metrics import E1RM_FORMULA, SET_KINDS, UNITS
 from coach.set_rules import MAX_REPS, max_weight
 from coach.timeparse import MAX_WHEN_LENGTH
 from db.models import MAX_NOTE_LENGTH
+from runtime.attachments import AttachmentFetcher
 from runtime.components import OwnedButton, bind, member_locale, safe
 from runtime.respond import Answer, answer
 from runtime.tree import CoachView
@@ -268,11 +269,16 @@ class LogbookCog(commands.Cog):
     privacy = app_commands.Group(name="privacy", description="Your data: export it or delete it.")
 
     def __init__(
-        self, bot: commands.Bot | commands.AutoShardedBot, logbook: LogbookService, importer: ImportService
+        self,
+        bot: commands.Bot | commands.AutoShardedBot,
+        logbook: LogbookService,
+        importer: ImportService,
+        attachments: AttachmentFetcher,
     ) -> None:
         self._bot = bot
         self._logbook = logbook
         self._importer = importer
+        self._attachments = attachments
         # This cog's buttons, carrying its service (see runtime.components.bind).
         self._undo = bind(UndoButton, UNDO_TEMPLATE, logbook=logbook)
         self._history = bind(HistoryButton, HISTORY_TEMPLATE, logbook=logbook)
@@ -412,19 +418,20 @@ class LogbookCog(commands.Cog):
     # Reads and serialises a member's whole history: one export per member per 30 s.
     @app_commands.checks.cooldown(1, 30, key=lambda i: i.user.id)
     async def export(self, interaction: discord.Interaction[Any]) -> None:
-        """Send the member's own data as two attachments."""
+        """Send the member's own data as attachments (zipped when only that fits Discord's upload limit)."""
 
-        def render(data: tuple[bytes, bytes]) -> Answer:
-            csv_bytes, json_bytes = data
+        def render(files: list[ExportFile]) -> Answer:
+            zipped = " (zipped to fit Discord's upload limit)" if len(files) == 1 else ""
             return Answer(
-                content="Here is everything I store about you: every set (CSV) and your settings plus sets (JSON).",
-                files=[
-                    discord.File(io.BytesIO(csv_bytes), filename="pre-exhaust-coach-sets.csv"),
-                    discord.File(io.BytesIO(json_bytes), filename="pre-exhaust-coach-data.json"),
-                ],
+                content="Here is everything I store about you: every set (CSV) and your settings plus sets (JSON)"
+                + zipped
+                + ".",
+                # discord.File only reads and seeks: a spooled temporary file serves as well as a buffer.
+                files=[discord.File(cast(io.BufferedIOBase, f.data), filename=f.filename) for f in files],
             )
 
-        await answer(interaction, self._logbook.export(interaction.user.id), render)
+        limit = interaction.filesize_limit  # what Discord lets this interaction upload
+        await answer(interaction, self._logbook.export(interaction.user.id, limit), render)
 
     @privacy.command(name="import", description="Add sets from a Strong or Hevy CSV export to your log (only you).")
     @app_commands.describe(
@@ -441,10 +448,8 @@ class LogbookCog(commands.Cog):
         check_upload(file.filename, file.size)  # Discord reports the size: refuse before downloading.
 
         async def work() -> ImportSummary:
-            try:
-                data = await file.read()
-            except discord.HTTPException:
-                raise ImportFileError("I couldn't download that file from Discord; please attach it again.") from None
+            # Only from Discord's CDN, and never more than the limit, whatever the payload claims.
+            data = await self._attachments.fetch(file.url, MAX_IMPORT_BYTES)
             return await self._importer.import_csv(
                 interaction.user.id, data, unit=unit.value if unit else None, locale=member_locale(interaction)
             )

@@ -24,10 +24,12 @@ from sqlalchemy import (
     null,
     select,
     true,
+    tuple_,
     union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LOGGED_SETS, BotState, GuildSettings, LoggedSet, MemberSettings, utc_now
@@ -220,6 +222,8 @@ class LogContext:
     recent: list[SetRow]
     # The ``limit`` sets at or before the exercise's latest set at or before ``since``, newest first.
     before_last: list[SetRow]
+    # How many sets the member has stored, counted no further than the cap the caller gave.
+    stored: int = 0
 
 
 # Every column but the generated id; the statement is built once (see _log_context_statement for why).
@@ -276,8 +280,11 @@ def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> S
         if duplicate_check
         else null()
     )
+    # Counting stops at the cap: a member's own index range, never more than ``cap`` entries of it.
+    capped = select(literal(1)).where(scope[0]).limit(bindparam("cap")).subquery("capped")
     meta = select(
         duplicate.label("duplicate_id"),
+        select(func.count()).select_from(capped).scalar_subquery().label("stored"),
         select(MemberSettings.member_id).where(member).scalar_subquery().label("settings_member_id"),
         select(MemberSettings.unit).where(member).scalar_subquery().label("unit"),
         select(MemberSettings.share).where(member).scalar_subquery().label("share"),
@@ -371,6 +378,7 @@ class SetRepository:
         since: datetime,
         *,
         limit: int,
+        cap: int = 0,
         interaction_id: int | None = None,
         before_id: int | None = None,
     ) -> LogContext:
@@ -381,7 +389,14 @@ class SetRepository:
         Every part is a bounded index range scan; see ``LogContext`` for what each part holds.
         """
         stmt = _log_context_statement(limit, interaction_id is not None, before_id is not None)
-        params = {"member_id": member_id, "exercise_key": exercise_key, "reps": reps, "at": at, "since": since}
+        params = {
+            "member_id": member_id,
+            "exercise_key": exercise_key,
+            "reps": reps,
+            "at": at,
+            "since": since,
+            "cap": cap,
+        }
         if interaction_id is not None:
             params["interaction_id"] = interaction_id
         if before_id is not None:
@@ -402,6 +417,7 @@ class SetRepository:
             best_at_reps=first.best_at_reps,
             recent=parts["recent"],
             before_last=parts["before_last"],
+            stored=first.stored,
         )
 
     def _history_filter(
@@ -433,6 +449,11 @@ class SetRepository:
         )
         return list((await self.session.execute(stmt)).scalars())
 
+    async def count_up_to(self, member_id: int, cap: int) -> int:
+        """How many sets the member has stored, counting no further than ``cap``."""
+        capped = select(literal(1)).where(LoggedSet.member_id == member_id).limit(cap).subquery()
+        return int((await self.session.execute(select(func.count()).select_from(capped))).scalar_one())
+
     async def count(self, member_id: int, *, since: datetime | None = None, exercise_key: str | None = None) -> int:
         """How many sets match the history filter."""
         stmt = select(func.count()).select_from(LoggedSet).where(*self._history_filter(member_id, since, exercise_key))
@@ -462,14 +483,14 @@ class SetRepository:
                 break
         return list(seen.items())
 
-    async def all_for_member(self, member_id: int) -> list[LoggedSet]:
-        """Every set of the member, oldest first (for export)."""
-        stmt = (
-            select(LoggedSet)
-            .where(LoggedSet.member_id == member_id)
-            .order_by(LoggedSet.performed_at.asc(), LoggedSet.id.asc())
-        )
-        return list((await self.session.execute(stmt)).scalars())
+    async def export_batch(self, member_id: int, after: tuple[datetime, int] | None, limit: int) -> Sequence[Row[Any]]:
+        """The member's next ``limit`` sets after ``after`` (performed_at, id), oldest first, every column."""
+        stmt = select(*LOGGED_SETS.columns).where(LoggedSet.member_id == member_id)
+        if after is not None:
+            # Keyset pagination: each batch is an index range scan, however far into the log it is.
+            stmt = stmt.where(tuple_(LoggedSet.performed_at, LoggedSet.id) > tuple_(*after))
+        stmt = stmt.order_by(LoggedSet.performed_at.asc(), LoggedSet.id.asc()).limit(limit)
+        return (await self.session.execute(stmt)).all()
 
     async def delete(self, row: LoggedSet) -> None:
         """Delete one set."""

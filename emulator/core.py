@@ -164,6 +164,8 @@ class EmulatorCore:
             "DISCORD_API_BASE": self.api_base,
             "DISCORD_GATEWAY_URL": self.gateway_url,
             "DEV_GUILD_ID": str(self.guild_id),
+            # Attachments are served by the emulator itself (see RestLayer's /attachments route).
+            "DISCORD_CDN_BASE": self.base_url,
         }
 
     async def _notify(self) -> None:

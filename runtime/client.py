@@ -23,9 +23,11 @@ from coach.logbook import LogbookService
 from coach.planner import Planner
 from coach.settings import Settings
 from coach.storage import Storage
+from runtime.attachments import AttachmentFetcher
 from runtime.respond import UnhandledComponents
 from runtime.sync import SyncState, fingerprint, scope_key
 from runtime.tree import NO_MENTIONS, CoachTree
+from runtime.watchdog import LoopWatchdog
 
 log = logging.getLogger(__name__)
 
@@ -93,20 +95,32 @@ class CoachBot(commands.AutoShardedBot):
         # One storage (SQLite's writer queue) and one exercise index for every service.
         storage = Storage(session_factory)
         index = ExerciseIndex(catalog)
-        self.logbook = LogbookService(session_factory, catalog, clock=clock, storage=storage, index=index)
-        self.insight = InsightService(session_factory, catalog, clock=clock, storage=storage, index=index)
-        self.importer = ImportService(session_factory, catalog, clock=clock, storage=storage, index=index)
+        cap = settings.max_sets_per_member
+        self.logbook = LogbookService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
+        self.insight = InsightService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
+        self.importer = ImportService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
         self._sync_commands = sync_commands
         self._force_sync = force_sync
         self.synced: bool | None = None
+        self.attachments = AttachmentFetcher(settings.discord_cdn_base)
+        self.watchdog = LoopWatchdog()
 
     async def setup_hook(self) -> None:
-        """Load cogs with their dependencies, then sync commands if the tree changed."""
+        """Start the loop watchdog, load cogs with their dependencies, then sync commands if the tree changed."""
+        self.watchdog.start()
         await self.add_cogs()
         # Every interaction gets an answer: presses on buttons nothing handles any more included.
         self.add_listener(UnhandledComponents().on_interaction, "on_interaction")
         if self._sync_commands:
             self.synced = await self.sync_commands_if_changed(force=self._force_sync)
+
+    async def close(self) -> None:
+        """Log out and close what the bot owns (the attachment downloader's session, the loop watchdog)."""
+        try:
+            await super().close()
+        finally:
+            await self.attachments.close()
+            await self.watchdog.stop()
 
     async def add_cogs(self) -> None:
         """Register every cog; dependencies are passed explicitly, never looked up globally."""
@@ -120,7 +134,7 @@ class CoachBot(commands.AutoShardedBot):
         await self.add_cog(
             EvidenceCog(self, self.evidence, self.guild_config, cooldown=Cooldown(EVIDENCE_REPLY_COOLDOWN_S))
         )
-        await self.add_cog(LogbookCog(self, self.logbook, self.importer))
+        await self.add_cog(LogbookCog(self, self.logbook, self.importer, self.attachments))
         await self.add_cog(InsightCog(self.insight, self.logbook))
         await self.add_cog(ConfigCog(self.guild_config, message_content=self.settings.message_content_intent))
 

@@ -285,6 +285,7 @@ async def run_offline(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: 
                 discord_token=Secret(emu.token),
                 discord_api_base=emu.api_base,
                 discord_gateway_url=emu.gateway_url,
+                discord_cdn_base=emu.base_url,
                 dev_guild_id=emu.guild_id,
                 # Offline test sets never go into a production PostgreSQL: a SQLite file under the data dir.
                 database_url=settings.database_url

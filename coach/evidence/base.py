@@ -176,7 +176,8 @@ class EvidenceBase:
         return tuple(entry for _, entry in self._ranked(query)[:limit])
 
     def _ranked(self, query: str) -> list[tuple[int, EvidenceEntry]]:
-        words = _fold(query).split()
+        # Discord caps option values at 100 characters: a forged longer one is cut before it is scored.
+        words = _fold(query[:100]).split()
         if not words:
             return [(0, entry) for entry in self.entries]
         scored: list[tuple[int, int, EvidenceEntry]] = []
@@ -189,7 +190,7 @@ class EvidenceBase:
 
     def resolve(self, text: str) -> EvidenceEntry | None:
         """The entry a member meant by an id, a short citation or a search; None if unclear."""
-        text = text.strip()
+        text = text.strip()[:100]
         if text in self._by_id:
             return self._by_id[text]
         folded = _fold(text)

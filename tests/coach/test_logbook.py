@@ -9,13 +9,14 @@ import asyncio
 import csv
 import io
 import json
+import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog
@@ -26,10 +27,12 @@ from coach.errors import (
     UnknownExerciseError,
     ValidationError,
 )
-from coach.logbook import LogbookService, LogRequest
+from coach.export import CSV_NAME, JSON_NAME, ZIP_NAME, ExportTooLargeError
+from coach.logbook import EXPORT_BATCH, LogbookService, LogRequest
 from coach.metrics import estimate_1rm, to_kg
-from db.engine import create_engine, make_session_factory
-from db.models import LoggedSet, MemberSettings
+from db.engine import create_engine, make_session_factory, transaction
+from db.models import LOGGED_SETS, LoggedSet, MemberSettings
+from db.repositories import SetRepository
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -547,12 +550,51 @@ async def test_share_setting_controls_the_reply(service: LogbookService) -> None
 # ------------------------------------------------------------------------------------------ privacy
 
 
+UPLOAD_LIMIT = 10 * 1024 * 1024
+
+
+async def export_bytes(service: LogbookService, member_id: int, limit: int = UPLOAD_LIMIT) -> tuple[bytes, bytes]:
+    """(CSV, JSON) as the member would download them."""
+    files = {f.filename: f.data.read() for f in await service.export(member_id, limit)}
+    return files[CSV_NAME], files[JSON_NAME]
+
+
+async def test_a_long_log_exports_in_batches_and_zips_when_only_that_fits(
+    service: LogbookService, session_factory: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    await service.log_set(req())
+    async with transaction(session_factory, write=True) as session:
+        # More sets than one export batch, straight into the table (logging 5 000 one by one is slow).
+        first = await SetRepository(session).get(1)
+        template = {c.key: getattr(first, c.key) for c in LOGGED_SETS.columns}
+        extra = [
+            {**template, "interaction_id": None, "performed_at": NOW - timedelta(minutes=i), "note": "x" * 150}
+            for i in range(1, EXPORT_BATCH * 2 + 500)
+        ]
+        await session.execute(insert(LOGGED_SETS), [{k: v for k, v in e.items() if k != "id"} for e in extra])
+    csv_bytes, json_bytes = await export_bytes(service, ALICE)
+    assert len(csv_bytes.decode("utf-8-sig").splitlines()) == EXPORT_BATCH * 2 + 500 + 1
+    sets = json.loads(json_bytes)["sets"]
+    assert len(sets) == EXPORT_BATCH * 2 + 500
+    assert [s["performed_at"] for s in sets] == sorted(s["performed_at"] for s in sets), "oldest first"
+    # Over the limit as two files, under it zipped: one zip holding both.
+    total = len(csv_bytes) + len(json_bytes)
+    (zipped,) = await service.export(ALICE, total // 2)
+    assert zipped.filename == ZIP_NAME
+    assert zipped.size < total // 2
+    with zipfile.ZipFile(zipped.data) as archive:
+        assert sorted(archive.namelist()) == sorted([CSV_NAME, JSON_NAME])
+        assert archive.read(CSV_NAME) == csv_bytes
+    with pytest.raises(ExportTooLargeError, match="even zipped"):
+        await service.export(ALICE, 64 * 1024)
+
+
 async def test_export_contains_only_own_data(service: LogbookService) -> None:
     await service.update_settings(ALICE, unit="lb")
     await service.log_set(req(weight=225, unit="lb", note="=HYPERLINK(evil)"))
     await service.log_set(req("custom:Zercher Squat", weight=80, unit="kg"))
     await service.log_set(req(member_id=BOB, weight=300, note="bob's"))
-    csv_bytes, json_bytes = await service.export(ALICE)
+    csv_bytes, json_bytes = await export_bytes(service, ALICE)
 
     rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
     assert len(rows) == 2
@@ -570,7 +612,7 @@ async def test_export_contains_only_own_data(service: LogbookService) -> None:
 
 
 async def test_export_with_no_data(service: LogbookService) -> None:
-    csv_bytes, json_bytes = await service.export(ALICE)
+    csv_bytes, json_bytes = await export_bytes(service, ALICE)
     assert csv_bytes.decode("utf-8-sig").startswith("set_id,performed_at")
     assert json.loads(json_bytes)["sets"] == []
 
@@ -584,7 +626,7 @@ async def test_forget_deletes_everything_of_the_member_only(
     await service.log_set(req(member_id=BOB))
     assert await service.forget(ALICE) == 4  # Three sets and the settings row.
     assert await count_rows(session_factory) == 1
-    assert json.loads((await service.export(ALICE))[1])["sets"] == []
+    assert json.loads((await export_bytes(service, ALICE))[1])["sets"] == []
     assert await service.forget(ALICE) == 0
     assert (await service.history(BOB)).total == 1
 

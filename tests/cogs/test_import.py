@@ -2,37 +2,57 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
 import pytest
+from aiohttp import web
 
+from coach.settings import Settings
 from emulator.driver import Harness, Reply
 from tests.coach.test_importer import HEVY, STRONG
 from tests.cogs.test_logbook import rows as count
 
-CDN = "https://cdn.discordapp.test/attachments/"
+
+class Cdn(dict[str, bytes]):
+    """Files "uploaded" to a CDN: a real HTTP server on loopback, serving them by URL."""
+
+    base = ""
 
 
 @pytest.fixture
-def cdn(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """Files "uploaded" to Discord's CDN, served to Attachment.read() by URL."""
-    files: dict[str, bytes] = {}
+async def cdn_server() -> AsyncIterator[Cdn]:
+    files = Cdn()
 
-    async def get_from_cdn(url: str) -> bytes:
-        if url not in files:
-            raise discord.NotFound(_Response(404), "asset not found")  # type: ignore[arg-type]
-        return files[url]
+    async def serve(request: web.Request) -> web.StreamResponse:
+        body = files.get(str(request.url))
+        return web.Response(body=body) if body is not None else web.Response(status=404)
 
-    monkeypatch.setattr(harness.bot.http, "get_from_cdn", get_from_cdn)
-    return files
+    app = web.Application()
+    app.router.add_get("/attachments/{path:.*}", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    files.base = f"http://127.0.0.1:{port}"
+    yield files
+    await runner.cleanup()
 
 
-class _Response:
-    def __init__(self, status: int) -> None:
-        self.status = status
-        self.reason = "Not Found"
+@pytest.fixture
+def settings(settings: Settings, cdn_server: Cdn) -> Settings:
+    """The bot downloads attachments only from the CDN base it is given: here, the loopback server."""
+    return dataclasses.replace(settings, discord_cdn_base=cdn_server.base)
+
+
+@pytest.fixture
+def cdn(harness: Harness, cdn_server: Cdn) -> Cdn:
+    """The files the next uploads serve."""
+    return cdn_server
 
 
 def later(seconds: float) -> int:
@@ -42,18 +62,19 @@ def later(seconds: float) -> int:
 
 async def upload(
     harness: Harness,
-    cdn: dict[str, bytes],
+    cdn: Cdn,
     data: bytes,
     *,
     filename: str = "strong.csv",
     size: int | None = None,
     unit: str | None = None,
     stored: bool = True,
+    url: str | None = None,
     **kw: Any,
 ) -> Reply:
     """Run /privacy import with ``data`` as the attached file."""
     attachment_id = harness.ids.next()
-    url = f"{CDN}{attachment_id}/{filename}"
+    url = url or f"{cdn.base}/attachments/{attachment_id}/{filename}"
     if stored:
         cdn[url] = data
     options: list[dict[str, Any]] = [{"name": "file", "type": 11, "value": str(attachment_id)}]
@@ -83,7 +104,7 @@ def summary(reply: Reply) -> dict[str, Any]:
     return embed
 
 
-async def test_import_strong_then_again_adds_nothing(harness: Harness, cdn: dict[str, bytes]) -> None:
+async def test_import_strong_then_again_adds_nothing(harness: Harness, cdn: Cdn) -> None:
     reply = await upload(harness, cdn, STRONG)
     assert reply.callback_type in (4, 5), "answered directly, or deferred when the file takes a moment"
     embed = summary(reply)
@@ -104,14 +125,14 @@ async def test_import_strong_then_again_adds_nothing(harness: Harness, cdn: dict
     assert "100 kg × 6" in history.text(), "imported sets are in the log"
 
 
-async def test_imported_sets_feed_progress(harness: Harness, cdn: dict[str, bytes]) -> None:
+async def test_imported_sets_feed_progress(harness: Harness, cdn: Cdn) -> None:
     await upload(harness, cdn, HEVY, filename="workouts.csv")
     reply = await harness.slash("progress", {"exercise": "bench press", "days": 365}, locale="en-GB")
     # One Hevy workout with bench press: one session — the member is told, not shown an empty chart.
     assert "1 session of Bench Press" in reply.messages[-1]["content"]
 
 
-async def test_cooldown_per_member(harness: Harness, cdn: dict[str, bytes]) -> None:
+async def test_cooldown_per_member(harness: Harness, cdn: Cdn) -> None:
     await upload(harness, cdn, HEVY)
     soon = await upload(harness, cdn, HEVY)
     assert soon.ephemeral
@@ -132,7 +153,7 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("kwargs", "fragment"), BAD_FILES)
 async def test_bad_files_get_a_clear_message_and_change_nothing(
-    harness: Harness, cdn: dict[str, bytes], kwargs: dict[str, Any], fragment: str
+    harness: Harness, cdn: Cdn, kwargs: dict[str, Any], fragment: str
 ) -> None:
     reply = await upload(harness, cdn, **kwargs)
     message = reply.messages[-1]
@@ -143,7 +164,7 @@ async def test_bad_files_get_a_clear_message_and_change_nothing(
     assert await count(harness) == 0
 
 
-async def test_too_big_is_refused_before_downloading(harness: Harness, cdn: dict[str, bytes]) -> None:
+async def test_too_big_is_refused_before_downloading(harness: Harness, cdn: Cdn) -> None:
     reply = await upload(harness, cdn, STRONG, size=3 * 1024 * 1024, stored=False)
     assert reply.callback_type == 4, "answered at once, nothing downloaded"
     assert "up to 2 MB" in reply.content

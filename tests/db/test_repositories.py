@@ -173,7 +173,7 @@ async def test_queries_are_scoped_to_the_member(session_factory: async_sessionma
         assert latest is not None
         assert latest.exercise_key == "squat"
         assert await repo.recent_exercises(1, limit=5) == [("squat", "Back Squat"), ("bench_press", "Bench Press")]
-        assert [r.member_id for r in await repo.all_for_member(2)] == [2]
+        assert [r.member_id for r in await repo.export_batch(2, None, 10)] == [2]
 
 
 async def test_records_ignore_warmups_and_respect_before_id(session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -244,6 +244,8 @@ async def test_member_look_ups_are_index_backed(
             repo = SetRepository(session)
             at = T0 + timedelta(hours=1)
             await repo.session_rows_before(1, at, limit=200)
+            await repo.export_batch(1, (T0, 1), 100)
+            await repo.count_up_to(1, 1000)
             await repo.history(1, since=T0, exercise_key="bench_press")
             await repo.history(1, since=T0)
             await repo.count(1, since=T0)
@@ -255,7 +257,7 @@ async def test_member_look_ups_are_index_backed(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
 
-    assert len(captured) == 8
+    assert len(captured) == 10
     for statement, params in captured:
         plan = await _explain(engine, statement, params)
         if engine.dialect.name == "sqlite":
