@@ -22,7 +22,7 @@ from typing import Any
 from bench.app import BenchHarness, bench_bot
 from bench.databases import is_postgres, scratch_database, server_version
 from bench.floors import StorageFloor
-from bench.load import chart_stall, load_test, saturation
+from bench.load import chart_stall, load_test, log_during_imports, saturation
 from bench.measure import Actor, RoundRunner, actors
 from bench.report import growth, machine, markdown, targets
 from bench.startup import startup_seconds
@@ -45,7 +45,9 @@ class Config:
     saturation_seconds: float
     load_members: int
     charts: int  # /progress calls rendered during the event-loop stall measurement
-    chart_log_members: int  # members logging meanwhile
+    chart_log_members: int  # members logging meanwhile (also while the imports run)
+    importers: int = 4  # members importing an export at the same moment
+    import_rows: int = 20_000  # sets in each of those exports (the import limit)
 
 
 FULL = Config(False, (0, 100_000, 1_000_000), 500, 40, 15.0, 10.0, 200, 40, 20)
@@ -99,6 +101,9 @@ async def concurrency(
     chart = await chart_stall(runner, harness, cast[-config.charts :], cast[: config.chart_log_members])
     out["chart_stall"] = chart
     out["max_loop_stall_ms"] = chart.get("max_loop_stall_ms")
+    say(f"/log during {config.importers} concurrent imports of {config.import_rows:,} sets…")
+    importers, loggers = cast[-config.importers :], cast[: config.chart_log_members]
+    out["log_during_import"] = await log_during_imports(bot, harness, importers, loggers, config.import_rows)
     members = cast[: config.load_members]
     say(f"saturation: {len(members)} members back to back for {config.saturation_seconds:.0f} s…")
     out["load_saturation"] = await saturation(bot, harness, members, config.saturation_seconds)

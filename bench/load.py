@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -159,4 +159,48 @@ async def chart_stall(
         "log_errors": log.errors,
         "max_loop_stall_ms": round(probe.max_lag_s * 1000, 2),
         "max_gc_pause_ms": round(probe.max_gc_s * 1000, 2),
+    }
+
+
+def strong_export(rows: int, *, now: datetime, sets_per_workout: int = 20) -> bytes:
+    """A synthetic Strong CSV export of ``rows`` sets: a workout every day going back, one lift per workout."""
+    lines = ["Date,Workout Name,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE"]
+    for n in range(rows):
+        day = now - timedelta(days=1 + n // sets_per_workout)
+        lines.append(f"{day:%Y-%m-%d} 07:00:00,Push,Bench Press (Barbell),{n % sets_per_workout + 1},60,8,0,0,,,")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+async def log_during_imports(
+    bot: CoachBot, harness: BenchHarness, importers: Sequence[Actor], log_members: Sequence[Actor], rows: int
+) -> dict[str, Any]:
+    """/log latency while several members import a ``rows``-set export at the same moment.
+
+    The imports go through the import service (the attachment download is Discord's side); they queue
+    one at a time and write in short batches, so /log interleaves instead of waiting for whole files.
+    """
+    data = strong_export(rows, now=datetime.now(UTC))
+    log = Samples()
+    stop = asyncio.Event()
+    started = time.monotonic()
+    async with LoopLagProbe() as probe:
+        traffic = [asyncio.create_task(_log_until(harness, m, float("inf"), log, [], stop)) for m in log_members]
+        try:
+            summaries = await asyncio.gather(
+                *(bot.importer.import_csv(int(a.user["id"]), data, unit="kg") for a in importers)
+            )
+        finally:
+            stop.set()
+            await asyncio.gather(*traffic)
+    return {
+        "importers": len(importers),
+        "rows_per_import": rows,
+        "imported": sum(s.imported for s in summaries),
+        "imports_s": round(time.monotonic() - started, 2),
+        "log_members": len(log_members),
+        "log_calls": len(log.latencies),
+        "log_p50_ms": round(log.ms(50), 3),
+        "log_p99_ms": round(log.ms(99), 3),
+        "log_errors": log.errors,
+        "max_loop_stall_ms": round(probe.max_lag_s * 1000, 2),
     }

@@ -38,14 +38,16 @@ import asyncio
 import csv
 import hashlib
 import io
+import logging
 import re
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from catalog import Catalog, normalise_name
-from coach.errors import CoachError, ImportFileError, ValidationError
+from coach.errors import CoachError, ImportFileError, StorageUnavailableError, ValidationError
 from coach.exercise_search import MAX_CUSTOM_NAME, ExerciseIndex, ResolvedExercise
 from coach.metrics import Unit, estimate_1rm, preferred_unit
 from coach.set_rules import check_weight, parse_kind, parse_note, parse_reps, parse_rpe, parse_unit
@@ -56,9 +58,13 @@ from db.import_repository import ImportRepository
 from db.models import MAX_NOTE_LENGTH
 from db.repositories import MemberRepository, SetRepository
 
+log = logging.getLogger(__name__)
+
 Source = Literal["strong", "hevy"]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
+# Sets written per committed batch: short enough that a /log waiting for the write lock barely notices.
+IMPORT_BATCH = 500
 # How many rejection reasons a summary carries (the reply shows these; the count covers the rest).
 MAX_REASONS = 5
 EARLIEST_IMPORT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -470,10 +476,51 @@ def parse_export(data: bytes, catalog: Catalog | ExerciseIndex, *, default_unit:
 class ImportService(Service):
     """Adds a member's Strong or Hevy export to their own log, once."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._import_lock = asyncio.Lock()
+
+    async def _store(self, member_id: int, parsed: ParsedImport, now: datetime) -> int:
+        """Write the new sets in short committed batches; if any batch fails, take back those already written.
+
+        All or nothing from the member's view: the reply says either how many were imported or that
+        nothing was. Meanwhile other members' /log interleaves between batches instead of waiting for
+        the whole file (a single 20 000-row transaction held SQLite's one write lock for seconds).
+        """
+        async with self._storage.read() as session:
+            existing = await ImportRepository(session).existing_keys(member_id, [r.import_key for r in parsed.rows])
+            stored = await SetRepository(session).count_up_to(member_id, self.max_sets)
+        fresh = [r for r in parsed.rows if r.import_key not in existing]
+        if fresh and stored + len(fresh) > self.max_sets:
+            raise self.full_log(stored, len(fresh))
+        import_id = uuid.uuid4().hex
+        values = [_values(member_id, r, parsed.source, now, import_id) for r in fresh]
+        inserted = 0
+        try:
+            for start in range(0, len(values), IMPORT_BATCH):
+                async with self._storage.write() as session:
+                    if start == 0:
+                        await MemberRepository(session).ensure(member_id)
+                    inserted += await ImportRepository(session).insert_new(values[start : start + IMPORT_BATCH])
+        except BaseException:
+            await self._take_back(member_id, import_id)
+            raise
+        return inserted
+
+    async def _take_back(self, member_id: int, import_id: str) -> None:
+        """Delete what a failed import already wrote, batch by batch (best effort when storage is down)."""
+        try:
+            while True:
+                async with self._storage.write() as session:
+                    if not await ImportRepository(session).delete_import(member_id, import_id, limit=IMPORT_BATCH):
+                        return
+        except StorageUnavailableError:
+            log.error("a failed import's rows could not be taken back yet (import %s)", import_id)
+
     async def import_csv(
         self, member_id: int, data: bytes, *, unit: str | None = None, locale: str | None = None
     ) -> ImportSummary:
-        """Parse the export and store its new sets in one transaction; report what happened to every row."""
+        """Parse the export and store its new sets (all or nothing, in short batches); report on every row."""
         check_size(len(data))
         chosen = parse_unit(unit)
         now = self._clock()
@@ -484,15 +531,10 @@ class ImportService(Service):
         parsed = await asyncio.to_thread(parse_export, data, self.index, default_unit=default, now=now)
         imported = 0
         if parsed.rows:
-            async with self._storage.write() as session:
-                await MemberRepository(session).ensure(member_id)
-                repo = ImportRepository(session)
-                existing = await repo.existing_keys(member_id, [r.import_key for r in parsed.rows])
-                fresh = [r for r in parsed.rows if r.import_key not in existing]
-                stored = await SetRepository(session).count_up_to(member_id, self.max_sets)
-                if fresh and stored + len(fresh) > self.max_sets:
-                    raise self.full_log(stored, len(fresh))  # all or nothing: the transaction rolls back
-                imported = await repo.insert_new([_values(member_id, r, parsed.source, now) for r in fresh])
+            # One import at a time per process: several members importing at once queue here, and each
+            # batch below holds the write lock only briefly, so /log never waits behind a whole file.
+            async with self._import_lock:
+                imported = await self._store(member_id, parsed, now)
         customs = _unique(r.exercise.name for r in parsed.rows if r.exercise.exercise is None)
         return ImportSummary(
             source=parsed.source,
@@ -510,8 +552,9 @@ def _unique(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _values(member_id: int, row: ImportRow, source: Source, now: datetime) -> dict[str, Any]:
+def _values(member_id: int, row: ImportRow, source: Source, now: datetime, import_id: str) -> dict[str, Any]:
     return {
+        "import_id": import_id,
         "member_id": member_id,
         "exercise_key": row.exercise.key,
         "exercise_id": row.exercise.exercise.id if row.exercise.exercise is not None else None,

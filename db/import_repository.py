@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,3 +53,14 @@ class ImportRepository:
             )
             inserted += len((await self.session.execute(stmt)).all())
         return inserted
+
+    async def delete_import(self, member_id: int, import_id: str, *, limit: int = BATCH) -> int:
+        """Delete up to ``limit`` of the sets one import added; returns how many went (0 when none are left)."""
+        batch = (
+            select(LoggedSet.id)
+            .where(LoggedSet.member_id == member_id, LoggedSet.import_id == import_id)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        result = await self.session.execute(delete(LoggedSet).where(LoggedSet.id.in_(batch)))
+        return int(getattr(result, "rowcount", 0) or 0)

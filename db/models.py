@@ -172,6 +172,8 @@ class LoggedSet(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     source: Mapped[str] = mapped_column(String(16), default="discord", server_default=text("'discord'"))
     import_key: Mapped[str | None] = mapped_column(String(128))
+    # The /privacy import that added the set: its batches commit one by one, and this takes them all back.
+    import_id: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def is_custom(self) -> bool:

@@ -205,6 +205,7 @@ class NewSet:
     created_at: datetime
     source: str = "discord"
     import_key: str | None = None
+    import_id: str | None = None
     id: int = 0
 
 

@@ -55,7 +55,7 @@ async def test_seeded_rows_are_valid_and_spread_over_a_year(empty_db_url: str) -
 
 async def test_a_tiny_run_reports_every_number(tmp_path: Path) -> None:
     config = Config(quick=True, sizes=(0, 2_000), calls=3, warmup=1, load_seconds=1.0, saturation_seconds=1.0,
-                    load_members=20, charts=2, chart_log_members=2)  # fmt: skip
+                    load_members=20, charts=2, chart_log_members=2, importers=2, import_rows=1_200)  # fmt: skip
     result = await run(config, None, tmp_path)
     json.dumps(result)  # the --json document
     for size in ("0", "2000"):
@@ -75,3 +75,9 @@ async def test_a_tiny_run_reports_every_number(tmp_path: Path) -> None:
     assert "max_loop_stall_ms" in result
     assert any(t["name"].startswith("log_p50_vs_floors") for t in result["targets"])
     assert "| /log |" in markdown(result)
+    during = result["log_during_import"]
+    assert during["imported"] == 2 * 1_200, "both imports land whole"
+    assert during["log_calls"] > 0
+    assert during["log_errors"] == 0
+    assert any(t["name"] == "import_log_p99_ms" for t in result["targets"])
+    assert "/log during imports" in markdown(result)

@@ -5,16 +5,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.load import strong_export
 from catalog import Catalog
-from coach.errors import ImportFileError, ValidationError
+from coach.errors import ImportFileError, StorageUnavailableError, ValidationError
 from coach.exercise_search import ExerciseIndex
 from coach.importer import (
+    IMPORT_BATCH,
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     ImportService,
@@ -24,7 +28,9 @@ from coach.importer import (
     parse_export,
 )
 from coach.logbook import LogbookService
+from coach.logbook_results import LogRequest
 from coach.text import plain
+from db.import_repository import ImportRepository
 from db.models import LoggedSet
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -264,3 +270,54 @@ async def test_unit_follows_the_member_setting(
 async def test_hevy_import_counts(importer: ImportService) -> None:
     summary = await importer.import_csv(ALICE, HEVY)
     assert (summary.app, summary.imported, summary.skipped, summary.rejected, summary.total) == ("Hevy", 4, 1, 0, 5)
+
+
+async def test_a_failed_batch_takes_back_the_whole_import(
+    importer: ImportService, session_factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches commit one by one (so /log interleaves); a failure later takes the earlier ones back."""
+    data = strong_export(IMPORT_BATCH * 2 + 100, now=NOW)
+    real = ImportRepository.insert_new
+    calls = 0
+
+    async def fail_on_the_third_batch(self: ImportRepository, values: Any) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise StorageUnavailableError()
+        return await real(self, values)
+
+    monkeypatch.setattr(ImportRepository, "insert_new", fail_on_the_third_batch)
+    with pytest.raises(StorageUnavailableError):
+        await importer.import_csv(ALICE, data, unit="kg")
+    assert calls == 3, "two batches were committed before the failure"
+    assert await rows(session_factory, ALICE) == 0, "and taken back: nothing of the file stays"
+    monkeypatch.setattr(ImportRepository, "insert_new", real)
+    done = await importer.import_csv(ALICE, data, unit="kg")
+    assert done.imported == IMPORT_BATCH * 2 + 100
+    assert await rows(session_factory, ALICE) == IMPORT_BATCH * 2 + 100
+
+
+async def test_a_log_waits_for_one_batch_not_the_whole_import(
+    importer: ImportService,
+    session_factory: async_sessionmaker[AsyncSession],
+    logbook_catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A /log arriving mid-import is written between two batches, long before the import ends."""
+    logbook = LogbookService(session_factory, logbook_catalog, storage=importer._storage, clock=lambda: NOW)
+    data = strong_export(IMPORT_BATCH * 8, now=NOW)
+    first_batch = asyncio.Event()
+    real = ImportRepository.insert_new
+
+    async def insert_new(self: ImportRepository, values: Any) -> int:
+        inserted = await real(self, values)
+        first_batch.set()
+        return inserted
+
+    monkeypatch.setattr(ImportRepository, "insert_new", insert_new)
+    importing = asyncio.ensure_future(importer.import_csv(ALICE, data, unit="kg"))
+    await first_batch.wait()
+    await logbook.log_set(LogRequest(member_id=BOB, exercise="bench press", weight=60, reps=5, unit="kg"))
+    assert not importing.done(), "the set was written while the import was still going"
+    assert (await importing).imported == IMPORT_BATCH * 8
