@@ -52,7 +52,7 @@ class UnknownExerciseError(CoachError):
                 hint = " Did you mean " + " or ".join(f"**{s}**" for s in self.suggestions) + "?"
             message = (
                 f"I don't know an exercise called “{member_text(name)}”.{hint} "
-                f"To log it as your own exercise, pick “Custom: {name}” from the list."
+                f"To log it as your own exercise, pick “Custom: {member_text(name)}” from the list."
             )
         super().__init__(message)
 

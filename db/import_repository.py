@@ -6,6 +6,7 @@ re-import, or two imports of the same file racing, add each set at most once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,10 +14,26 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import LoggedSet
+from db.models import LOGGED_SETS, LoggedSet
 
 # Rows per statement: ~17 bound values each stays far below SQLite's and asyncpg's parameter limits.
 BATCH = 500
+
+
+@functools.cache
+def _insert_ignoring_duplicates(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (member_id, import_key) DO NOTHING RETURNING id, built once per dialect."""
+    if dialect == "postgresql":
+        insert: Any = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"unsupported dialect {dialect}")
+    return (
+        insert(LOGGED_SETS)
+        .on_conflict_do_nothing(index_elements=["member_id", "import_key"])
+        .returning(LOGGED_SETS.c.id)
+    )
 
 
 class ImportRepository:
@@ -35,24 +52,17 @@ class ImportRepository:
         return found
 
     async def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Insert sets in order, skipping any whose (member_id, import_key) exists; returns how many went in."""
-        name = self.session.get_bind().dialect.name
-        if name == "postgresql":
-            insert: Any = postgresql.insert
-        elif name == "sqlite":
-            insert = sqlite.insert
-        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-            raise NotImplementedError(f"unsupported dialect {name}")
-        inserted = 0
-        for start in range(0, len(rows), BATCH):
-            stmt = (
-                insert(LoggedSet)
-                .values([dict(r) for r in rows[start : start + BATCH]])
-                .on_conflict_do_nothing(index_elements=["member_id", "import_key"])
-                .returning(LoggedSet.id)
-            )
-            inserted += len((await self.session.execute(stmt)).all())
-        return inserted
+        """Insert sets, skipping any whose (member_id, import_key) exists; returns how many went in.
+
+        One single-row statement executed for many rows: SQLAlchemy's "insertmanyvalues" batches it
+        by string templating. Building a 500-row VALUES construct instead compiled 10 000 bind
+        parameters on the event loop (~0.1–0.4 s a batch, every member's /log waiting meanwhile).
+        """
+        if not rows:
+            return 0
+        statement = _insert_ignoring_duplicates(self.session.get_bind().dialect.name)
+        result = await self.session.execute(statement, [dict(r) for r in rows])
+        return len(result.all())
 
     async def delete_import(self, member_id: int, import_id: str, *, limit: int = BATCH) -> int:
         """Delete up to ``limit`` of the sets one import added; returns how many went (0 when none are left)."""

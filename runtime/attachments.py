@@ -10,7 +10,7 @@ stopping as soon as it passes the limit.
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 
@@ -42,13 +42,20 @@ class AttachmentFetcher:
         if parts.username or parts.password:
             return False
         if self._base is not None:
-            # The operator's proxy or emulator: the same scheme, host and port, under its path.
-            return (parts.scheme, parts.hostname, port) == (
-                self._base.scheme,
-                self._base.hostname,
-                self._base.port,
-            ) and parts.path.startswith(self._base.path or "/")
+            return self._under_base(parts.scheme, parts.hostname, port, parts.path)
         return parts.scheme == "https" and parts.hostname in DISCORD_CDN_HOSTS and port in (None, 443)
+
+    def _under_base(self, scheme: str, host: str | None, port: int | None, path: str) -> bool:
+        """The operator's proxy or emulator: the same scheme, host and port, inside its base folder."""
+        if self._base is None or (scheme, host, port) != (self._base.scheme, self._base.hostname, self._base.port):
+            return False
+        # Dot segments are refused outright (the HTTP client resolves "/attachments/../private" to
+        # "/private"), and the base path is a whole folder ("/attachments" doesn't admit "/attachments-x").
+        decoded = unquote(path)
+        if "\\" in decoded or any(segment in (".", "..") for segment in decoded.split("/")):
+            return False
+        folder = self._base.path.rstrip("/") + "/"
+        return (path + "/").startswith(folder)
 
     async def fetch(self, url: str, limit: int) -> bytes:
         """The body at ``url``, at most ``limit`` bytes; ImportFileError when not allowed, too big or unreadable."""

@@ -212,11 +212,6 @@ async def test_log_when_with_a_masked_link_echoes_it_escaped(harness: Harness) -
     assert await stored_sets(harness) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: coach.errors.UnknownExerciseError quotes the name a second time "
-    "(“Custom: {name}”) without member_text, so that copy reaches Discord unescaped",
-)
 async def test_log_of_an_unknown_masked_link_exercise_echoes_it_escaped(harness: Harness) -> None:
     reply = await log(harness, "[Claim](https://evil.example)", weight=1.0, reps=1)
     assert r"\[Claim](https://evil.example)" in private_text(reply)
@@ -422,17 +417,11 @@ BASE_ESCAPES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: AttachmentFetcher compares the raw path by prefix, so dot segments (which the HTTP "
-    "client resolves) and sibling paths sharing the base's prefix pass",
-)
 @pytest.mark.parametrize(("base", "url"), BASE_ESCAPES)
 def test_urls_climbing_out_of_the_base_path_are_refused(base: str, url: str) -> None:
     assert not AttachmentFetcher(base).allows(url)
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: see test_urls_climbing_out_of_the_base_path_are_refused")
 async def test_dot_segments_never_reach_a_path_outside_the_base(harness: Harness, cdn: Cdn) -> None:
     cdn.files["/private/strong.csv"] = STRONG
     reply = await import_file(harness, f"{cdn.base}../private/strong.csv", size=len(STRONG))
