@@ -102,7 +102,7 @@ class ExportWriter:
         packed.data.close()
         raise ExportTooLargeError(
             f"Your data ({self.sets:,} sets) is {packed.size / 1024 / 1024:.1f} MB even zipped, over the "
-            f"{limit / 1024 / 1024:.0f} MB Discord lets me upload here. Try in a server with a higher upload "
+            f"{limit / 1024 / 1024:.1f} MB Discord lets me upload here. Try in a server with a higher upload "
             "limit (boosted servers allow more), or ask the bot's operator for a copy of your rows."
         )
 
