@@ -424,6 +424,10 @@ class InsightService(Service):
             name, suggestions, message=f"You haven't logged an exercise called “{member_text(name)}”.{hint}"
         )
 
+    async def _sessions(self, facts: Sequence[SetRow]) -> list[TrainingSession]:
+        """The sets grouped and classified, in a worker thread: a long log is CPU work the loop mustn't wait on."""
+        return await asyncio.to_thread(build_sessions, facts, self.catalog)
+
     async def _facts(self, session: AsyncSession, member_id: int, since: datetime, until: datetime) -> list[SetRow]:
         return await InsightRepository(session).sets_between(
             member_id, since - _LOOKBACK, until, limit=MAX_ANALYSED_SETS
@@ -455,7 +459,8 @@ class InsightService(Service):
                     raise self._unknown(ref.name)
                 name = logged
             facts = await self._facts(session, member_id, since, until)
-            sessions = [s for s in build_sessions(facts, self.catalog) if s.end >= since and s.hard_sets(ref.key)]
+            built = await self._sessions(facts)
+            sessions = [s for s in built if s.end >= since and s.hard_sets(ref.key)]
             first = sessions[0].start if sessions else since
             prior_e1rm, prior_weight = await repo.bests_before(member_id, ref.key, first)
         points = progress_points(
@@ -492,7 +497,7 @@ class InsightService(Service):
         since = until - timedelta(weeks=weeks_)
         async with self._storage.read() as session:
             facts = await self._facts(session, member_id, since, until)
-        sessions = build_sessions(facts, self.catalog)
+        sessions = await self._sessions(facts)
         stats = summarise_weeks(sessions, self.catalog, weeks=weeks_, since=since, until=until, unit=unit)
         if not stats.hard_sets:
             period = "7 days" if weeks_ == 1 else f"{weeks_} weeks"
@@ -527,7 +532,7 @@ class InsightService(Service):
         since = until - timedelta(days=COMPARE_DAYS)
         async with self._storage.read() as session:
             facts = await self._facts(session, member_id, since, until)
-        sessions = [s for s in build_sessions(facts, self.catalog) if s.end >= since]
+        sessions = [s for s in await self._sessions(facts) if s.end >= since]
         if requested is not None:
             compounds = [requested]
         else:
@@ -558,5 +563,5 @@ class InsightService(Service):
         since = until - timedelta(days=MY_NUMBERS_DAYS)
         async with self._storage.read() as session:
             facts = await self._facts(session, member_id, since, until)
-        sessions = build_sessions(facts, self.catalog)
+        sessions = await self._sessions(facts)
         return MyNumbers(day=day, unit=unit, items=numbers_for(sessions, day, unit))

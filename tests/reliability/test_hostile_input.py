@@ -34,12 +34,13 @@ from typing import Any, cast
 import discord
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from coach.errors import CoachError
 from coach.export import CSV_NAME, JSON_NAME, ZIP_NAME
+from coach.metrics import MAX_SESSION_SETS
 from coach.settings import Settings
-from db.models import LoggedSet
+from db.models import LOGGED_SETS, LoggedSet
 from emulator import payloads
 from emulator.driver import EPHEMERAL, Harness, Reply, RestCall
 from runtime import respond
@@ -613,3 +614,27 @@ async def test_a_blocked_loop_is_logged_with_the_blocking_stack(
     assert "careless_handler" in text, text
     assert "block_the_loop_synchronously" in text, text
     assert watchdog.stalls > before
+
+
+# --------------------------------------------------------------------------- 6. unbounded session walk
+
+
+async def test_months_of_sets_minutes_apart_cost_one_bounded_session(harness: Harness) -> None:
+    """Sets under 90 minutes apart for days on end: /log places the new set in a session of at most 12 hours
+    and 100 sets, so it never walks the whole run (it used to, for every /log, stalling the loop)."""
+    await log(harness, "bench press")  # creates the member row and a template set
+    (first,) = await stored_sets(harness)
+    template = {c.key: getattr(first, c.key) for c in LOGGED_SETS.columns if c.key != "id"}
+    now = datetime.now(UTC)
+    run = [
+        {**template, "interaction_id": None, "performed_at": now - timedelta(minutes=30 * i)} for i in range(1, 3_000)
+    ]
+    async with harness.bot.session_factory() as session, session.begin():
+        await session.execute(insert(LOGGED_SETS), run)
+    reply = await log(harness, "bench press")
+    text = reply.text()
+    number = int(re.search(r"#(\d+) today", text).group(1))  # type: ignore[union-attr]
+    assert number <= MAX_SESSION_SETS + 1, "set number counts within one bounded session"
+    # Twelve hours of sets every 30 minutes (the one exactly 12 h back falls out when a few ms have passed),
+    # the template set, then this one.
+    assert number in (12 * 2 + 1, 12 * 2 + 2)
