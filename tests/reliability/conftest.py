@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,3 +295,15 @@ def harness_bodies(calls: Iterable[RestCall]) -> list[dict[str, Any]]:
         ):
             out.append(dict(call.json or {}))
     return out
+
+
+async def max_loop_stall(during: asyncio.Future[Any]) -> float:
+    """The longest gap between ticks of a 10 ms probe task while ``during`` runs."""
+    worst = 0.0
+    last = time.perf_counter()
+    while not during.done():
+        await asyncio.sleep(0.01)
+        now = time.perf_counter()
+        worst = max(worst, now - last - 0.01)
+        last = now
+    return worst

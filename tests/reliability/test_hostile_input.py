@@ -48,7 +48,7 @@ from runtime.attachments import AttachmentFetcher
 from runtime.client import CoachBot
 from runtime.tree import GENERIC_APOLOGY
 from tests.coach.test_importer import STRONG, STRONG_HEADER
-from tests.reliability.conftest import LogCapture
+from tests.reliability.conftest import LogCapture, max_loop_stall
 
 # A masked link whose "[" is not escaped: Discord would render it as a clickable link with any text.
 UNESCAPED_MASKED_LINK = re.compile(r"(?<!\\)\[[^\]\n]*\]\(\s*<?https?://")
@@ -441,18 +441,6 @@ STALL_BUDGET_S = 0.5
 # /evidence scores 19 studies only: even uncut, 6 000 characters cost ~0.25 s, so its budget is tighter
 # (it answers in a few milliseconds with the cut).
 EVIDENCE_STALL_BUDGET_S = 0.1
-
-
-async def max_loop_stall(during: asyncio.Future[Any]) -> float:
-    """The longest gap between ticks of a 10 ms probe task while ``during`` runs."""
-    worst = 0.0
-    last = time.perf_counter()
-    while not during.done():
-        await asyncio.sleep(0.01)
-        now = time.perf_counter()
-        worst = max(worst, now - last - 0.01)
-        last = now
-    return worst
 
 
 async def autocomplete_stall(harness: Harness, command: str, option: str, value: str) -> tuple[float, list[Any]]:

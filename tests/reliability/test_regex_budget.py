@@ -13,7 +13,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -21,6 +20,7 @@ import cogs.evidence
 from coach.evidence.matcher import MAX_MATCHED_CHARS
 from emulator.driver import Harness
 from tests.reliability import regex_budget_probe
+from tests.reliability.conftest import max_loop_stall
 from tests.reliability.regex_budget_probe import ROOT, time_pattern
 
 PROBE_TIMEOUT_S = 300
@@ -72,21 +72,9 @@ def test_probe_finds_the_matcher_and_importer_patterns() -> None:
     assert "coach.importer._DURATION[0]" in names
 
 
-async def _max_loop_stall(during: asyncio.Future[object]) -> float:
-    """The longest gap between ticks of a 10 ms probe while `during` runs."""
-    worst = 0.0
-    last = time.perf_counter()
-    while not during.done():
-        await asyncio.sleep(0.01)
-        now = time.perf_counter()
-        worst = max(worst, now - last - 0.01)
-        last = now
-    return worst
-
-
 async def test_a_hostile_mention_does_not_stall_the_bot(harness: Harness) -> None:
     sent = asyncio.ensure_future(harness.message(HOSTILE, mention_bot=True, wait=0.5))
-    stall = await _max_loop_stall(sent)
+    stall = await max_loop_stall(sent)
     assert await sent is None, "not a question: no reply"
     assert stall < 1.0, f"the event loop stalled {stall:.2f} s on one chat message"
     # Other members are still served.
