@@ -162,6 +162,20 @@ async def chart_stall(
     }
 
 
+async def _log_paced_until(
+    harness: BenchHarness, actor: Actor, start: float, period: float, stop: asyncio.Event, samples: Samples
+) -> None:
+    """One member logging a set every ``period`` seconds from ``start`` until ``stop`` is set."""
+    n, due = 0, start
+    while not stop.is_set():
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        if stop.is_set():
+            return
+        await _log_one(harness, actor, n, samples, [])
+        n += 1
+        due += period
+
+
 def strong_export(rows: int, *, now: datetime, sets_per_workout: int = 20) -> bytes:
     """A synthetic Strong CSV export of ``rows`` sets: a workout every day going back, one lift per workout."""
     lines = ["Date,Workout Name,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE"]
@@ -172,35 +186,59 @@ def strong_export(rows: int, *, now: datetime, sets_per_workout: int = 20) -> by
 
 
 async def log_during_imports(
-    bot: CoachBot, harness: BenchHarness, importers: Sequence[Actor], log_members: Sequence[Actor], rows: int
+    bot: CoachBot,
+    harness: BenchHarness,
+    importers: Sequence[Actor],
+    log_members: Sequence[Actor],
+    rows: int,
+    rate: float,
 ) -> dict[str, Any]:
-    """/log latency while several members import a ``rows``-set export at the same moment.
+    """/log latency at a steady ``rate`` (sets/s, paced as in the load test) while several members import a
+    ``rows``-set export at the same moment, and the same traffic without imports as the baseline.
 
-    The imports go through the import service (the attachment download is Discord's side); they queue
-    one at a time and write in short batches, so /log interleaves instead of waiting for whole files.
+    The imports go through the import service (the attachment download is Discord's side); they run one
+    at a time and write in short batches, so /log interleaves instead of waiting for whole files.
     """
     data = strong_export(rows, now=datetime.now(UTC))
-    log = Samples()
-    stop = asyncio.Event()
+    period = len(log_members) / rate
+
+    async def paced(samples: Samples, stop: asyncio.Event) -> None:
+        start = time.monotonic()
+        await asyncio.gather(
+            *(
+                _log_paced_until(harness, m, start + period * i / len(log_members), period, stop, samples)
+                for i, m in enumerate(log_members)
+            )
+        )
+
+    during, stop = Samples(), asyncio.Event()
     started = time.monotonic()
     async with LoopLagProbe() as probe:
-        traffic = [asyncio.create_task(_log_until(harness, m, float("inf"), log, [], stop)) for m in log_members]
+        traffic = asyncio.create_task(paced(during, stop))
         try:
             summaries = await asyncio.gather(
                 *(bot.importer.import_csv(int(a.user["id"]), data, unit="kg") for a in importers)
             )
         finally:
             stop.set()
-            await asyncio.gather(*traffic)
+            await traffic
+    imports_s = time.monotonic() - started
+    # The same traffic without imports, in the same run: the baseline the number above compares with.
+    baseline, stop = Samples(), asyncio.Event()
+    asyncio.get_running_loop().call_later(min(imports_s, 10.0), stop.set)
+    await paced(baseline, stop)
     return {
         "importers": len(importers),
         "rows_per_import": rows,
         "imported": sum(s.imported for s in summaries),
-        "imports_s": round(time.monotonic() - started, 2),
+        "imports_s": round(imports_s, 2),
         "log_members": len(log_members),
-        "log_calls": len(log.latencies),
-        "log_p50_ms": round(log.ms(50), 3),
-        "log_p99_ms": round(log.ms(99), 3),
-        "log_errors": log.errors,
+        "offered_sets_per_s": round(rate, 1),
+        "log_calls": len(during.latencies),
+        "log_p50_ms": round(during.ms(50), 3),
+        "log_p99_ms": round(during.ms(99), 3),
+        "log_errors": during.errors,
+        "baseline_p50_ms": round(baseline.ms(50), 3),
+        "baseline_p99_ms": round(baseline.ms(99), 3),
         "max_loop_stall_ms": round(probe.max_lag_s * 1000, 2),
     }

@@ -252,11 +252,13 @@ def markdown(result: dict[str, Any]) -> str:
     if during:
         lines += [
             "",
-            f"/log during imports: {during['importers']} members importing {during['rows_per_import']:,} sets each at "
-            f"the same moment ({during['imported']:,} imported in {during['imports_s']} s) while "
-            f"{during['log_members']} members logged: {during['log_calls']} sets, p50 {during['log_p50_ms']:.1f} ms, "
-            f"p99 **{during['log_p99_ms']:.1f} ms**, {during['log_errors']} errors, max loop stall "
-            f"{during['max_loop_stall_ms']} ms.",
+            f"/log during imports: {during['importers']} members importing {during['rows_per_import']:,} sets "
+            f"each at the same moment ({during['imported']:,} imported in {during['imports_s']} s) while "
+            f"{during['log_members']} members logged {during['offered_sets_per_s']} sets/s: "
+            f"{during['log_calls']} sets, p50 {during['log_p50_ms']:.1f} ms, "
+            f"p99 **{during['log_p99_ms']:.1f} ms** (the same traffic without imports: "
+            f"p50 {during['baseline_p50_ms']:.1f} ms, p99 {during['baseline_p99_ms']:.1f} ms), "
+            f"{during['log_errors']} errors, max loop stall {during['max_loop_stall_ms']} ms.",
         ]
     chart = result.get("chart_stall") or {}
     stall = "not available"

@@ -527,14 +527,13 @@ class ImportService(Service):
         async with self._storage.read() as session:
             settings = await MemberRepository(session).get(member_id)
         default: Unit = chosen or preferred_unit(settings.unit if settings is not None else None, locale)
-        # Parsing 20,000 rows takes a moment of CPU: off the event loop, so other members aren't kept waiting.
-        parsed = await asyncio.to_thread(parse_export, data, self.index, default_unit=default, now=now)
-        imported = 0
-        if parsed.rows:
-            # One import at a time per process: several members importing at once queue here, and each
-            # batch below holds the write lock only briefly, so /log never waits behind a whole file.
-            async with self._import_lock:
-                imported = await self._store(member_id, parsed, now)
+        # One import at a time per process: several members importing at once queue here. Parsing 20,000
+        # rows is a moment of CPU, in a worker thread so the event loop runs meanwhile (one at a time, so
+        # parsers don't crowd the loop out of the interpreter lock); each batch written below holds the
+        # write lock only briefly, so /log never waits behind a whole file.
+        async with self._import_lock:
+            parsed = await asyncio.to_thread(parse_export, data, self.index, default_unit=default, now=now)
+            imported = await self._store(member_id, parsed, now) if parsed.rows else 0
         customs = _unique(r.exercise.name for r in parsed.rows if r.exercise.exercise is None)
         return ImportSummary(
             source=parsed.source,
