@@ -9,7 +9,7 @@ no button ever looks a service up on the client.
 from __future__ import annotations
 
 import types
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import discord
 
@@ -39,7 +39,6 @@ class OwnedButton:
     """
 
     owner_id: int
-    TEMPLATE: ClassVar[str]
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Check ownership server-side, then act; report any error to the presser."""
