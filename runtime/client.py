@@ -106,13 +106,14 @@ class CoachBot(commands.AutoShardedBot):
         self.watchdog = LoopWatchdog()
 
     async def setup_hook(self) -> None:
-        """Start the loop watchdog, load cogs with their dependencies, then sync commands if the tree changed."""
-        self.watchdog.start()
+        """Load cogs with their dependencies, sync commands if the tree changed, then start the loop watchdog."""
         await self.add_cogs()
         # Every interaction gets an answer: presses on buttons nothing handles any more included.
         self.add_listener(UnhandledComponents().on_interaction, "on_interaction")
         if self._sync_commands:
             self.synced = await self.sync_commands_if_changed(force=self._force_sync)
+        # Watched from here on: start-up's imports and migrations block the loop by nature, before anyone waits.
+        self.watchdog.start()
 
     async def close(self) -> None:
         """Log out and close what the bot owns (the attachment downloader's session, the loop watchdog)."""
@@ -164,4 +165,5 @@ class CoachBot(commands.AutoShardedBot):
         """Log readiness once the gateway session is up."""
         user = self.user
         log.info("ready as %s (id %s) in %d server(s)", user, user.id if user else "?", len(self.guilds))
-        freeze_startup_objects()
+        with self.watchdog.expected():  # one deliberate full collection at start-up
+            freeze_startup_objects()

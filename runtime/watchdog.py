@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class LoopWatchdog:
         self._task: asyncio.Task[None] | None = None
         self._thread: threading.Thread | None = None
         self._loop_thread_id = 0
+        self._expected = False
 
     def start(self) -> None:
         """Start watching the running loop."""
@@ -41,6 +43,16 @@ class LoopWatchdog:
         self._task = asyncio.get_running_loop().create_task(self._stamp(), name="loop-watchdog")
         self._thread = threading.Thread(target=self._watch, name="loop-watchdog", daemon=True)
         self._thread.start()
+
+    @contextlib.contextmanager
+    def expected(self) -> Iterator[None]:
+        """A deliberate blocking step (start-up housekeeping): not reported as a stall."""
+        self._expected = True
+        try:
+            yield
+        finally:
+            self._beat = time.monotonic()
+            self._expected = False
 
     async def stop(self) -> None:
         """Stop watching."""
@@ -62,7 +74,7 @@ class LoopWatchdog:
         while not self._stop.wait(_BEAT_S / 2):
             beat = self._beat
             blocked = time.monotonic() - beat - _BEAT_S
-            if blocked <= self.threshold or beat == reported:
+            if blocked <= self.threshold or beat == reported or self._expected:
                 continue
             reported = beat
             self.stalls += 1
