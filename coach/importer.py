@@ -39,9 +39,11 @@ import csv
 import hashlib
 import io
 import logging
+import multiprocessing
 import re
 import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -64,7 +66,7 @@ Source = Literal["strong", "hevy"]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 # Sets written per committed batch: short enough that a /log waiting for the write lock barely notices.
-IMPORT_BATCH = 500
+IMPORT_BATCH = 200
 # How many rejection reasons a summary carries (the reply shows these; the count covers the rest).
 MAX_REASONS = 5
 EARLIEST_IMPORT = datetime(2000, 1, 1, tzinfo=UTC)
@@ -126,6 +128,52 @@ class ParsedImport:
     rejected: tuple[str, ...]
     skipped: int
     total: int
+
+
+# The columns an imported row fills, in the order PreparedImport.rows carries them.
+ROW_FIELDS = (
+    "exercise_key", "exercise_id", "custom_name", "exercise_name", "weight_kg", "weight_value", "weight_unit",
+    "reps", "rpe", "kind", "note", "e1rm_kg", "performed_at", "import_key",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedImport:
+    """A parsed export reduced to what storing and the summary need, as plain tuples: cheap to pass from
+    the parser process (rich row objects cost the event loop's process a quarter second to unpickle)."""
+
+    source: Source
+    total: int
+    skipped: int
+    rejected: tuple[str, ...]
+    custom_names: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]  # values in ROW_FIELDS order; the import key last
+
+
+def prepare_export(data: bytes, index: ExerciseIndex, *, default_unit: Unit, now: datetime) -> PreparedImport:
+    """Parse an export (see ``parse_export``) into insert-ready rows."""
+    parsed = parse_export(data, index, default_unit=default_unit, now=now)
+    rows = tuple(
+        (
+            r.exercise.key,
+            r.exercise.exercise.id if r.exercise.exercise is not None else None,
+            r.exercise.custom_name,
+            r.exercise.name,
+            r.weight_kg,
+            r.weight_value,
+            r.weight_unit,
+            r.reps,
+            r.rpe,
+            r.kind,
+            r.note,
+            estimate_1rm(r.weight_kg, r.reps),
+            r.performed_at,
+            r.import_key,
+        )
+        for r in parsed.rows
+    )
+    customs = _unique(r.exercise.name for r in parsed.rows if r.exercise.exercise is None)
+    return PreparedImport(parsed.source, parsed.total, parsed.skipped, parsed.rejected, tuple(customs), rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,32 +524,46 @@ def parse_export(data: bytes, catalog: Catalog | ExerciseIndex, *, default_unit:
 class ImportService(Service):
     """Adds a member's Strong or Hevy export to their own log, once."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, parser: Executor | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._import_lock = asyncio.Lock()
+        # Where files are parsed: a worker process when the bot gives one (see parser_process), else a
+        # thread. A process keeps 20 000 rows of CPU off the interpreter lock the event loop and the
+        # database thread need for every other member's /log.
+        self._parser = parser
 
-    async def _store(self, member_id: int, parsed: ParsedImport, now: datetime) -> int:
+    async def _parse(self, data: bytes, default_unit: Unit, now: datetime) -> PreparedImport:
+        if self._parser is None:
+            return await asyncio.to_thread(prepare_export, data, self.index, default_unit=default_unit, now=now)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._parser, _prepare_in_worker, data, default_unit, now)
+
+    async def _store(self, member_id: int, prepared: PreparedImport, now: datetime) -> int:
         """Write the new sets in short committed batches; if any batch fails, take back those already written.
 
         All or nothing from the member's view: the reply says either how many were imported or that
-        nothing was. Meanwhile other members' /log interleaves between batches instead of waiting for
-        the whole file (a single 20 000-row transaction held SQLite's one write lock for seconds).
+        nothing was. Meanwhile other members' /log goes first: each batch is a background write that
+        waits while any member's own write is queued (a single 20 000-row transaction held SQLite's one
+        write lock for seconds).
         """
         async with self._storage.read() as session:
-            existing = await ImportRepository(session).existing_keys(member_id, [r.import_key for r in parsed.rows])
+            existing = await ImportRepository(session).existing_keys(member_id, [r[-1] for r in prepared.rows])
             stored = await SetRepository(session).count_up_to(member_id, self.max_sets)
-        fresh = [r for r in parsed.rows if r.import_key not in existing]
+        fresh = [r for r in prepared.rows if r[-1] not in existing]
         if fresh and stored + len(fresh) > self.max_sets:
             raise self.full_log(stored, len(fresh))
         import_id = uuid.uuid4().hex
-        values = [_values(member_id, r, parsed.source, now, import_id) for r in fresh]
+        fixed = {"member_id": member_id, "import_id": import_id, "created_at": now, "source": prepared.source}
         inserted = 0
         try:
-            for start in range(0, len(values), IMPORT_BATCH):
-                async with self._storage.write() as session:
+            for start in range(0, len(fresh), IMPORT_BATCH):
+                batch = [
+                    {**dict(zip(ROW_FIELDS, row, strict=True)), **fixed} for row in fresh[start : start + IMPORT_BATCH]
+                ]
+                async with self._storage.write(background=True) as session:
                     if start == 0:
                         await MemberRepository(session).ensure(member_id)
-                    inserted += await ImportRepository(session).insert_new(values[start : start + IMPORT_BATCH])
+                    inserted += await ImportRepository(session).insert_new(batch)
         except BaseException:
             await self._take_back(member_id, import_id)
             raise
@@ -532,9 +594,8 @@ class ImportService(Service):
         # parsers don't crowd the loop out of the interpreter lock); each batch written below holds the
         # write lock only briefly, so /log never waits behind a whole file.
         async with self._import_lock:
-            parsed = await asyncio.to_thread(parse_export, data, self.index, default_unit=default, now=now)
+            parsed = await self._parse(data, default, now)
             imported = await self._store(member_id, parsed, now) if parsed.rows else 0
-        customs = _unique(r.exercise.name for r in parsed.rows if r.exercise.exercise is None)
         return ImportSummary(
             source=parsed.source,
             total=parsed.total,
@@ -543,7 +604,7 @@ class ImportService(Service):
             rejected=len(parsed.rejected),
             skipped=parsed.skipped,
             reasons=parsed.rejected[:MAX_REASONS],
-            custom_names=tuple(customs[:MAX_REASONS]),
+            custom_names=parsed.custom_names[:MAX_REASONS],
         )
 
 
@@ -551,24 +612,29 @@ def _unique(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _values(member_id: int, row: ImportRow, source: Source, now: datetime, import_id: str) -> dict[str, Any]:
-    return {
-        "import_id": import_id,
-        "member_id": member_id,
-        "exercise_key": row.exercise.key,
-        "exercise_id": row.exercise.exercise.id if row.exercise.exercise is not None else None,
-        "custom_name": row.exercise.custom_name,
-        "exercise_name": row.exercise.name,
-        "weight_kg": row.weight_kg,
-        "weight_value": row.weight_value,
-        "weight_unit": row.weight_unit,
-        "reps": row.reps,
-        "rpe": row.rpe,
-        "kind": row.kind,
-        "note": row.note,
-        "e1rm_kg": estimate_1rm(row.weight_kg, row.reps),
-        "performed_at": row.performed_at,
-        "created_at": now,
-        "source": source,
-        "import_key": row.import_key,
-    }
+# --------------------------------------------------------------------------- the parser process
+
+# The worker process's own index, built once from the catalog the bot passed it (one per process).
+_worker_index: ExerciseIndex | None = None
+
+
+def parser_process(catalog: Catalog) -> ProcessPoolExecutor:
+    """A one-worker process pool for parsing exports with this catalog; the caller shuts it down."""
+    return ProcessPoolExecutor(
+        max_workers=1,
+        # Spawned, not forked: the bot's threads (database, watchdog) must not be copied mid-flight.
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(catalog,),
+    )
+
+
+def _start_worker(catalog: Catalog) -> None:
+    global _worker_index
+    _worker_index = ExerciseIndex(catalog)
+
+
+def _prepare_in_worker(data: bytes, default_unit: Unit, now: datetime) -> PreparedImport:
+    if _worker_index is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("parser process started without a catalog")
+    return prepare_export(data, _worker_index, default_unit=default_unit, now=now)

@@ -53,6 +53,11 @@ class Storage:
         self._write_lock: asyncio.Lock | None = (
             asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
         )
+        # Members' own writes (a /log, an undo) go before background ones (an import's batches): a batch
+        # waits while any of them waits for, or holds, the write lock.
+        self._interactive = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -62,15 +67,31 @@ class Storage:
                 yield session
 
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction, committed when the block ends without an error."""
-        with storage_errors():
-            if self._write_lock is None:
+    async def write(self, *, background: bool = False) -> AsyncIterator[AsyncSession]:
+        """A write transaction, committed when the block ends without an error.
+
+        ``background`` writes (import batches) let members' own writes go first on SQLite.
+        """
+        if self._write_lock is None:
+            with storage_errors():
                 async with transaction(self.session_factory, write=True) as session:
                     yield session
-            else:
+            return
+        if background:
+            while self._interactive:
+                await self._quiet.wait()
+        else:
+            self._interactive += 1
+            self._quiet.clear()
+        try:
+            with storage_errors():
                 async with self._write_lock, transaction(self.session_factory, write=True) as session:
                     yield session
+        finally:
+            if not background:
+                self._interactive -= 1
+                if not self._interactive:
+                    self._quiet.set()
 
 
 class Service:

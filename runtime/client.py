@@ -17,7 +17,7 @@ from coach.cooldown import Cooldown
 from coach.evidence import EvidenceBase
 from coach.exercise_search import ExerciseIndex
 from coach.guild_config import GuildConfigService
-from coach.importer import ImportService
+from coach.importer import ImportService, parser_process
 from coach.insight import InsightService
 from coach.logbook import LogbookService
 from coach.planner import Planner
@@ -98,7 +98,11 @@ class CoachBot(commands.AutoShardedBot):
         cap = settings.max_sets_per_member
         self.logbook = LogbookService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
         self.insight = InsightService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
-        self.importer = ImportService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
+        # Exports are parsed in a worker process the bot owns (started on the first import, shut down on close).
+        self.parser = parser_process(catalog)
+        self.importer = ImportService(
+            session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap, parser=self.parser
+        )
         self._sync_commands = sync_commands
         self._force_sync = force_sync
         self.synced: bool | None = None
@@ -116,12 +120,13 @@ class CoachBot(commands.AutoShardedBot):
         self.watchdog.start()
 
     async def close(self) -> None:
-        """Log out and close what the bot owns (the attachment downloader's session, the loop watchdog)."""
+        """Log out and close what the bot owns (attachment downloads, the loop watchdog, the parser process)."""
         try:
             await super().close()
         finally:
             await self.attachments.close()
             await self.watchdog.stop()
+            self.parser.shutdown(wait=False, cancel_futures=True)
 
     async def add_cogs(self) -> None:
         """Register every cog; dependencies are passed explicitly, never looked up globally."""
