@@ -66,7 +66,7 @@ Source = Literal["strong", "hevy"]
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 # Sets written per committed batch: short enough that a /log waiting for the write lock barely notices.
-IMPORT_BATCH = 200
+IMPORT_BATCH = 100
 # How many rejection reasons a summary carries (the reply shows these; the count covers the rest).
 MAX_REASONS = 5
 EARLIEST_IMPORT = datetime(2000, 1, 1, tzinfo=UTC)
