@@ -69,7 +69,7 @@ def test_probe_finds_the_matcher_and_importer_patterns() -> None:
         where for path in regex_budget_probe.product_files() for where, _ in regex_budget_probe.module_patterns(path)
     }
     assert any(n.startswith("coach.evidence.matcher._SUBJECT_BOUND") for n in names)
-    assert "coach.importer._DURATION[0]" in names
+    assert "coach.import_parsing._DURATION[0]" in names
 
 
 async def test_a_hostile_mention_does_not_stall_the_bot(harness: Harness) -> None:
