@@ -3,56 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
 import pytest
-from aiohttp import web
 
 from coach.settings import Settings
 from emulator.driver import Harness, Reply
+from tests.cdn import Cdn, cdn_fixture  # noqa: F401 - the cdn fixture
 from tests.coach.test_importer import HEVY, STRONG
 from tests.cogs.test_logbook import rows as count
 
 
-class Cdn(dict[str, bytes]):
-    """Files "uploaded" to a CDN: a real HTTP server on loopback, serving them by URL."""
-
-    base = ""
-
-
 @pytest.fixture
-async def cdn_server() -> AsyncIterator[Cdn]:
-    files = Cdn()
-
-    async def serve(request: web.Request) -> web.StreamResponse:
-        body = files.get(str(request.url))
-        return web.Response(body=body) if body is not None else web.Response(status=404)
-
-    app = web.Application()
-    app.router.add_get("/attachments/{path:.*}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    files.base = f"http://127.0.0.1:{port}"
-    yield files
-    await runner.cleanup()
-
-
-@pytest.fixture
-def settings(settings: Settings, cdn_server: Cdn) -> Settings:
+def settings(settings: Settings, cdn: Cdn) -> Settings:
     """The bot downloads attachments only from the CDN base it is given: here, the loopback server."""
-    return dataclasses.replace(settings, discord_cdn_base=cdn_server.base)
-
-
-@pytest.fixture
-def cdn(harness: Harness, cdn_server: Cdn) -> Cdn:
-    """The files the next uploads serve."""
-    return cdn_server
+    return dataclasses.replace(settings, discord_cdn_base=cdn.base)
 
 
 def later(seconds: float) -> int:
@@ -69,14 +36,11 @@ async def upload(
     size: int | None = None,
     unit: str | None = None,
     stored: bool = True,
-    url: str | None = None,
     **kw: Any,
 ) -> Reply:
     """Run /privacy import with ``data`` as the attached file."""
     attachment_id = harness.ids.next()
-    url = url or f"{cdn.base}/attachments/{attachment_id}/{filename}"
-    if stored:
-        cdn[url] = data
+    url = cdn.put(filename, data) if stored else f"{cdn.base}{attachment_id}/{filename}"
     options: list[dict[str, Any]] = [{"name": "file", "type": 11, "value": str(attachment_id)}]
     if unit is not None:
         options.append({"name": "unit", "type": 3, "value": unit})

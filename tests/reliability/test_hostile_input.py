@@ -27,13 +27,11 @@ import logging
 import re
 import time
 import zipfile
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-import discord
 import pytest
-from aiohttp import web
 from sqlalchemy import insert, select
 
 from coach.errors import CoachError
@@ -47,7 +45,9 @@ from runtime import respond
 from runtime.attachments import AttachmentFetcher
 from runtime.client import CoachBot
 from runtime.tree import GENERIC_APOLOGY
+from tests.cdn import Cdn, cdn_fixture  # noqa: F401 - the cdn fixture
 from tests.coach.test_importer import STRONG, STRONG_HEADER
+from tests.cogs.test_import import later
 from tests.reliability.conftest import LogCapture, max_loop_stall
 
 # A masked link whose "[" is not escaped: Discord would render it as a clickable link with any text.
@@ -60,69 +60,10 @@ MB = 1024 * 1024
 # =============================================================================================== helpers
 
 
-@dataclasses.dataclass
-class Cdn:
-    """A loopback HTTP server standing in for Discord's CDN: serves files by path and records every request."""
-
-    origin: str = ""  # scheme, host and port of the server
-    files: dict[str, bytes] = dataclasses.field(default_factory=dict)
-    chunked: set[str] = dataclasses.field(default_factory=set)  # paths served without a Content-Length
-    hits: list[str] = dataclasses.field(default_factory=list)
-
-    @property
-    def base(self) -> str:
-        """The DISCORD_CDN_BASE the bot is given: only URLs under it may be downloaded."""
-        return f"{self.origin}/attachments/"
-
-    def put(self, name: str, data: bytes, *, chunked: bool = False) -> str:
-        """Make ``data`` downloadable under the base; returns its URL."""
-        path = f"/attachments/{len(self.files) + 1}/{name}"
-        self.files[path] = data
-        if chunked:
-            self.chunked.add(path)
-        return self.origin + path
-
-
-@pytest.fixture
-async def cdn() -> AsyncIterator[Cdn]:
-    """The loopback CDN, running for the test."""
-    served = Cdn()
-
-    async def serve(request: web.Request) -> web.StreamResponse:
-        served.hits.append(request.path)
-        body = served.files.get(request.path)
-        if body is None:
-            return web.Response(status=404)
-        if request.path not in served.chunked:
-            return web.Response(body=body)
-        response = web.StreamResponse()
-        response.enable_chunked_encoding()
-        await response.prepare(request)
-        for start in range(0, len(body), 256 * 1024):
-            await response.write(body[start : start + 256 * 1024])
-        await response.write_eof()
-        return response
-
-    app = web.Application()
-    app.router.add_get("/{path:.*}", serve)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    served.origin = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield served
-    await runner.cleanup()
-
-
 @pytest.fixture
 def settings(settings: Settings, cdn: Cdn) -> Settings:
     """The bot downloads attachments only from under the loopback CDN's base."""
     return dataclasses.replace(settings, discord_cdn_base=cdn.base)
-
-
-def later(seconds: float) -> int:
-    """An interaction id created ``seconds`` from now (per-member cooldowns count from creation time)."""
-    return discord.utils.time_snowflake(datetime.now(UTC) + timedelta(seconds=seconds))
 
 
 async def import_file(harness: Harness, url: str, *, size: int, filename: str = "strong.csv", **kw: Any) -> Reply:
