@@ -283,10 +283,7 @@ class ExerciseIndex:
     def resolve(self, raw: str | None, *, custom: bool = False) -> ResolvedExercise:
         """What a member logs: a catalog exercise by id, name or alias, or (when chosen explicitly, or
         with the ``custom:`` prefix autocomplete gives it) their own exercise; UnknownExerciseError otherwise."""
-        text, prefixed = _strip_custom_prefix(raw)
-        if not text:
-            raise ValidationError("Pick an exercise from the list.", field="exercise")
-        found = self.catalog.find(text)
+        text, prefixed, found = self._lookup(raw)
         if found is not None:
             # "Custom: Bench Press" is still the catalog's bench press: one history, one PR line.
             return ResolvedExercise.of(found)
@@ -305,13 +302,15 @@ class ExerciseIndex:
     def reference(self, raw: str | None) -> ResolvedExercise:
         """What a member reads back: the catalog exercise of that name, else the key their own exercise of
         that name is stored under (whether or not they have one)."""
-        text, _ = _strip_custom_prefix(raw)
+        text, _, found = self._lookup(raw)
+        return ResolvedExercise.of(found) if found is not None else ResolvedExercise.custom(text[:100])
+
+    def _lookup(self, raw: str | None) -> tuple[str, bool, Exercise | None]:
+        """The typed name without a ``custom:`` prefix, whether it had one, and the catalog exercise it names."""
+        text, prefixed = _strip_custom_prefix(raw)
         if not text:
             raise ValidationError("Pick an exercise from the list.", field="exercise")
-        found = self.catalog.find(text)
-        if found is not None:
-            return ResolvedExercise.of(found)
-        return ResolvedExercise.custom(text[:100])
+        return text, prefixed, self.catalog.find(text)
 
     def from_app(self, name: str) -> ResolvedExercise:
         """An exercise name from a Strong or Hevy export, e.g. "Lat Pulldown (Cable)", as a catalog exercise
