@@ -155,19 +155,13 @@ class LogbookService(Service):
         parsed = self._parse(req, now)  # Raises before touching the database: nothing is written.
         async with self._storage.write() as session:
             sets = SetRepository(session)
-            known = await sets.log_context(
-                req.member_id,
-                parsed.exercise.key,
-                parsed.reps,
-                parsed.performed_at,
-                parsed.performed_at - MAX_SESSION_SPAN,
-                limit=MAX_SESSION_SETS,
-                cap=self.max_sets,
-                interaction_id=req.interaction_id,
-            )
-            if known.duplicate_id is None and known.stored >= self.max_sets:
-                raise self.full_log(known.stored)
+            known = await _known(
+                sets, req.member_id, parsed.exercise.key, parsed.reps, parsed.performed_at,
+                cap=self.max_sets, interaction_id=req.interaction_id,
+            )  # fmt: skip
             if known.duplicate_id is None:
+                if known.stored >= self.max_sets:
+                    raise self.full_log(known.stored)
                 if known.member_exists:
                     prefs = _Prefs(unit=known.unit, share=known.share or "private")
                 else:  # First set ever: the member's row (defaults) comes into being.
@@ -217,15 +211,7 @@ class LogbookService(Service):
             raise NotYourSetError("That interaction belongs to someone else.")
         sets = SetRepository(session)
         exercise = self.index.for_row(row.exercise_key, row.exercise_name, row.exercise_id, row.custom_name)
-        known = await sets.log_context(
-            row.member_id,
-            row.exercise_key,
-            row.reps,
-            row.performed_at,
-            row.performed_at - MAX_SESSION_SPAN,
-            limit=MAX_SESSION_SETS,
-            before_id=row.id,
-        )
+        known = await _known(sets, row.member_id, row.exercise_key, row.reps, row.performed_at, before_id=row.id)
         ctx = await self._context(sets, row.member_id, exercise, row.performed_at, known, before_id=row.id)
         share = known.share or "private"
         return self._build_result(
@@ -457,6 +443,16 @@ class LogbookService(Service):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+async def _known(
+    sets: SetRepository, member_id: int, exercise_key: str, reps: int, at: datetime, **options: Any
+) -> LogContext:
+    """The single look-up for a set at ``at``: its whole possible session (``MAX_SESSION_SPAN`` back, at most
+    ``MAX_SESSION_SETS`` rows) and the rest of ``SetRepository.log_context``."""
+    return await sets.log_context(
+        member_id, exercise_key, reps, at, at - MAX_SESSION_SPAN, limit=MAX_SESSION_SETS, **options
+    )
 
 
 def _may_reach_past(rows: Sequence[SetRow], floor: datetime, *, full: bool) -> bool:
