@@ -40,8 +40,9 @@ from coach.insight_results import (
 )
 from coach.logbook import LogbookService
 from coach.metrics import E1RM_FORMULA, Unit
-from runtime.components import member_locale, safe
+from runtime.components import member_locale
 from runtime.respond import Answer, answer
+from runtime.text import safe
 
 Choice = app_commands.Choice
 # Seconds to wait for the member's settings before answering privately in their locale's unit.

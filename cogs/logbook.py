@@ -24,8 +24,9 @@ from coach.set_rules import MAX_REPS, max_weight
 from coach.timeparse import MAX_WHEN_LENGTH
 from db.models import MAX_NOTE_LENGTH
 from runtime.attachments import AttachmentFetcher
-from runtime.components import OwnedButton, bind, member_locale, safe
+from runtime.components import OwnedButton, bind, member_locale
 from runtime.respond import Answer, answer
+from runtime.text import safe
 from runtime.tree import CoachView
 
 Choice = app_commands.Choice

@@ -14,7 +14,6 @@ from typing import Any, TypeVar, cast
 import discord
 
 from runtime import commandlog
-from runtime.text import safe
 from runtime.tree import report_error, send_ephemeral
 
 NOT_YOURS = "That button isn't yours — it belongs to the member who ran the command."
@@ -55,6 +54,3 @@ class OwnedButton:
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         """What the button does for its owner."""
         raise NotImplementedError
-
-
-__all__ = ["NOT_YOURS", "OwnedButton", "bind", "member_locale", "safe"]
