@@ -50,16 +50,21 @@ async def _log_paced(
     actor: Actor,
     start: float,
     period: float,
-    deadline: float,
     samples: Samples,
     acked: list[int],
+    *,
+    deadline: float = float("inf"),
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """One member logging a set every ``period`` seconds on a fixed timetable, never two at once: if an
-    answer comes late, the next set goes right after it (so the offered rate only drops when the bot lags)."""
+    """One member logging a set every ``period`` seconds on a fixed timetable, never two at once, until
+    ``deadline`` or until ``stop`` is set: if an answer comes late, the next set goes right after it (so
+    the offered rate only drops when the bot lags)."""
     n = 0
     due = start
-    while due < deadline:
+    while due < deadline and not (stop is not None and stop.is_set()):
         await asyncio.sleep(max(0.0, due - time.monotonic()))
+        if stop is not None and stop.is_set():
+            return
         await _log_one(harness, actor, n, samples, acked)
         n += 1
         due += period
@@ -107,7 +112,7 @@ async def load_test(
     async with LoopLagProbe() as probe:
         await asyncio.gather(
             *(
-                _log_paced(harness, m, started + period * i / len(members), period, deadline, samples, acked)
+                _log_paced(harness, m, started + period * i / len(members), period, samples, acked, deadline=deadline)
                 for i, m in enumerate(members)
             )
         )
@@ -162,20 +167,6 @@ async def chart_stall(
     }
 
 
-async def _log_paced_until(
-    harness: BenchHarness, actor: Actor, start: float, period: float, stop: asyncio.Event, samples: Samples
-) -> None:
-    """One member logging a set every ``period`` seconds from ``start`` until ``stop`` is set."""
-    n, due = 0, start
-    while not stop.is_set():
-        await asyncio.sleep(max(0.0, due - time.monotonic()))
-        if stop.is_set():
-            return
-        await _log_one(harness, actor, n, samples, [])
-        n += 1
-        due += period
-
-
 def strong_export(rows: int, *, now: datetime, sets_per_workout: int = 20) -> bytes:
     """A synthetic Strong CSV export of ``rows`` sets: a workout every day going back, one lift per workout."""
     lines = ["Date,Workout Name,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE"]
@@ -206,7 +197,7 @@ async def log_during_imports(
         start = time.monotonic()
         await asyncio.gather(
             *(
-                _log_paced_until(harness, m, start + period * i / len(log_members), period, stop, samples)
+                _log_paced(harness, m, start + period * i / len(log_members), period, samples, [], stop=stop)
                 for i, m in enumerate(log_members)
             )
         )
