@@ -18,11 +18,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog
-from coach.errors import CoachError, LimitReachedError, StorageUnavailableError
-from coach.exercise_search import ExerciseIndex
+from coach.errors import CoachError, LimitReachedError, StorageUnavailableError, UnknownExerciseError
+from coach.exercise_search import ExerciseIndex, ResolvedExercise, clean_custom_name, custom_key
 from coach.settings import DEFAULT_MAX_SETS_PER_MEMBER
+from coach.text import member_text
 from coach.timeparse import utc_now
 from db.engine import transaction
+from db.repositories import SetRepository
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,10 @@ def storage_errors() -> Iterator[None]:
         else:
             log.warning("storage unavailable: %s", error, exc_info=True)
         raise StorageUnavailableError() from error
+
+
+# Longest a background write (an import batch) lets members' own writes go first.
+BACKGROUND_MAX_WAIT_S = 0.5
 
 
 class Storage:
@@ -78,8 +84,10 @@ class Storage:
                     yield session
             return
         if background:
-            while self._interactive:
-                await self._quiet.wait()
+            # Members first, but not forever: on a server logging flat out the queue is never empty,
+            # and an import would otherwise wait for minutes. After this long a batch takes its turn.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wait_quiet(), BACKGROUND_MAX_WAIT_S)
         else:
             self._interactive += 1
             self._quiet.clear()
@@ -92,6 +100,10 @@ class Storage:
                 self._interactive -= 1
                 if not self._interactive:
                     self._quiet.set()
+
+    async def _wait_quiet(self) -> None:
+        while self._interactive:
+            await self._quiet.wait()
 
 
 class Service:
@@ -113,6 +125,46 @@ class Service:
         self.index = index or ExerciseIndex(catalog)
         self._clock = clock
         self.max_sets = max_sets
+
+    async def exercise_to_log(self, member_id: int, raw: str | None, *, custom: bool = False) -> ResolvedExercise:
+        """How a name a member logs resolves: a catalog exercise, their own exercise of that name if they have
+        logged one ("sled push" after "Custom: Sled Push"), or a new own exercise when chosen explicitly.
+        Ambiguous names raise AmbiguousExerciseError, unknown ones UnknownExerciseError."""
+        try:
+            return self.index.resolve(raw, custom=custom)
+        except UnknownExerciseError as unknown:
+            own = await self._own_exercise(member_id, unknown.name)
+            if own is None:
+                raise
+            return own
+
+    async def exercise_to_read(self, member_id: int, raw: str | None) -> ResolvedExercise:
+        """How a name a member asks about resolves (/history, /progress, /compare): a catalog exercise or their
+        own logged one; a name that is neither gets "did you mean …" instead of an empty answer."""
+        ref = self.index.reference(raw)
+        if ref.exercise is not None:
+            return ref
+        own = await self._own_exercise(member_id, ref.name)
+        if own is not None:
+            return own
+        suggestions = self.index.suggest(ref.name)
+        hint = (" Did you mean " + " or ".join(f"**{s}**" for s in suggestions) + "?") if suggestions else ""
+        raise UnknownExerciseError(
+            ref.name,
+            suggestions,
+            message=(
+                f"You haven't logged an exercise called “{member_text(ref.name)}”, and it isn't in the catalog.{hint}"
+            ),
+        )
+
+    async def _own_exercise(self, member_id: int, name: str) -> ResolvedExercise | None:
+        """The member's own exercise of that name, as they last wrote it; None if they never logged one."""
+        cleaned = clean_custom_name(name)
+        if not cleaned:
+            return None
+        async with self._storage.read() as session:
+            logged = await SetRepository(session).latest_name(member_id, custom_key(cleaned))
+        return ResolvedExercise.custom(logged) if logged is not None else None
 
     def full_log(self, stored: int, adding: int = 1) -> LimitReachedError:
         """The error for a member whose log would pass the cap with ``adding`` more sets."""
