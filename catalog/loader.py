@@ -21,6 +21,7 @@ from catalog.models import (
     DaySlot,
     DayTemplate,
     Exercise,
+    Load,
     Mechanic,
     Prescription,
 )
@@ -34,8 +35,9 @@ STUDIES_FILE = CATALOG_DIR / "studies.yaml"
 _EXERCISE_KEYS = {
     "id", "name", "aliases", "mechanic", "joints", "primary", "secondary", "equipment",
     "days", "intensity", "prescription", "substitutes", "free_exercise_db", "mechanic_disagreement",
+    "load", "bodyweight_share", "per_hand",
 }  # fmt: skip
-_OPTIONAL_KEYS = {"free_exercise_db", "mechanic_disagreement"}
+_OPTIONAL_KEYS = {"free_exercise_db", "mechanic_disagreement", "load", "bodyweight_share", "per_hand"}
 
 
 class CatalogError(DataFileError):
@@ -56,6 +58,7 @@ class Catalog:
     days: Mapping[str, DayTemplate]
     _by_id: Mapping[str, Exercise] = field(repr=False)
     _by_name: Mapping[str, Exercise] = field(repr=False)
+    _ambiguous: Mapping[str, tuple[Exercise, ...]] = field(repr=False, default_factory=dict)
 
     def get(self, exercise_id: str) -> Exercise:
         """Return the exercise with this id (KeyError if there is none)."""
@@ -65,10 +68,15 @@ class Catalog:
         return exercise_id in self._by_id
 
     def find(self, name_or_alias: str) -> Exercise | None:
-        """Exact lookup by id, display name or alias, ignoring case and punctuation."""
+        """Exact lookup by id, display name or alias, ignoring case and punctuation (not an ambiguous word)."""
         if name_or_alias in self._by_id:
             return self._by_id[name_or_alias]
-        return self._by_name.get(normalise_name(name_or_alias))
+        folded = normalise_name(name_or_alias)
+        return None if folded in self._ambiguous else self._by_name.get(folded)
+
+    def ambiguous(self, name: str) -> tuple[Exercise, ...]:
+        """The exercises a word names about equally often ("cable kickback"), or () when it isn't one."""
+        return self._ambiguous.get(normalise_name(name), ())
 
     def for_day(self, day: str) -> tuple[Exercise, ...]:
         """Every catalog exercise that belongs on this day."""
@@ -85,8 +93,9 @@ def load_catalog(exercises_path: Path | None = None, days_path: Path | None = No
     by_id = _index_ids(exercises_path, exercises)
     by_name = _index_names(exercises_path, exercises)
     _check_substitutes(exercises_path, exercises, by_id)
+    ambiguous = _parse_ambiguous(exercises_path, raw.get("ambiguous", []), by_id, by_name)
     days = _parse_days(days_path, load_yaml_mapping(days_path, CatalogError), by_id)
-    return Catalog(exercises=exercises, days=days, _by_id=by_id, _by_name=by_name)
+    return Catalog(exercises=exercises, days=days, _by_id=by_id, _by_name=by_name, _ambiguous=ambiguous)
 
 
 def _require(data: Mapping[str, Any], key: str, kind: type, path: Path, entry: str | None) -> Any:
@@ -182,6 +191,7 @@ def _parse_exercise(path: Path, index: int, item: Any) -> Exercise:
         raise CatalogError(path, entry, "mechanic_disagreement", "expected a one-sentence reason")
     if disagreement is not None and fedb is None:
         raise CatalogError(path, entry, "mechanic_disagreement", "only makes sense with free_exercise_db")
+    load, share, per_hand = _parse_load(item, path, entry, equipment)
     substitutes = _strings(item["substitutes"], path, entry, "substitutes")
     if ex_id in substitutes:
         raise CatalogError(path, entry, "substitutes", "an exercise cannot substitute for itself")
@@ -200,7 +210,66 @@ def _parse_exercise(path: Path, index: int, item: Any) -> Exercise:
         substitutes=substitutes,
         free_exercise_db=fedb,
         mechanic_disagreement=disagreement,
+        load=load,
+        bodyweight_share=share,
+        per_hand=per_hand,
     )
+
+
+def _parse_load(
+    item: Mapping[str, Any], path: Path, entry: str, equipment: tuple[str, ...]
+) -> tuple[Load, float | None, bool]:
+    raw = item.get("load", Load.EXTERNAL.value)
+    try:
+        load = Load(raw)
+    except ValueError:
+        allowed = ", ".join(k.value for k in Load)
+        raise CatalogError(path, entry, "load", f"expected one of {allowed}, got {raw!r}") from None
+    share = item.get("bodyweight_share")
+    if share is not None:
+        if load is Load.EXTERNAL:
+            raise CatalogError(path, entry, "bodyweight_share", "only makes sense when the body is part of the load")
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0.1 <= share <= 1.0:
+            raise CatalogError(path, entry, "bodyweight_share", f"expected a share from 0.1 to 1.0, got {share!r}")
+        share = float(share)
+    if load is Load.ASSISTED and share is None:
+        raise CatalogError(
+            path, entry, "bodyweight_share", "an assisted lift needs the share its assistance is taken from"
+        )
+    per_hand = item.get("per_hand", False)
+    if not isinstance(per_hand, bool):
+        raise CatalogError(path, entry, "per_hand", f"expected true or false, got {per_hand!r}")
+    if per_hand and "dumbbell" not in equipment:
+        raise CatalogError(path, entry, "per_hand", "only dumbbell exercises are loaded per hand")
+    return load, share, per_hand
+
+
+def _parse_ambiguous(
+    path: Path, raw: Any, by_id: Mapping[str, Exercise], by_name: Mapping[str, Exercise]
+) -> dict[str, tuple[Exercise, ...]]:
+    if not isinstance(raw, list):
+        raise CatalogError(path, "ambiguous", None, "expected a list of {words, exercises}")
+    table: dict[str, tuple[Exercise, ...]] = {}
+    for i, item in enumerate(raw):
+        entry = f"ambiguous #{i}"
+        if not isinstance(item, dict) or set(item) != {"words", "exercises"}:
+            raise CatalogError(path, entry, None, "expected exactly the keys words and exercises")
+        words = _strings(item["words"], path, entry, "words", allow_empty=False)
+        ids = _strings(item["exercises"], path, entry, "exercises", allow_empty=False)
+        if len(ids) < 2:
+            raise CatalogError(path, entry, "exercises", "an ambiguous word names at least two exercises")
+        missing = [x for x in ids if x not in by_id]
+        if missing:
+            raise CatalogError(path, entry, "exercises", f"unknown exercise id {missing[0]!r}")
+        for word in words:
+            folded = normalise_name(word)
+            # An id's folded form ("tricep extension") may be ambiguous as a typed word; ids still resolve.
+            if folded in by_name and folded != normalise_name(by_name[folded].id):
+                raise CatalogError(path, entry, "words", f"{word!r} is a name or alias of {by_name[folded].id}")
+            if folded in table:
+                raise CatalogError(path, entry, "words", f"{word!r} is listed twice")
+            table[folded] = tuple(by_id[x] for x in ids)
+    return table
 
 
 def _index_ids(path: Path, exercises: tuple[Exercise, ...]) -> dict[str, Exercise]:

@@ -29,7 +29,7 @@ MUSCLES: frozenset[str] = frozenset(
 EQUIPMENT: frozenset[str] = frozenset(
     {
         "barbell", "dumbbell", "ez_bar", "kettlebell", "cable", "machine",
-        "smith_machine", "bench", "band", "pullup_bar", "bodyweight",
+        "smith_machine", "bench", "band", "pullup_bar", "dip_bars", "bodyweight",
     }
 )  # fmt: skip
 
@@ -54,6 +54,15 @@ MUSCLE_LABELS: dict[str, str] = {
     "lower_back": "lower back",
     "abs": "abs",
 }
+
+
+class Load(StrEnum):
+    """What the logged weight means for an exercise (the catalog's ``load`` field)."""
+
+    EXTERNAL = "external"  # the weight is the load
+    BODYWEIGHT = "bodyweight"  # the body is the load; the weight is anything added
+    WEIGHTED_BODYWEIGHT = "weighted_bodyweight"  # the body plus a belt or vest; the weight is what was added
+    ASSISTED = "assisted"  # a machine or band takes weight off; the weight is the assistance
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,9 @@ class Exercise:
     substitutes: tuple[str, ...]
     free_exercise_db: str | None = None
     mechanic_disagreement: str | None = None
+    load: Load = Load.EXTERNAL
+    bodyweight_share: float | None = None
+    per_hand: bool = False
 
     @property
     def target(self) -> str:
@@ -111,6 +123,11 @@ class Exercise:
     def is_compound(self) -> bool:
         """True for multi-joint exercises."""
         return self.mechanic is Mechanic.COMPOUND
+
+    @property
+    def uses_bodyweight(self) -> bool:
+        """True when the body is (part of) the load: bodyweight, weighted-bodyweight and assisted lifts."""
+        return self.load is not Load.EXTERNAL
 
     @property
     def needs_no_equipment(self) -> bool:

@@ -57,6 +57,17 @@ class UnknownExerciseError(CoachError):
         super().__init__(message)
 
 
+class AmbiguousExerciseError(CoachError):
+    """The name fits several catalog exercises about equally ("cable kickback"); the member picks one."""
+
+    def __init__(self, name: str, choices: Sequence[tuple[str, str]]) -> None:
+        self.name = name
+        # (catalog id, display name) pairs, in the catalog's order of likelihood.
+        self.choices: tuple[tuple[str, str], ...] = tuple(choices)
+        names = ", ".join(f"**{label}**" for _, label in self.choices)
+        super().__init__(f"“{member_text(name)}” could be {names} — which one did you do?")
+
+
 class NotYourSetError(CoachError):
     """Someone tried to see or change a set that belongs to another member."""
 

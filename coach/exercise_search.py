@@ -14,12 +14,13 @@ match well come first, most recent first. Unknown names can only be logged throu
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher, get_close_matches
 
 from catalog import Catalog, Exercise, normalise_name
-from coach.errors import UnknownExerciseError, ValidationError
+from coach.errors import AmbiguousExerciseError, UnknownExerciseError, ValidationError
 from coach.text import strip_invisible
 
 # Discord shows at most 25 autocomplete choices.
@@ -38,13 +39,15 @@ _STRONG_SCORE = 0.8
 
 # Equipment that adds no load you could weigh: with only these, weight 0 means "body weight, nothing added"
 # (push-ups, pull-ups on a bar, bench dips, band work).
-LOAD_FREE_EQUIPMENT = frozenset({"bodyweight", "pullup_bar", "bench", "band"})
+LOAD_FREE_EQUIPMENT = frozenset({"bodyweight", "pullup_bar", "dip_bars", "bench", "band"})
 # What the bracketed equipment in an app's exercise name ("Lat Pulldown (Cable)") may match in the catalog.
+# Cable and machine stay apart: "Seated Row (Machine)" is the machine row, not the cable row.
 _EQUIPMENT_WORDS: dict[str, frozenset[str]] = {
     "barbell": frozenset({"barbell"}),
     "dumbbell": frozenset({"dumbbell"}),
-    "cable": frozenset({"cable", "machine"}),
-    "machine": frozenset({"machine", "cable"}),
+    "cable": frozenset({"cable"}),
+    "machine": frozenset({"machine"}),
+    "plate loaded": frozenset({"machine"}),
     "smith machine": frozenset({"smith_machine"}),
     "kettlebell": frozenset({"kettlebell", "dumbbell"}),
     "ez bar": frozenset({"ez_bar"}),
@@ -64,6 +67,8 @@ class ResolvedExercise:
     exercise: Exercise | None
     custom_name: str | None = None
     suggestions: tuple[str, ...] = ()
+    # For a name that fits several catalog exercises equally (kept as the member's own): those exercises.
+    candidates: tuple[Exercise, ...] = ()
 
     @classmethod
     def of(cls, exercise: Exercise) -> ResolvedExercise:
@@ -80,8 +85,14 @@ class ResolvedExercise:
 
 
 def allows_zero_weight(exercise: Exercise | None) -> bool:
-    """Body-weight exercises (no loading equipment) and custom exercises may be logged with weight 0."""
-    return exercise is None or set(exercise.equipment) <= LOAD_FREE_EQUIPMENT
+    """Lifts where the body is (part of) the load, lifts without loading equipment and custom exercises
+    may be logged with weight 0 (nothing added, or no assistance)."""
+    return exercise is None or exercise.uses_bodyweight or set(exercise.equipment) <= LOAD_FREE_EQUIPMENT
+
+
+def _singular(folded: str) -> str:
+    """ "standing leg curls" as "standing leg curl": apps and members pluralise freely."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in folded.split())
 
 
 def _split_bracket(name: str) -> tuple[str, str] | None:
@@ -94,6 +105,23 @@ def _split_bracket(name: str) -> tuple[str, str] | None:
     if opening < 0 or not base or not equipment or ")" in equipment:
         return None
     return base, equipment
+
+
+def _equipment_in(qualifier: str) -> frozenset[str] | None:
+    """The catalog equipment an app's bracket names ("cable straight bar" names cable), or None."""
+    if qualifier in _EQUIPMENT_WORDS:
+        return _EQUIPMENT_WORDS[qualifier]
+    words = qualifier.split()
+    for label, equipment in _EQUIPMENT_WORDS.items():
+        if all(w in words for w in label.split()):
+            return equipment
+    return None
+
+
+def _name_words(exercise: Exercise) -> set[str]:
+    """The words of an exercise's name other than its equipment ("Incline Dumbbell Press": incline, press)."""
+    equipment_words = {w for label in _EQUIPMENT_WORDS for w in label.split()} | {"ez", "bar", "db", "bb"}
+    return set(_singular(normalise_name(exercise.name)).split()) - equipment_words
 
 
 def _strip_custom_prefix(raw: str | None) -> tuple[str, bool]:
@@ -280,14 +308,88 @@ class ExerciseIndex:
                     break
         return names
 
+    def match(self, name: str) -> Exercise | tuple[Exercise, ...] | None:
+        """The one rule for what a name means, for typed names and app export names alike: the catalog
+        exercise it names, the exercises it could equally name (ambiguous), or None.
+
+        In order: an id or exact name/alias; an ambiguous word; "Base (Qualifier)" as the app's equipment
+        or kind ("(Assisted)", "(Weighted)"); "Base - Close Grip" grip variants; plurals.
+        """
+        text = name.strip()[:MAX_QUERY_LENGTH]
+        if not text:
+            return None
+        if text in self.catalog:
+            return self.catalog.get(text)
+        ambiguous = self.catalog.ambiguous(text)
+        if ambiguous:
+            return ambiguous
+        found = self.catalog.find(text)
+        if found is not None:
+            return found
+        bracket = _split_bracket(text)
+        if bracket is not None:
+            return self._qualified(*bracket)
+        if " - " in text:
+            base, _, qualifier = text.partition(" - ")
+            grip = normalise_name(qualifier)
+            if "grip" in grip.split():
+                # Strong writes grips after a dash: "Lat Pulldown - Close Grip" is its own lift, other grips aren't.
+                return self.catalog.find(f"close grip {base}") if "close" in grip.split() else self.match(base)
+            return None
+        folded = normalise_name(text)
+        singular = _singular(folded)
+        if singular != folded:
+            return self.match(singular)
+        return None
+
+    def _qualified(self, base: str, qualifier: str) -> Exercise | tuple[Exercise, ...] | None:
+        """ "Base (Qualifier)": the qualifier is equipment ("Cable"), a kind ("Assisted", "Weighted") or a note."""
+        q = normalise_name(qualifier)
+        if q == "assisted":
+            return self.catalog.find(f"assisted {base}")
+        for candidate in (f"{q} {base}", f"{base} {q}"):
+            found = self.catalog.find(candidate)
+            if found is not None:
+                return found
+        plain = self.match(base)
+        if plain is None:
+            return None
+        equipment = _equipment_in(q)
+        choices = plain if isinstance(plain, tuple) else (plain,)
+        if q == "weighted":
+            fitting = tuple(ex for ex in choices if ex.uses_bodyweight)
+        elif equipment is not None:
+            # "Squat (Dumbbell)" is not the barbell back squat: the bracket must fit the catalog's equipment.
+            fitting = tuple(ex for ex in choices if set(ex.equipment) & equipment)
+        else:
+            fitting = choices  # a note such as "(Weighted Hyperextension)" doesn't change the lift
+        if not fitting and equipment is not None and isinstance(plain, Exercise):
+            # "Bicep Curl (Barbell)": the same lift with other equipment is one of its substitutes.
+            # Only a substitute named like it ("Barbell Curl" for "Bicep Curl"), not any same-muscle lift.
+            words = set(_singular(normalise_name(base)).split())
+            fitting = tuple(
+                sub
+                for sub in map(self.catalog.get, plain.substitutes)
+                if set(sub.equipment) & equipment and _name_words(sub) <= words
+            )[:1]
+        if not fitting:
+            return None
+        return fitting[0] if len(fitting) == 1 else fitting
+
     def resolve(self, raw: str | None, *, custom: bool = False) -> ResolvedExercise:
         """What a member logs: a catalog exercise by id, name or alias, or (when chosen explicitly, or
-        with the ``custom:`` prefix autocomplete gives it) their own exercise; UnknownExerciseError otherwise."""
-        text, prefixed, found = self._lookup(raw)
-        if found is not None:
+        with the ``custom:`` prefix autocomplete gives it) their own exercise. Raises AmbiguousExerciseError
+        for a name that fits several exercises, UnknownExerciseError for one that fits none."""
+        text, prefixed = _strip_custom_prefix(raw)
+        if not text:
+            raise ValidationError("Pick an exercise from the list.", field="exercise")
+        found = self.match(text)
+        if isinstance(found, Exercise):
             # "Custom: Bench Press" is still the catalog's bench press: one history, one PR line.
             return ResolvedExercise.of(found)
         if not (custom or prefixed):
+            if found:
+                raise AmbiguousExerciseError(text, [(ex.id, ex.name) for ex in found])
             raise UnknownExerciseError(text, self.suggest(text))
         name = clean_custom_name(text)
         if len(name) > MAX_CUSTOM_NAME:
@@ -301,34 +403,25 @@ class ExerciseIndex:
 
     def reference(self, raw: str | None) -> ResolvedExercise:
         """What a member reads back: the catalog exercise of that name, else the key their own exercise of
-        that name is stored under (whether or not they have one)."""
-        text, _, found = self._lookup(raw)
-        return ResolvedExercise.of(found) if found is not None else ResolvedExercise.custom(text[:100])
-
-    def _lookup(self, raw: str | None) -> tuple[str, bool, Exercise | None]:
-        """The typed name without a ``custom:`` prefix, whether it had one, and the catalog exercise it names."""
+        that name is stored under (whether or not they have one). Ambiguous names raise, as in ``resolve``."""
         text, prefixed = _strip_custom_prefix(raw)
         if not text:
             raise ValidationError("Pick an exercise from the list.", field="exercise")
-        return text, prefixed, self.catalog.find(text)
+        found = self.match(text)
+        if isinstance(found, Exercise):
+            return ResolvedExercise.of(found)
+        if found and not prefixed:
+            raise AmbiguousExerciseError(text, [(ex.id, ex.name) for ex in found])
+        return ResolvedExercise.custom(text[:100], self.suggest(text))
 
     def from_app(self, name: str) -> ResolvedExercise:
-        """An exercise name from a Strong or Hevy export, e.g. "Lat Pulldown (Cable)", as a catalog exercise
-        when the name (with its bracketed equipment) fits one, else as the member's own exercise."""
-        found = self.catalog.find(name)
-        bracket = _split_bracket(name)
-        if found is None and bracket is not None:
-            base, equipment = bracket[0], normalise_name(bracket[1])
-            for candidate in (f"{equipment} {base}", f"{base} {equipment}"):
-                found = self.catalog.find(candidate)
-                if found is not None:
-                    break
-            if found is None:
-                plain = self.catalog.find(base)
-                # "Squat (Dumbbell)" is not the barbell back squat: the bracket must fit the catalog's equipment.
-                if plain is not None and set(plain.equipment) & _EQUIPMENT_WORDS.get(equipment, frozenset()):
-                    found = plain
-        return ResolvedExercise.of(found) if found is not None else ResolvedExercise.custom(name)
+        """An exercise name from a Strong or Hevy export, e.g. "Lat Pulldown (Cable)", as the catalog exercise
+        it names, else as the member's own exercise (with ``candidates`` when it could be several)."""
+        found = self.match(name)
+        if isinstance(found, Exercise):
+            return ResolvedExercise.of(found)
+        resolved = ResolvedExercise.custom(name)
+        return resolved if not found else dataclasses.replace(resolved, candidates=found)
 
     def for_row(self, key: str, name: str, exercise_id: str | None, custom_name: str | None) -> ResolvedExercise:
         """A stored set's exercise as it is today (a catalog exercise removed since reads as its stored name)."""

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog import MUSCLE_LABELS, Catalog, Exercise
-from coach.errors import NotEnoughDataError, StorageUnavailableError, UnknownExerciseError, ValidationError
+from coach.errors import NotEnoughDataError, StorageUnavailableError, ValidationError
 from coach.exercise_search import ResolvedExercise
 from coach.insight_results import (
     METRICS,
@@ -413,16 +413,10 @@ class InsightService(Service):
         unit = preferred_unit(row.unit if row is not None else None, locale)
         return ReplyPreferences(unit=unit, ephemeral=row is None or row.share != "public")
 
-    def resolve(self, raw: str | None) -> ResolvedExercise:
-        """A catalog exercise by id, name or alias, or the key of the member's own exercise of that name."""
+    def check_name(self, raw: str | None) -> ResolvedExercise:
+        """The name's catalog meaning without storage (raises for ambiguous or empty names), so a cog can
+        refuse before deferring."""
         return self.index.reference(raw)
-
-    def _unknown(self, name: str) -> UnknownExerciseError:
-        suggestions = self.index.suggest(name)
-        hint = (" Did you mean " + " or ".join(f"**{s}**" for s in suggestions) + "?") if suggestions else ""
-        return UnknownExerciseError(
-            name, suggestions, message=f"You haven't logged an exercise called “{member_text(name)}”.{hint}"
-        )
 
     async def _sessions(self, facts: Sequence[SetRow]) -> list[TrainingSession]:
         """The sets grouped and classified, in a worker thread: a long log is CPU work the loop mustn't wait on."""
@@ -447,17 +441,12 @@ class InsightService(Service):
         """The member's sessions of one exercise over ``days`` days as chart points; NotEnoughDataError below two."""
         metric_ = parse_metric(metric)
         days_ = parse_days(days)
-        ref = self.resolve(exercise)
+        ref = await self.exercise_to_read(member_id, exercise)
         until = self.now()
         since = until - timedelta(days=days_)
         async with self._storage.read() as session:
             repo = InsightRepository(session)
             name = ref.name
-            if ref.exercise is None:
-                logged = await repo.latest_name(member_id, ref.key)
-                if logged is None:
-                    raise self._unknown(ref.name)
-                name = logged
             facts = await self._facts(session, member_id, since, until)
             built = await self._sessions(facts)
             sessions = [s for s in built if s.end >= since and s.hard_sets(ref.key)]
@@ -513,7 +502,7 @@ class InsightService(Service):
         """The member's compounds, pre-exhausted versus compound first, and their session durations."""
         requested: Exercise | None = None
         if exercise is not None and exercise.strip():
-            ref = self.resolve(exercise)
+            ref = await self.exercise_to_read(member_id, exercise)
             if ref.exercise is None:
                 raise ValidationError(
                     f"/compare works on catalog compound lifts; “{member_text(ref.name)}” is your own exercise, so I "

@@ -112,10 +112,6 @@ class LogbookService(Service):
 
     # ----------------------------------------------------------------- exercises
 
-    def resolve_exercise(self, raw: str, *, custom: bool = False) -> ResolvedExercise:
-        """Map an autocomplete value, name or alias to a catalog exercise, or an explicit custom one."""
-        return self.index.resolve(raw, custom=custom)
-
     async def recent_exercises(self, member_id: int, limit: int = 10) -> list[RecentExercise]:
         """The member's most recently performed distinct exercises, newest first."""
         async with self._storage.read() as session:
@@ -133,8 +129,7 @@ class LogbookService(Service):
 
     # ----------------------------------------------------------------- /log
 
-    def _parse(self, req: LogRequest, now: datetime) -> _Parsed:
-        exercise = self.index.resolve(req.exercise, custom=req.custom)
+    def _parse(self, req: LogRequest, now: datetime, exercise: ResolvedExercise) -> _Parsed:
         weight_given = req.weight is not None and not (isinstance(req.weight, str) and not req.weight.strip())
         weight = parse_number(req.weight, "weight", "Weight") if weight_given else 0.0
         return _Parsed(
@@ -152,7 +147,8 @@ class LogbookService(Service):
     async def log_set(self, req: LogRequest) -> LogResult:
         """Validate and store one set; a repeated interaction id returns the original set, never a second row."""
         now = self.now()
-        parsed = self._parse(req, now)  # Raises before touching the database: nothing is written.
+        exercise = await self.exercise_to_log(req.member_id, req.exercise, custom=req.custom)
+        parsed = self._parse(req, now, exercise)  # Raises before any write: nothing is written.
         async with self._storage.write() as session:
             sets = SetRepository(session)
             known = await _known(
@@ -359,7 +355,7 @@ class LogbookService(Service):
             )
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValidationError(f"Page size must be from 1 to {MAX_PAGE_SIZE}.", field="page_size")
-        ref = self.index.reference(exercise) if exercise is not None and exercise.strip() else None
+        ref = await self.exercise_to_read(member_id, exercise) if exercise is not None and exercise.strip() else None
         key, name = (ref.key, ref.name) if ref is not None else (None, None)
         since = self.now() - timedelta(days=int(days_n))
         async with self._storage.read() as session:

@@ -218,7 +218,7 @@ class InsightCog(commands.Cog):
     ) -> None:
         """Chart the member's sessions of one exercise."""
         # Checks before anything is sent, so a typo gets its message privately and at once.
-        self._insight.resolve(exercise)
+        self._insight.check_name(exercise)
         metric_value = parse_metric(metric.value if metric else None)
         prefs = await self._preferences(interaction)
 

@@ -6,6 +6,7 @@ working after a restart and are checked server-side: nobody can press someone el
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from typing import Any, cast
@@ -14,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from coach.errors import AmbiguousExerciseError
 from coach.exercise_search import MAX_CHOICES
 from coach.export import ExportFile
 from coach.importer import MAX_IMPORT_BYTES, ImportService, ImportSummary, check_upload
@@ -24,8 +26,9 @@ from coach.set_rules import MAX_REPS, max_weight
 from coach.timeparse import MAX_WHEN_LENGTH
 from db.models import MAX_NOTE_LENGTH
 from runtime.attachments import AttachmentFetcher
-from runtime.components import OwnedButton, bind, member_locale
+from runtime.components import OwnedButton, PickView, bind, member_locale
 from runtime.respond import Answer, answer
+from runtime.text import render as render_text
 from runtime.text import safe
 from runtime.tree import CoachView
 
@@ -322,30 +325,44 @@ class LogbookCog(commands.Cog):
     ) -> None:
         """Store the set and confirm it (publicly or privately, per the member's share setting)."""
         owner = interaction.user.id
+        request = LogRequest(
+            member_id=interaction.user.id,
+            exercise=exercise,
+            weight=weight,
+            reps=reps,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            interaction_id=interaction.id,
+            unit=unit.value if unit else None,
+            rpe=rpe,
+            kind=kind.value if kind else None,
+            note=note,
+            when=when,
+            locale=member_locale(interaction),
+        )
 
         def render(result: LogResult) -> Answer:
             view = CoachView(timeout=None)
             view.add_item(self._undo(result.set_id, owner))
             return Answer(embed=log_embed(result), view=view, ephemeral=result.ephemeral)
 
-        work = self._logbook.log_set(
-            LogRequest(
-                member_id=interaction.user.id,
-                exercise=exercise,
-                weight=weight,
-                reps=reps,
-                guild_id=interaction.guild_id,
-                channel_id=interaction.channel_id,
-                interaction_id=interaction.id,
-                unit=unit.value if unit else None,
-                rpe=rpe,
-                kind=kind.value if kind else None,
-                note=note,
-                when=when,
-                locale=member_locale(interaction),
-            )
-        )
-        await answer(interaction, work, render)
+        async def picked(pressed: discord.Interaction[Any], exercise_id: str) -> None:
+            # The same set, now with the exercise the member picked; the press is its own interaction.
+            chosen = dataclasses.replace(request, exercise=exercise_id, interaction_id=pressed.id)
+            await answer(pressed, self._logbook.log_set(chosen), render, update=True)
+
+        async def work() -> LogResult | AmbiguousExerciseError:
+            try:
+                return await self._logbook.log_set(request)
+            except AmbiguousExerciseError as which:
+                return which  # asked with buttons below rather than as an error
+
+        def ask_or_render(result: LogResult | AmbiguousExerciseError) -> Answer:
+            if isinstance(result, AmbiguousExerciseError):
+                return Answer(content=render_text(result.message), view=PickView(owner, result.choices, picked))
+            return render(result)
+
+        await answer(interaction, work(), ask_or_render)
 
     @log.autocomplete("exercise")
     async def exercise_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:

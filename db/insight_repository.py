@@ -46,13 +46,3 @@ class InsightRepository:
         )
         row = (await self.session.execute(stmt)).one()
         return row[0], row[1]
-
-    async def latest_name(self, member_id: int, exercise_key: str) -> str | None:
-        """The name the member last logged an exercise under, or None if they never logged it."""
-        stmt = (
-            select(LoggedSet.exercise_name)
-            .where(LoggedSet.member_id == member_id, LoggedSet.exercise_key == exercise_key)
-            .order_by(LoggedSet.performed_at.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(stmt)).scalar_one_or_none()

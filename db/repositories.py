@@ -460,6 +460,16 @@ class SetRepository:
         stmt = select(func.count()).select_from(LoggedSet).where(*self._history_filter(member_id, since, exercise_key))
         return int((await self.session.execute(stmt)).scalar_one())
 
+    async def latest_name(self, member_id: int, exercise_key: str) -> str | None:
+        """The name the member last logged an exercise under, or None if they never logged it (one index probe)."""
+        stmt = (
+            select(LoggedSet.exercise_name)
+            .where(LoggedSet.member_id == member_id, LoggedSet.exercise_key == exercise_key)
+            .order_by(LoggedSet.performed_at.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
     async def recent_exercises(
         self, member_id: int, *, limit: int, scan: int = 300, batch: int = 50
     ) -> list[tuple[str, str]]:

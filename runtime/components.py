@@ -8,16 +8,24 @@ no button ever looks a service up on the client.
 
 from __future__ import annotations
 
+import functools
+import secrets
 import types
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar, cast
 
 import discord
 
 from runtime import commandlog
-from runtime.tree import report_error, send_ephemeral
+from runtime.tree import CoachView, report_error, send_ephemeral
 
 NOT_YOURS = "That button isn't yours — it belongs to the member who ran the command."
 ItemT = TypeVar("ItemT", bound=type[discord.ui.DynamicItem[Any]])
+ALREADY_PICKED = "You've already answered that one."
+# A question the member doesn't answer within this long goes quiet (they can run the command again).
+PICK_TIMEOUT_S = 600.0
+# Buttons in one row: an ambiguous name names a handful of exercises at most.
+MAX_PICK_OPTIONS = 5
 
 
 def member_locale(interaction: discord.Interaction[Any]) -> str:
@@ -54,3 +62,49 @@ class OwnedButton:
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         """What the button does for its owner."""
         raise NotImplementedError
+
+
+class PickView(CoachView):
+    """Buttons for one member to pick one of a few options (which exercise they meant); others are refused.
+
+    Not persistent: it holds what the member sent (the rest of their /log) in memory, so after a restart
+    its buttons get the "isn't active any more" answer and the member runs the command again.
+    """
+
+    def __init__(
+        self,
+        owner_id: int,
+        options: Sequence[tuple[str, str]],
+        on_pick: Callable[[discord.Interaction[Any], str], Awaitable[None]],
+        *,
+        timeout: float = PICK_TIMEOUT_S,
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self._on_pick = on_pick
+        self._picked = False
+        for value, label in options[:MAX_PICK_OPTIONS]:
+            button: discord.ui.Button[PickView] = discord.ui.Button(
+                label=label[:80], style=discord.ButtonStyle.primary, custom_id=f"pick:{secrets.token_hex(6)}"
+            )
+            button.callback = functools.partial(self._pick, value)  # type: ignore[method-assign]
+            self.add_item(button)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Only the member who was asked may answer."""
+        if interaction.user.id != self.owner_id:
+            await send_ephemeral(interaction, NOT_YOURS)
+            return False
+        return True
+
+    async def _pick(self, value: str, interaction: discord.Interaction[Any]) -> None:
+        # One answer per question. The view leaves the store only after answering: stopping first would
+        # let the unhandled-component listener, running beside this press, answer it as a dead button.
+        if self._picked:
+            await send_ephemeral(interaction, ALREADY_PICKED)
+            return
+        self._picked = True
+        try:
+            await self._on_pick(interaction, value)
+        finally:
+            self.stop()

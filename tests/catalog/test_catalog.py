@@ -10,10 +10,11 @@ import yaml
 from catalog import DAYS, Catalog, CatalogError, Mechanic, load_catalog
 from catalog.loader import DAYS_FILE, EXERCISES_FILE
 
+# The seed's "Tricep extension" (before the overhead one) is the cable pushdown, shown by that name.
 SEED_DAYS = {
     "lower": ["Leg Extension", "Leg Curl", "Hip Thrust", "Romanian Deadlift", "Back Squat"],
     "push": [
-        "Tricep Extension", "Overhead Tricep Extension", "Front Raise", "Lateral Raise",
+        "Triceps Pushdown", "Overhead Tricep Extension", "Front Raise", "Lateral Raise",
         "Shoulder Press", "Dumbbell Bench Press",
     ],
     "pull": ["Hammer Curl", "Bicep Curl", "Zottman Curl", "Straight-Arm Pushdown", "Lat Pulldown", "Bent-Over Row"],

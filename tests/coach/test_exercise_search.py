@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from catalog import Catalog, load_catalog
+from coach.errors import AmbiguousExerciseError, UnknownExerciseError
 from coach.exercise_search import (
     MAX_CHOICES,
     ExerciseIndex,
@@ -121,3 +122,35 @@ def test_any_input_gives_valid_choices(query: str) -> None:
 
 
 _INDEX = ExerciseIndex(load_catalog())
+
+
+# Gym shorthand members type, each with the exercise a gym means by it far more often than any other.
+SHORTHAND = {
+    "bench": "bench_press", "squat": "back_squat", "deadlift": "deadlift", "OHP": "overhead_press",
+    "pulldown": "lat_pulldown", "skulls": "lying_triceps_extension", "skull crushers": "lying_triceps_extension",
+    "flyes": "dumbbell_fly", "flys": "dumbbell_fly", "pec deck": "pec_deck_fly", "RDL": "romanian_deadlift",
+    "SLDL": "romanian_deadlift", "hammers": "hammer_curl", "pushdown": "tricep_extension",
+    "pull-ups": "pull_up", "chin-ups": "chin_up", "dips": "dip", "hip thrusts": "hip_thrust",
+    "lunges": "bodyweight_walking_lunge", "leg ext": "leg_extension", "ham curls": "leg_curl",
+    "standing leg curls": None, "Hip Thrusts": "hip_thrust", "assisted pull-ups": "assisted_pull_up",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "expected"), SHORTHAND.items())
+def test_gym_shorthand_resolves(catalog: Catalog, typed: str, expected: str | None) -> None:
+    index = ExerciseIndex(catalog)
+    if expected is None:
+        with pytest.raises(UnknownExerciseError):
+            index.resolve(typed)
+        return
+    assert index.resolve(typed).key == expected
+
+
+@pytest.mark.parametrize("typed", ["cable kickback", "kickbacks", "chest fly", "tricep extension", "row"])
+def test_ambiguous_words_ask_which(catalog: Catalog, typed: str) -> None:
+    with pytest.raises(AmbiguousExerciseError) as raised:
+        ExerciseIndex(catalog).resolve(typed)
+    assert len(raised.value.choices) >= 2
+    assert "which one" in raised.value.message
+    # Chosen explicitly as the member's own, the same words are logged as such.
+    assert ExerciseIndex(catalog).resolve(f"custom:{typed}").exercise is None

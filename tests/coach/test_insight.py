@@ -19,7 +19,7 @@ from coach.insight_results import Condition
 from coach.logbook import LogbookService, LogRequest
 from coach.planner import Planner, Protocol
 from db.insight_repository import InsightRepository
-from db.repositories import SetRow
+from db.repositories import SetRepository, SetRow
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -268,9 +268,13 @@ async def test_compare_below_the_minimum_is_not_enough(logbook: LogbookService, 
     assert comparison.requested.id == "bench_press"
 
 
-async def test_compare_refuses_isolation_and_custom_and_empty(service: InsightService) -> None:
+async def test_compare_refuses_isolation_and_custom_and_empty(service: InsightService, logbook: LogbookService) -> None:
     with pytest.raises(ValidationError, match="isolation exercise"):
         await service.compare(ALICE, "leg extension", unit="kg")
+    # A name never logged and not in the catalog: "did you mean", not "your own exercise".
+    with pytest.raises(UnknownExerciseError, match="haven't logged an exercise called"):
+        await service.compare(ALICE, "sled push", unit="kg")
+    await logbook.log_set(LogRequest(member_id=ALICE, exercise="Sled Push", weight=40, reps=20, custom=True))
     with pytest.raises(ValidationError, match="your own exercise"):
         await service.compare(ALICE, "sled push", unit="kg")
     with pytest.raises(NotEnoughDataError, match="protocol:alternate"):
@@ -336,5 +340,5 @@ async def test_repository_is_member_scoped_and_keeps_the_newest(
         assert [f.weight_kg for f in facts] == [100, 110, 110], "the newest three, oldest first"
         assert await repo.bests_before(ALICE, "back_squat", NOW - timedelta(days=2)) == (pytest.approx(120), 100)
         assert await repo.bests_before(BOB, "back_squat", NOW - timedelta(days=2)) == (None, None)
-        assert await repo.latest_name(ALICE, "back_squat") == "Back Squat"
-        assert await repo.latest_name(ALICE, "custom:nothing") is None
+        assert await SetRepository(session).latest_name(ALICE, "back_squat") == "Back Squat"
+        assert await SetRepository(session).latest_name(ALICE, "custom:nothing") is None

@@ -15,7 +15,7 @@ SEED = {
         ("Leg Extension", "4 × 15–20"), ("Leg Curl", "4 × 15–20"), ("Hip Thrust", "4 × 10–12"),
         ("Romanian Deadlift", "4 × 8–10"), ("Back Squat", "4 × 6"),
     ],
-    "push": ["Tricep Extension", "Overhead Tricep Extension", "Front Raise", "Lateral Raise", "Shoulder Press",
+    "push": ["Triceps Pushdown", "Overhead Tricep Extension", "Front Raise", "Lateral Raise", "Shoulder Press",
              "Dumbbell Bench Press"],
     "pull": ["Hammer Curl", "Bicep Curl", "Zottman Curl", "Straight-Arm Pushdown", "Lat Pulldown", "Bent-Over Row"],
 }  # fmt: skip

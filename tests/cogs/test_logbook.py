@@ -254,3 +254,54 @@ async def test_fifty_members_logging_at_once(harness: Harness) -> None:
 
     await asyncio.gather(*(member_logs(u) for u in members))
     assert await rows(harness) == 1000
+
+
+# ------------------------------------------------------------------ members' words
+
+
+async def test_gym_shorthand_logs_the_exercise_a_gym_means(harness: Harness) -> None:
+    bench = await log(harness, "bench", 225, 5, unit="lb")
+    assert bench.embeds[0]["title"].startswith("Bench Press — ")
+    dips = await log(harness, "dips", 0, 8, unit="kg")
+    assert dips.embeds[0]["title"].startswith("Dip — ")
+    assert await rows(harness) == 2
+
+
+async def test_an_ambiguous_name_asks_with_buttons_and_logs_the_pick(harness: Harness) -> None:
+    asked = await log(harness, "cable kickback", 15, 12, unit="kg", note="slow")
+    assert asked.ephemeral
+    assert "which one" in asked.content
+    labels = [b["label"] for b in asked.buttons()]
+    assert labels[:2] == ["Cable Glute Kickback", "Cable Triceps Kickback"]
+    assert await rows(harness) == 0, "nothing is logged before the member picks"
+    intruder = harness.new_user("intruder")
+    refused = await harness.click(asked.message, label="Cable Triceps Kickback", user=intruder)
+    assert "isn't yours" in refused.content
+    assert await rows(harness) == 0
+    picked = await harness.click(asked.message, label="Cable Triceps Kickback")
+    assert picked.callback_type == 7, "the question is replaced by the logged set"
+    assert picked.message["embeds"][0]["title"].startswith("Cable Triceps Kickback — 15 kg × 12")
+    async with harness.bot.session_factory() as session:
+        (row,) = (await session.execute(select(LoggedSet))).scalars()
+    assert (row.exercise_id, row.note, row.reps) == ("cable_tricep_kickback", "slow", 12)
+
+
+async def test_a_members_own_exercise_comes_back_by_name(harness: Harness) -> None:
+    first = await log(harness, "custom:Sled Push", 80, 20, unit="kg")
+    assert first.embeds[0]["title"].startswith("Sled Push — ")
+    again = await log(harness, "sled push", 90, 20, unit="kg")
+    assert again.embeds[0]["title"].startswith("Sled Push — 90 kg × 20")
+    assert field(again, "Set") == "#2 today"
+    choices = await harness.autocomplete("log", {"exercise": "sled"}, "exercise")
+    assert (choices[0]["name"], choices[0]["value"]) == ("Sled Push", "custom:Sled Push")
+    other = harness.new_user("other")
+    refused = await log(harness, "sled push", 90, 20, unit="kg", user=other)
+    assert "I don't know an exercise called" in refused.content, "another member's own exercise isn't theirs"
+
+
+async def test_unknown_names_get_did_you_mean_in_history(harness: Harness) -> None:
+    await log(harness, "back squat", 100, 5, unit="kg")
+    reply = await harness.slash("history", {"exercise": "zzz"})
+    assert "haven't logged an exercise called" in reply.content
+    typo = await harness.slash("history", {"exercise": "bak squat"})
+    assert "Did you mean **Back Squat**" in typo.content

@@ -10,7 +10,7 @@ import pytest
 
 from emulator.driver import Harness
 
-PUSH = ["Tricep Extension", "Overhead Tricep Extension", "Front Raise", "Lateral Raise", "Shoulder Press",
+PUSH = ["Triceps Pushdown", "Overhead Tricep Extension", "Front Raise", "Lateral Raise", "Shoulder Press",
         "Dumbbell Bench Press"]  # fmt: skip
 LINE = re.compile(r"^\*\*(\d+)\. (.+?)\*\* — (\d+ × [\d–]+) · `(isolation|compound)` · (.+)$")
 
@@ -34,7 +34,7 @@ async def test_plan_push_is_public_and_in_seed_order(harness: Harness) -> None:
     assert embed["title"] == "Tuesday · Upper body push"
     lines = exercise_lines(embed)
     assert [name for name, *_ in lines] == PUSH
-    assert lines[0] == ("Tricep Extension", "3 × 12–15", "isolation", "triceps")
+    assert lines[0] == ("Triceps Pushdown", "3 × 12–15", "isolation", "triceps")
     assert lines[-1] == ("Dumbbell Bench Press", "4 × 6–10", "compound", "chest")
     assert embed["fields"][0]["name"] == "Why this order"
     assert "isolation" in embed["fields"][0]["value"].lower()

@@ -22,7 +22,7 @@ BOT = ROOT / "bot.py"
 pytestmark = pytest.mark.skipif(not BOT.is_file(), reason="bot.py (the entry point) is not in the tree yet")
 
 SEED_PUSH_DAY = [
-    "Tricep Extension",
+    "Triceps Pushdown",
     "Overhead Tricep Extension",
     "Front Raise",
     "Lateral Raise",

@@ -57,7 +57,7 @@ async def test_piped_session_transcript(settings: Settings) -> None:
 
     assert "coach> " not in transcript  # no prompt noise when stdin is not a terminal
     [push] = answers(transcript, "/plan push")
-    order = ["Tricep Extension", "Overhead Tricep Extension", "Front Raise", "Lateral Raise", "Shoulder Press"]
+    order = ["Triceps Pushdown", "Overhead Tricep Extension", "Front Raise", "Lateral Raise", "Shoulder Press"]
     positions = [push.index(f". {name} ") for name in order]
     assert positions == sorted(positions)
     assert "Protocol: traditional" in transcript
@@ -205,4 +205,4 @@ async def test_idle_prompt_keeps_up_with_heartbeats(tmp_path: Path) -> None:
     assert "Can't keep up" not in stdout + stderr, stderr[-4000:]
     assert "Traceback" not in stderr, stderr[-4000:]
     assert "- Bench Press" in stdout, stdout[-4000:]
-    assert "Tricep Extension" in stdout, stdout[-4000:]
+    assert "Triceps Pushdown" in stdout, stdout[-4000:]
