@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from coach.errors import CoachError
+from coach.text import plural
 from db.models import MemberSettings
 
 CSV_NAME = "pre-exhaust-coach-sets.csv"
@@ -101,7 +102,7 @@ class ExportWriter:
             return [packed]
         packed.data.close()
         raise ExportTooLargeError(
-            f"Your data ({self.sets:,} sets) is {packed.size / 1024 / 1024:.1f} MB even zipped, over the "
+            f"Your data ({plural(self.sets, 'set')}) is {packed.size / 1024 / 1024:.1f} MB even zipped, over the "
             f"{limit / 1024 / 1024:.1f} MB Discord lets me upload here. Try in a server with a higher upload "
             "limit (boosted servers allow more), or ask the bot's operator for a copy of your rows."
         )

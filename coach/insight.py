@@ -60,7 +60,7 @@ from coach.metrics import (
 from coach.planner import DayPlan, Protocol
 from coach.progression import LastSet, load_kind, next_target, starting_load
 from coach.storage import Service
-from coach.text import member_text
+from coach.text import member_text, plural
 from db.insight_repository import InsightRepository
 from db.repositories import MemberRepository, SetRow
 
@@ -194,7 +194,7 @@ def progress_points(
             label = f"{format_weight(top.weight_kg, unit)} × {top.reps}"
         else:
             value_kg = sum(s.weight_kg * s.reps for s in sets)
-            label = f"{from_kg(value_kg, unit):,.0f} {unit} × reps ({len(sets)} sets)"
+            label = f"{from_kg(value_kg, unit):,.0f} {unit} × reps ({plural(len(sets), 'set')})"
         is_pr = best is not None and value_kg > best + _EPSILON
         best = value_kg if best is None else max(best, value_kg)
         points.append(
@@ -340,7 +340,10 @@ def numbers_for(sessions: Sequence[TrainingSession], day: DayPlan, unit: Unit) -
         last = _last_session(sessions, ex.id, condition)
         if last is not None:
             done = tuple(LastSet(round(from_kg(s.weight_kg, unit), 2), s.reps) for s in last.working_sets(ex.id))
-            target = next_target(done, sets=rx.sets, reps_low=rx.reps_low, reps_high=rx.reps_high, kind=kind, unit=unit)
+            target = next_target(
+                done, sets=rx.sets, reps_low=rx.reps_low, reps_high=rx.reps_high, kind=kind, unit=unit,
+                per_hand=ex.per_hand,
+            )  # fmt: skip
             items.append(replace(base, last_at=last.start, last_sets=done, target=target))
             continue
         other = _last_session(sessions, ex.id, None) if condition is not None else None

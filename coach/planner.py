@@ -47,6 +47,11 @@ WHY_THIS_ORDER: dict[Protocol, str] = {
     ),
 }
 
+NO_ISOLATION_NOTE = (
+    "No isolation exercise fits this equipment today, so nothing can pre-exhaust the compounds: this is a "
+    "compound-only day, easiest first. A band or a pair of dumbbells opens up isolation work."
+)
+
 CAVEAT = (
     "Research: pre-exhaust lowers the load you can use on the compound and isn't shown to build more muscle "
     "than the usual order — but it saves time. See /evidence."
@@ -90,6 +95,13 @@ class DayPlan:
         """A human title such as 'Upper body push'."""
         return DAY_TITLES[self.day]
 
+    @property
+    def why_this_order(self) -> str:
+        """Why the day is ordered as it is — said honestly when there is no isolation work to go first."""
+        if self.protocol is Protocol.PRE_EXHAUST and not any(i.exercise.is_isolation for i in self.items):
+            return NO_ISOLATION_NOTE
+        return WHY_THIS_ORDER[self.protocol]
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -123,6 +135,17 @@ def order_key(protocol: Protocol, exercise: Exercise, index: int) -> tuple[int, 
     if protocol is Protocol.TRADITIONAL:
         return (0 if exercise.is_compound else 1, -exercise.intensity, index)
     raise ValueError(f"{protocol} is not a concrete order")
+
+
+def substitute_prescription(slot: Prescription, substitute: Exercise) -> Prescription:
+    """A substitute fills its slot, so it keeps the slot's sets × reps (the day's intent survives the swap) —
+    except a body-weight move whose own rep range doesn't meet the slot's: it can't be made lighter or heavier
+    (nordic curls for 15–20, walking lunges for 6), so it keeps its own reps, at the slot's number of sets."""
+    own = substitute.prescription
+    overlaps = own.reps_low <= slot.reps_high and slot.reps_low <= own.reps_high
+    if substitute.uses_bodyweight and not overlaps:
+        return Prescription(slot.sets, own.reps_low, own.reps_high)
+    return slot
 
 
 def alternate_protocol(day: str, week_index: int) -> Protocol:
@@ -171,8 +194,16 @@ class Planner:
                 missing.append(MissingSlot(exercise, _missing_reason(exercise, equipment)))
                 continue
             used.add(substitute.id)
-            # The seed's sets x reps were written for the original lift, so the substitute keeps its own default.
-            chosen.append((index, PlannedExercise(substitute, substitute.prescription, replaces=exercise)))
+            chosen.append(
+                (
+                    index,
+                    PlannedExercise(
+                        substitute,
+                        substitute_prescription(seed_prescription or exercise.prescription, substitute),
+                        replaces=exercise,
+                    ),
+                )
+            )
         chosen.sort(key=lambda pair: order_key(concrete, pair[1].exercise, pair[0]))
         return DayPlan(
             day=day,

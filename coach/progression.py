@@ -35,7 +35,6 @@ class LoadRule:
 
     increment: dict[Unit, float] | None
     floor: dict[Unit, float]
-    per_hand: bool = False
     label: str = ""
 
 
@@ -45,7 +44,7 @@ LOAD_RULES: dict[LoadKind, LoadRule] = {
     "smith_machine": LoadRule({"kg": 2.5, "lb": 5.0}, {"kg": 0.0, "lb": 0.0}, label="Smith machine"),
     # EZ bars weigh anything from 7 to 12 kg, so no bar weight is assumed.
     "ez_bar": LoadRule({"kg": 2.5, "lb": 5.0}, {"kg": 0.0, "lb": 0.0}, label="EZ bar"),
-    "dumbbell": LoadRule({"kg": 2.0, "lb": 5.0}, {"kg": 0.0, "lb": 0.0}, per_hand=True, label="dumbbells"),
+    "dumbbell": LoadRule({"kg": 2.0, "lb": 5.0}, {"kg": 0.0, "lb": 0.0}, label="dumbbells"),
     "kettlebell": LoadRule({"kg": 4.0, "lb": 10.0}, {"kg": 0.0, "lb": 0.0}, label="kettlebell"),
     "machine": LoadRule({"kg": 5.0, "lb": 10.0}, {"kg": 0.0, "lb": 0.0}, label="machine"),
     "cable": LoadRule({"kg": 5.0, "lb": 10.0}, {"kg": 0.0, "lb": 0.0}, label="cable"),
@@ -99,10 +98,12 @@ class Target:
     previous_weight: float
     reps_high: int
     step: float | None
+    # One dumbbell in each working hand (the catalog's per_hand), so the load reads "per hand".
+    per_hand: bool = False
 
     def summary(self) -> str:
-        """E.g. ``'102.5 kg × 6, 6, 6, 6'`` (``'… per hand'`` for dumbbells)."""
-        hand = " per hand" if LOAD_RULES[self.kind].per_hand else ""
+        """E.g. ``'102.5 kg × 6, 6, 6, 6'`` (``'… per hand'`` with a dumbbell in each hand)."""
+        hand = " per hand" if self.per_hand else ""
         return f"{format_load(self.weight, self.unit)}{hand} × {', '.join(str(r) for r in self.reps)}"
 
     def reason(self) -> str:
@@ -131,7 +132,14 @@ def format_load(value: float, unit: Unit) -> str:
 
 
 def next_target(
-    last: Sequence[LastSet], *, sets: int, reps_low: int, reps_high: int, kind: LoadKind, unit: Unit
+    last: Sequence[LastSet],
+    *,
+    sets: int,
+    reps_low: int,
+    reps_high: int,
+    kind: LoadKind,
+    unit: Unit,
+    per_hand: bool = False,
 ) -> Target:
     """Double progression from last session's working sets (at least one) for a ``sets`` × low–high prescription.
 
@@ -149,11 +157,13 @@ def next_target(
     if len(at_top) >= sets and all(r >= reps_high for r in at_top):
         low_reps = (reps_low,) * sets
         if step is None:
-            return Target(top, unit, low_reps, "stronger_band", kind, top, reps_high, None)
-        return Target(max(round(top + step, 2), floor), unit, low_reps, "add_load", kind, top, reps_high, step)
+            return Target(top, unit, low_reps, "stronger_band", kind, top, reps_high, None, per_hand)
+        return Target(
+            max(round(top + step, 2), floor), unit, low_reps, "add_load", kind, top, reps_high, step, per_hand
+        )
     # Not there yet: the same load, one more rep on each set (within the range); a missing set starts low.
     reps = tuple(min(reps_high, max(reps_low, at_top[i] + 1)) if i < len(at_top) else reps_low for i in range(sets))
-    return Target(max(top, floor), unit, reps, "add_reps", kind, top, reps_high, step)
+    return Target(max(top, floor), unit, reps, "add_reps", kind, top, reps_high, step, per_hand)
 
 
 def starting_load(reference: float, fraction: float, *, kind: LoadKind, unit: Unit) -> float:

@@ -50,3 +50,8 @@ def split_marked(message: str) -> list[tuple[str, bool]]:
 def plain(message: str) -> str:
     """The message with its member-text markers removed (for logs, terminals and tests)."""
     return message.replace(START, "").replace(END, "")
+
+
+def plural(n: int, word: str) -> str:
+    """ "1 set", "2 sets", "1,000 sets": a count with its noun (regular plurals only)."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

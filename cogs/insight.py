@@ -40,6 +40,7 @@ from coach.insight_results import (
 )
 from coach.logbook import LogbookService
 from coach.metrics import E1RM_FORMULA, Unit
+from coach.text import plural
 from runtime.components import member_locale
 from runtime.respond import Answer, answer
 from runtime.text import safe
@@ -53,10 +54,6 @@ PROGRESS_FILE = "progress.png"
 STATS_FILE = "stats.png"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 # --------------------------------------------------------------------------------------- rendering
 
 
@@ -66,7 +63,7 @@ def progress_embed(series: ProgressSeries) -> discord.Embed:
     first, last = series.points[0], series.points[-1]
     unit = f"{series.unit} × reps" if series.metric == "volume" else series.unit
     lines = [
-        f"**{_plural(len(series.points), 'session')}** · best {safe(best.label)} on {best.at:%Y-%m-%d}",
+        f"**{plural(len(series.points), 'session')}** · best {safe(best.label)} on {best.at:%Y-%m-%d}",
         f"Change since {first.at:%Y-%m-%d}: {last.value - first.value:+,.1f} {unit}".replace(".0 ", " "),
     ]
     if series.is_compound:
@@ -75,7 +72,7 @@ def progress_embed(series: ProgressSeries) -> discord.Embed:
             f"{series.count(Condition.FRESH)} — `/compare` puts the two side by side"
         )
     if series.prs:
-        lines.append(f"★ {_plural(series.prs, 'PR session')}")
+        lines.append(f"★ {plural(series.prs, 'PR session')}")
     embed = discord.Embed(title=safe(series.title)[:256], description="\n".join(lines), colour=discord.Colour.orange())
     embed.set_image(url=f"attachment://{PROGRESS_FILE}")
     footer = "Warm-ups left out · one point per session (sets < 90 min apart)"
@@ -95,7 +92,7 @@ def stats_embed(stats: WeeklyStats, *, with_chart: bool) -> discord.Embed:
     )
     table = "```\n" + "\n".join(rows) + "\n```"
     summary = (
-        f"**{_plural(stats.sessions, 'session')}** · {_plural(stats.hard_sets, 'hard set')} · "
+        f"**{plural(stats.sessions, 'session')}** · {plural(stats.hard_sets, 'hard set')} · "
         f"{stats.volume:,.0f} {stats.unit} volume load\n"
         f"Pre-exhaust pairs (isolation → compound, same muscle, same session): **{stats.pre_pairs}** · "
         f"compound-first pairs: **{stats.traditional_pairs}**"
@@ -118,9 +115,9 @@ def _condition_line(name: str, summary: ConditionSummary, unit: Unit) -> str:
     if summary.mean_e1rm is None or summary.mean_load is None or summary.mean_reps is None:
         return f"{name}: no working sets yet"
     return (
-        f"{name}: {_plural(summary.sessions, 'session')} · e1RM {format_weight_unit(summary.mean_e1rm, unit)} · "
+        f"{name}: {plural(summary.sessions, 'session')} · e1RM {format_weight_unit(summary.mean_e1rm, unit)} · "
         f"working sets {format_weight_unit(summary.mean_load, unit)} × {summary.mean_reps:.1f} "
-        f"({_plural(summary.working_sets, 'set')})"
+        f"({plural(summary.working_sets, 'set')})"
     )
 
 

@@ -23,6 +23,7 @@ from coach.logbook import MAX_HISTORY_DAYS, LogbookService
 from coach.logbook_results import HistoryPage, LogRequest, LogResult, MemberPreferences
 from coach.metrics import E1RM_FORMULA, SET_KINDS, UNITS
 from coach.set_rules import MAX_REPS, max_weight
+from coach.text import plural
 from coach.timeparse import MAX_WHEN_LENGTH
 from db.models import MAX_NOTE_LENGTH
 from runtime.attachments import AttachmentFetcher
@@ -89,11 +90,14 @@ def history_embed(page: HistoryPage) -> discord.Embed:
     """One page of a member's own sets."""
     what = safe(page.exercise_name) if page.exercise_name else "All exercises"
     if page.entries:
-        body = "\n".join(f"`{e.set_id}` {safe(e.describe(page.unit))}" for e in page.entries)
+        # Date and time lead, newest first; internal ids mean nothing to a member (and are reused after undo).
+        body = "\n".join(safe(e.describe(page.unit)) for e in page.entries)
     else:
         body = "No sets in this period. Log one with `/log`."
     embed = discord.Embed(title=f"Your history — {what}, last {page.days} days", description=body[:4096])
-    embed.set_footer(text=f"Page {page.page + 1} of {page.pages} · {page.total} sets · weights in {page.unit}")
+    embed.set_footer(
+        text=f"Page {page.page + 1} of {page.pages} · {plural(page.total, 'set')} · weights in {page.unit}"
+    )
     return embed
 
 

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from coach.insight import InsightService, describe_sets
 from coach.insight_results import Condition, MyNumbers
-from coach.planner import CAVEAT, WHY_THIS_ORDER, DayPlan, Plan, Planner, Protocol
+from coach.planner import CAVEAT, DayPlan, Plan, Planner, Protocol
 from runtime import commandlog
 from runtime.components import bind, member_locale
 from runtime.respond import Answer, answer
@@ -49,7 +49,7 @@ def day_embed(day: DayPlan, *, alternating: bool) -> discord.Embed:
         description=header + "\n\n" + "\n".join(lines),
         colour=PROTOCOL_COLOURS[day.protocol],
     )
-    embed.add_field(name="Why this order", value=WHY_THIS_ORDER[day.protocol], inline=False)
+    embed.add_field(name="Why this order", value=day.why_this_order, inline=False)
     embed.set_footer(text=CAVEAT)
     return embed
 

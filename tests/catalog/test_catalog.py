@@ -137,3 +137,22 @@ def test_unreadable_yaml_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(CatalogError, match="invalid YAML") as info:
         load_catalog(bad, DAYS_FILE)
     assert str(bad) in str(info.value)
+
+
+def test_per_hand_only_where_each_hand_holds_a_dumbbell(catalog: Catalog) -> None:
+    assert catalog.get("dumbbell_bench_press").per_hand
+    assert catalog.get("lateral_raise").per_hand
+    assert not catalog.get("overhead_tricep_extension").per_hand, "one dumbbell, two hands"
+    assert not catalog.get("goblet_squat").per_hand
+    assert not catalog.get("dumbbell_pullover").per_hand
+
+
+def test_load_kinds(catalog: Catalog) -> None:
+    assert catalog.get("back_squat").load.value == "external"
+    assert (catalog.get("pull_up").load.value, catalog.get("pull_up").bodyweight_share) == ("weighted_bodyweight", 1.0)
+    assert catalog.get("assisted_pull_up").load.value == "assisted"
+    assert catalog.get("push_up").load.value == "bodyweight"
+    # Every exercise without loading equipment has the body as its load.
+    for ex in catalog.exercises:
+        if ex.equipment == ("bodyweight",):
+            assert ex.uses_bodyweight, ex.id

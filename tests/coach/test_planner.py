@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -126,3 +128,23 @@ def test_order_rules_hold_everywhere(planner: Planner, day: str, protocol: Proto
         assert len({ex.id for ex in exercises}) == len(exercises)
         assert len(plan_day.items) + len(plan_day.missing) == len(planner._catalog.days[plan_day.day].slots)
         assert all(plan_day.day in ex.days for ex in exercises)
+
+
+def test_a_substitute_keeps_the_slots_sets_and_reps(catalog: Catalog) -> None:
+    day = Planner(catalog).plan_day("lower", Protocol.PRE_EXHAUST, "dumbbells")
+    by = {i.exercise.id: (i.replaces.id if i.replaces else None, str(i.prescription)) for i in day.items}
+    assert by["bulgarian_split_squat"] == ("back_squat", "4 × 6"), "the seed's 4 × 6 for the squat slot"
+    assert by["dumbbell_leg_extension"] == ("leg_extension", "4 × 15–20")
+    # A body-weight move that can't be loaded to the slot's reps keeps its own reps, at the slot's sets.
+    bodyweight = Planner(catalog).plan_day("lower", Protocol.PRE_EXHAUST, "bodyweight")
+    nordic = next(i for i in bodyweight.items if i.exercise.id == "nordic_hamstring_curl")
+    assert str(nordic.prescription) == "4 × 4–8"
+
+
+def test_a_day_without_isolation_says_so_instead_of_isolation_first(catalog: Catalog) -> None:
+    day = Planner(catalog).plan_day("pull", Protocol.PRE_EXHAUST, "bodyweight")
+    assert any(i.exercise.is_isolation for i in day.items), "towel curls give the bodyweight pull day isolation"
+    assert day.why_this_order.startswith("Isolation work first")
+    compounds_only = replace(day, items=tuple(i for i in day.items if i.exercise.is_compound))
+    assert "No isolation exercise fits" in compounds_only.why_this_order
+    assert "Isolation work first" not in compounds_only.why_this_order

@@ -67,10 +67,24 @@ def test_pounds_step_in_pounds() -> None:
     target = next_target(sets((225, 8), (225, 8)), sets=2, reps_low=6, reps_high=8, kind="barbell", unit="lb")
     assert (target.weight, target.summary()) == (230, "230 lb × 6, 6")
     dumbbells = next_target(
-        sets((50, 15), (50, 15), (50, 15)), sets=3, reps_low=12, reps_high=15, kind="dumbbell", unit="lb"
-    )
+        sets((50, 15), (50, 15), (50, 15)), sets=3, reps_low=12, reps_high=15, kind="dumbbell", unit="lb",
+        per_hand=True,
+    )  # fmt: skip
     assert dumbbells.weight == 55
     assert "per hand" in dumbbells.summary()
+    # One dumbbell held in both hands (the overhead extension): no "per hand".
+    one = next_target(
+        sets(
+            (30, 15),
+        )
+        * 3,
+        sets=3,
+        reps_low=12,
+        reps_high=15,
+        kind="dumbbell",
+        unit="lb",
+    )
+    assert one.summary() == "35 lb × 12, 12, 12"
     cable = next_target(
         sets(
             (40, 15),

@@ -141,7 +141,7 @@ async def test_history_is_private_paginated_and_owner_only(harness: Harness) -> 
     assert "Page 2 of 2" in second.message["embeds"][0]["footer"]["text"]
     curls = await harness.slash("history", {"exercise": "hammer curl", "days": 7})
     assert "Hammer Curl" in curls.embeds[0]["title"]
-    assert "1 sets" in curls.embeds[0]["footer"]["text"]
+    assert "· 1 set ·" in curls.embeds[0]["footer"]["text"]
 
 
 async def test_export_contains_only_own_data(harness: Harness) -> None:
@@ -305,3 +305,13 @@ async def test_unknown_names_get_did_you_mean_in_history(harness: Harness) -> No
     assert "haven't logged an exercise called" in reply.content
     typo = await harness.slash("history", {"exercise": "bak squat"})
     assert "Did you mean **Back Squat**" in typo.content
+
+
+async def test_history_lines_lead_with_the_date_not_an_internal_id(harness: Harness) -> None:
+    await log(harness, "back squat", 100, 5, unit="kg")
+    await log(harness, "back squat", 90, 5, unit="kg", when="2026-11-01 10:00")
+    reply = await harness.slash("history", {"days": 60})
+    lines = reply.embeds[0]["description"].splitlines()
+    assert all(line[:4].isdigit() and "`" not in line for line in lines), lines
+    assert lines[1].startswith("2026-11-01 10:00"), "ordered by when the set was done, newest first"
+    assert reply.embeds[0]["footer"]["text"].startswith("Page 1 of 1 · 2 sets")
