@@ -43,6 +43,7 @@ from coach.metrics import (
     SESSION_GAP,
     SetKind,
     Unit,
+    counts_for_records,
     estimate_1rm,
     personal_records,
     pre_exhausted_by,
@@ -168,7 +169,9 @@ class LogbookService(Service):
                 weight_kg = check_weight(parsed.weight, unit, parsed.exercise, given=parsed.weight_given)
                 row = self._new_set(req, parsed, unit, weight_kg, now)
                 if await sets.insert(row):
-                    ctx = await self._context(sets, req.member_id, parsed.exercise, parsed.performed_at, known)
+                    ctx = await self._context(
+                        sets, req.member_id, parsed.exercise, parsed.performed_at, known, kind=parsed.kind
+                    )
                     return self._build_result(row, ctx, display_unit, prefs.share, parsed.exercise.suggestions)
             # Another delivery of this interaction stored the set (before, or in a race just now): its reply.
             existing = await sets.by_interaction(req.interaction_id) if req.interaction_id is not None else None
@@ -208,7 +211,9 @@ class LogbookService(Service):
         sets = SetRepository(session)
         exercise = self.index.for_row(row.exercise_key, row.exercise_name, row.exercise_id, row.custom_name)
         known = await _known(sets, row.member_id, row.exercise_key, row.reps, row.performed_at, before_id=row.id)
-        ctx = await self._context(sets, row.member_id, exercise, row.performed_at, known, before_id=row.id)
+        ctx = await self._context(
+            sets, row.member_id, exercise, row.performed_at, known, kind=row.kind, before_id=row.id
+        )
         share = known.share or "private"
         return self._build_result(
             row, ctx, preferred_unit(known.unit, locale), share, exercise.suggestions, duplicate=True
@@ -222,6 +227,7 @@ class LogbookService(Service):
         at: datetime,
         known: LogContext,
         *,
+        kind: str,
         before_id: int | None = None,
     ) -> _Context:
         """Where a set at ``at`` stands: its session, set number, last session of the exercise and bests.
@@ -250,10 +256,15 @@ class LogbookService(Service):
                 started_at=rows[0].performed_at,
                 sets=tuple(SetSummary(r.weight_kg, r.reps, r.kind, r.rpe) for r in rows),
             )
-        pre = pre_exhausted_by(exercise.exercise, window, self.catalog) if exercise.exercise is not None else ()
+        pre = (
+            pre_exhausted_by(exercise.exercise, window, self.catalog, kind=kind)
+            if exercise.exercise is not None
+            else ()
+        )
         return _Context(
             session_start=start,
-            set_number=1 + sum(1 for s in window if s.exercise_key == exercise.key),
+            # Working sets are numbered; warm-ups before them aren't "set #1".
+            set_number=1 + sum(1 for s in window if s.exercise_key == exercise.key and counts_for_records(s.kind)),
             last_session=last,
             best_e1rm=known.best_e1rm,
             best_at_reps=known.best_at_reps,
@@ -306,7 +317,7 @@ class LogbookService(Service):
 
     # ----------------------------------------------------------------- /undo
 
-    async def undo_last(self, member_id: int, guild_id: int | None = None) -> UndoneSet:
+    async def undo_last(self, member_id: int, guild_id: int | None = None, *, locale: str | None = None) -> UndoneSet:
         """Remove the member's most recently logged set (in ``guild_id`` if given) and say which."""
         async with self._storage.write() as session:
             sets = SetRepository(session)
@@ -316,11 +327,11 @@ class LogbookService(Service):
                     "There's nothing to undo: you have no logged sets"
                     + (" in this server." if guild_id is not None else ".")
                 )
-            undone = _undone(row)
+            undone = _undone(row, await _unit(session, member_id, locale))
             await sets.delete(row)
         return undone
 
-    async def undo_set(self, set_id: int, member_id: int) -> UndoneSet:
+    async def undo_set(self, set_id: int, member_id: int, *, locale: str | None = None) -> UndoneSet:
         """Remove one set (the Undo button); only its owner may."""
         if not 0 < set_id < 2**63:
             # A custom id can carry any digits; no row has such an id and the database can't even compare it.
@@ -331,7 +342,7 @@ class LogbookService(Service):
             if row is None or row.member_id != member_id:
                 # One answer for both: another member's set id must not reveal that it exists.
                 raise NothingToUndoError("That set is already gone — nothing to undo.")
-            undone = _undone(row)
+            undone = _undone(row, await _unit(session, member_id, locale))
             await sets.delete(row)
         return undone
 
@@ -468,7 +479,13 @@ def _preferences(member_id: int, row: MemberSettings | None, locale: str | None)
     )
 
 
-def _undone(row: LoggedSet) -> UndoneSet:
+async def _unit(session: AsyncSession, member_id: int, locale: str | None) -> Unit:
+    """The member's unit, read in the caller's transaction."""
+    settings = await MemberRepository(session).get(member_id)
+    return preferred_unit(settings.unit if settings is not None else None, locale)
+
+
+def _undone(row: LoggedSet, unit: Unit) -> UndoneSet:
     return UndoneSet(
         set_id=row.id,
         exercise_name=row.exercise_name,
@@ -478,6 +495,7 @@ def _undone(row: LoggedSet) -> UndoneSet:
         reps=row.reps,
         kind=row.kind,
         performed_at=row.performed_at,
+        unit=unit,
     )
 
 

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from coach.metrics import E1RM_FORMULA, PersonalRecords, Unit, format_weight
+from coach.metrics import E1RM_FORMULA, PersonalRecords, Unit, day_label, entered_note, format_weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +120,20 @@ class LogResult:
         return self.share != "public"
 
     @property
+    def set_label(self) -> str:
+        """ "#2 today", "warm-up · yesterday", "#1 · Mon 1 Dec 2025": working sets are numbered, warm-ups
+        aren't, and the day is the set's own (a backdated set doesn't say "today")."""
+        day = day_label(self.performed_at.date(), self.created_at.date())
+        if self.kind == "warmup":
+            return f"warm-up · {day}"
+        return f"#{self.set_number} {day}" if day in ("today", "yesterday") else f"#{self.set_number} · {day}"
+
+    @property
+    def entered(self) -> str:
+        """ " · entered as 225 lb" when the weight was typed in another unit than the member's, else ""."""
+        return entered_note(self.weight_kg, self.weight_value, self.weight_unit, self.display_unit)
+
+    @property
     def weight_display(self) -> str:
         """The weight in the member's unit, e.g. ``'225 lb'``."""
         return format_weight(self.weight_kg, self.display_unit)
@@ -142,12 +156,16 @@ class UndoneSet:
     reps: int
     kind: str
     performed_at: datetime
+    # The member's unit, in which the reply shows the weight.
+    unit: Unit = "kg"
 
-    def describe(self) -> str:
-        """E.g. ``'Barbell Bench Press 100 kg × 8 (2026-11-20 18:30 UTC)'`` in the unit it was entered in."""
+    def describe(self, unit: Unit) -> str:
+        """E.g. ``'Bench Press 102.1 kg × 5 · entered as 225 lb (2026-11-20 18:30 UTC)'``, in the member's unit."""
         return (
-            f"{self.exercise_name} {format_weight(self.weight_kg, self.weight_unit)} × {self.reps}"
-            f"{'' if self.kind == 'working' else f' ({self.kind})'} ({self.performed_at:%Y-%m-%d %H:%M} UTC)"
+            f"{self.exercise_name} {format_weight(self.weight_kg, unit)} × {self.reps}"
+            f"{'' if self.kind == 'working' else f' ({self.kind})'}"
+            f"{entered_note(self.weight_kg, self.weight_value, self.weight_unit, unit)}"
+            f" ({self.performed_at:%Y-%m-%d %H:%M} UTC)"
         )
 
 
@@ -169,9 +187,10 @@ class HistoryEntry:
     e1rm_kg: float
 
     def describe(self, unit: Unit) -> str:
-        """One line: date, exercise, weight × reps, RPE and kind."""
+        """One line: date, exercise, weight × reps, RPE and kind (and what was typed, if in another unit)."""
         s = SetSummary(self.weight_kg, self.reps, self.kind, self.rpe).describe(unit)
-        return f"{self.performed_at:%Y-%m-%d %H:%M} · {self.exercise_name} · {s}"
+        entered = entered_note(self.weight_kg, self.weight_value, self.weight_unit, unit)
+        return f"{self.performed_at:%Y-%m-%d %H:%M} · {self.exercise_name} · {s}{entered}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -65,6 +65,23 @@ def format_weight(kg: float, unit: Unit) -> str:
     value = round(from_kg(kg, unit), 1)
     text = f"{value:.1f}".removesuffix(".0")
     return f"{text} {unit}"
+
+
+def entered_note(weight_kg: float, value: float, entered_unit: str, unit: Unit) -> str:
+    """ " · entered as 225 lb" when a weight was typed in another unit than the one shown, else "": every
+    reply shows weights in the member's unit and what they typed beside it, the same way."""
+    if entered_unit == unit or not weight_kg:
+        return ""
+    return f" · entered as {value:g} {entered_unit}"
+
+
+def day_label(day: date, today: date) -> str:
+    """ "today", "yesterday", or the date ("Mon 1 Dec 2025") for a set done on ``day``."""
+    if day == today:
+        return "today"
+    if day == today - timedelta(days=1):
+        return "yesterday"
+    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def unit_for_locale(locale: str | None) -> Unit:
@@ -190,16 +207,19 @@ def group_sessions(rows: Iterable[T]) -> list[list[T]]:
     return sessions
 
 
-def pre_exhausted_by(compound: Exercise, session: Sequence[SessionSet], catalog: Catalog) -> tuple[str, ...]:
+def pre_exhausted_by(
+    compound: Exercise, session: Sequence[SessionSet], catalog: Catalog, *, kind: str = "working"
+) -> tuple[str, ...]:
     """The isolation exercises that pre-exhausted a compound in a session; () when it was done fresh.
 
     The one definition of "pre-exhausted" (the 🔥 tag, /compare, chart markers and "My numbers" all
     use it): a hard (non-warm-up) set of an isolation exercise whose primary muscles include the
-    compound's target came before the compound's first hard set in the session. ``session`` is the
-    session's sets in order; when the compound has no hard set among them yet (the set being logged
-    now), every isolation set in it counts as before.
+    compound's target came before the compound's first hard set in the session — so a compound
+    already done fresh earlier in the session stays fresh. ``session`` is the session's sets in order;
+    when the compound has no hard set among them yet (the set being logged now), every isolation set in
+    it counts as before. A warm-up set of the compound (``kind``) is never tagged.
     """
-    if not compound.is_compound:
+    if not compound.is_compound or not counts_for_records(kind):
         return ()
     names: dict[str, None] = {}
     for s in session:

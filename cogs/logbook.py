@@ -52,8 +52,7 @@ def log_embed(result: LogResult) -> discord.Embed:
     title = f"{safe(result.exercise_name)} — {weight} × {result.reps}"
     if result.kind != "working":
         title += f" ({result.kind})"
-    if result.weight_unit != result.display_unit and result.weight_kg:
-        title += f" · entered as {result.weight_value:g} {result.weight_unit}"
+    title += result.entered
     badges = []
     if result.is_pr and result.records.e1rm:
         badges.append("🏆 **PR** — best estimated 1RM")
@@ -76,7 +75,7 @@ def log_embed(result: LogResult) -> discord.Embed:
         description="\n".join(lines) or None,
         colour=discord.Colour.gold() if result.is_pr else discord.Colour.green(),
     )
-    embed.add_field(name="Set", value=f"#{result.set_number} today", inline=True)
+    embed.add_field(name="Set", value=result.set_label, inline=True)
     embed.add_field(name="e1RM", value=f"{result.e1rm_display}\n-# {E1RM_FORMULA}", inline=True)
     if result.rpe is not None:
         embed.add_field(name="RPE", value=f"{result.rpe:g}", inline=True)
@@ -167,9 +166,11 @@ class UndoButton(OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], te
         """Remove the set and mark the message as undone."""
         await answer(
             interaction,
-            self.logbook.undo_set(self.set_id, interaction.user.id),
+            self.logbook.undo_set(self.set_id, interaction.user.id, locale=member_locale(interaction)),
             lambda undone: Answer(
-                embed=discord.Embed(title=f"↩️ Undone: {safe(undone.describe())}", colour=discord.Colour.light_grey())
+                embed=discord.Embed(
+                    title=f"↩️ Undone: {safe(undone.describe(undone.unit))}", colour=discord.Colour.light_grey()
+                )
             ),
             update=True,
         )
@@ -379,8 +380,8 @@ class LogbookCog(commands.Cog):
         """Remove the member's latest set and say which (privately)."""
         await answer(
             interaction,
-            self._logbook.undo_last(interaction.user.id, interaction.guild_id),
-            lambda undone: Answer(content=f"↩️ Removed your latest set: {safe(undone.describe())}."),
+            self._logbook.undo_last(interaction.user.id, interaction.guild_id, locale=member_locale(interaction)),
+            lambda undone: Answer(content=f"↩️ Removed your latest set: {safe(undone.describe(undone.unit))}."),
         )
 
     @app_commands.command(name="history", description="Your own logged sets, newest first (only you see them).")

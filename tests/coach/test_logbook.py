@@ -447,7 +447,7 @@ async def test_undo_last_removes_the_most_recently_logged(
     backfilled = await service.log_set(req(weight=90, when="yesterday"))
     undone = await service.undo_last(ALICE)
     assert undone.set_id == backfilled.set_id  # The one just logged, even though it was performed earlier.
-    assert "Bench Press 90 kg × 5" in undone.describe()
+    assert "Bench Press 90 kg × 5" in undone.describe("kg")
     await service.undo_last(ALICE)
     with pytest.raises(NothingToUndoError):
         await service.undo_last(ALICE)

@@ -116,7 +116,7 @@ async def test_undo_command(harness: Harness) -> None:
     await log(harness, "lateral raise", 8, 15, unit="kg")
     other = harness.new_user()
     await log(harness, "lateral raise", 9, 15, unit="kg", user=other)
-    reply = await harness.slash("undo")
+    reply = await harness.slash("undo", locale="en-GB")
     assert reply.ephemeral
     assert "Lateral Raise 8 kg × 15" in reply.content
     assert await rows(harness, int(harness.default_user["id"])) == 1
@@ -315,3 +315,32 @@ async def test_history_lines_lead_with_the_date_not_an_internal_id(harness: Harn
     assert all(line[:4].isdigit() and "`" not in line for line in lines), lines
     assert lines[1].startswith("2026-11-01 10:00"), "ordered by when the set was done, newest first"
     assert reply.embeds[0]["footer"]["text"].startswith("Page 1 of 1 · 2 sets")
+
+
+async def test_every_reply_shows_the_members_unit_and_what_they_typed(harness: Harness) -> None:
+    logged = await log(harness, "bench", 225, 5, unit="lb")  # a kg member (en-GB) typing pounds
+    assert logged.embeds[0]["title"] == "Bench Press — 102.1 kg × 5 · entered as 225 lb"
+    history = await harness.slash("history", {}, locale="en-GB")
+    assert "102.1 kg × 5 · entered as 225 lb" in history.embeds[0]["description"]
+    undone = await harness.slash("undo", locale="en-GB")
+    assert "Bench Press 102.1 kg × 5 · entered as 225 lb" in undone.content
+
+
+async def test_warm_ups_and_backdated_sets_are_labelled_as_what_they_are(harness: Harness) -> None:
+    warm = await log(harness, "back squat", 60, 5, unit="kg", kind="warmup")
+    assert field(warm, "Set") == "warm-up · today"
+    first = await log(harness, "back squat", 100, 5, unit="kg")
+    assert field(first, "Set") == "#1 today", "warm-ups aren't working set #1"
+    assert "🔥" not in (first.embeds[0].get("description") or "")
+    old = await log(harness, "back squat", 90, 5, unit="kg", when="2025-12-01 18:00")
+    assert field(old, "Set") == "#1 · Mon 1 Dec 2025"
+    older = await log(harness, "back squat", 92.5, 5, unit="kg", when="2025-12-01 18:05")
+    assert field(older, "Set") == "#2 · Mon 1 Dec 2025", "numbered within that day's session"
+
+
+async def test_a_warm_up_after_isolation_is_not_tagged_pre_exhausted(harness: Harness) -> None:
+    await log(harness, "leg extension", 40, 15, unit="kg")
+    warm = await log(harness, "back squat", 60, 5, unit="kg", kind="warmup")
+    assert "pre-exhausted" not in (warm.embeds[0].get("description") or "")
+    work = await log(harness, "back squat", 100, 5, unit="kg")
+    assert "🔥 **pre-exhausted** — after Leg Extension" in work.embeds[0]["description"]
