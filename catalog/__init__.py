@@ -9,6 +9,7 @@ from catalog.models import (
     DaySlot,
     DayTemplate,
     Exercise,
+    Load,
     Mechanic,
     Prescription,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "DaySlot",
     "DayTemplate",
     "Exercise",
+    "Load",
     "Mechanic",
     "Prescription",
     "load_catalog",

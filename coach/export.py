@@ -15,7 +15,7 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -49,7 +49,13 @@ class ExportFile:
 class ExportWriter:
     """Writes a member's export incrementally; every method is synchronous, for a worker thread."""
 
-    def __init__(self, member_id: int, settings: MemberSettings | None, now: datetime) -> None:
+    def __init__(
+        self,
+        member_id: int,
+        settings: MemberSettings | None,
+        now: datetime,
+        bodyweights: Sequence[tuple[float, datetime]] = (),
+    ) -> None:
         self._csv = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by finish()
         self._json = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by finish()
         # UTF-8 with BOM so spreadsheet apps open names and notes with accents correctly.
@@ -68,6 +74,7 @@ class ExportWriter:
                 "created_at": settings.created_at.isoformat(),
                 "updated_at": settings.updated_at.isoformat(),
             },
+            "body_weights": [{"weight_kg": kg, "measured_at": at.isoformat()} for kg, at in bodyweights],
         }
         # The document is written as it goes: its head, then each set, then the closing brackets.
         self._json_text.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "sets": [')
@@ -116,8 +123,8 @@ def _file(name: str, data: IO[bytes]) -> ExportFile:
 
 _EXPORT_FIELDS = (
     "set_id", "performed_at", "exercise_id", "exercise_name", "custom", "weight_kg", "weight_value",
-    "weight_unit", "reps", "rpe", "kind", "note", "e1rm_kg", "guild_id", "channel_id", "interaction_id",
-    "created_at", "source",
+    "weight_unit", "reps", "rpe", "kind", "note", "e1rm_kg", "bodyweight_kg", "time_known", "guild_id",
+    "channel_id", "interaction_id", "created_at", "source",
 )  # fmt: skip
 
 
@@ -139,7 +146,9 @@ def _export_record(row: Any) -> dict[str, Any]:
         "rpe": row.rpe,
         "kind": row.kind,
         "note": row.note,
-        "e1rm_kg": round(row.e1rm_kg, 3),
+        "e1rm_kg": round(row.e1rm_kg, 3) if row.e1rm_kg is not None else None,
+        "bodyweight_kg": row.bodyweight_kg,
+        "time_known": row.time_known,
         "guild_id": sid(row.guild_id),
         "channel_id": sid(row.channel_id),
         "interaction_id": sid(row.interaction_id),

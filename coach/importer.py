@@ -45,6 +45,7 @@ from datetime import datetime
 from typing import Any
 
 from catalog import Catalog
+from coach import bodyweight as bodyweight_rules
 from coach.errors import StorageUnavailableError
 from coach.exercise_search import ExerciseIndex
 from coach.import_parsing import (
@@ -60,7 +61,7 @@ from coach.import_parsing import (
     parse_duration,
     parse_export,
 )
-from coach.metrics import Unit, estimate_1rm, preferred_unit
+from coach.metrics import Unit, preferred_unit, set_e1rm
 from coach.set_rules import parse_unit
 from coach.storage import Service
 from db.import_repository import ImportRepository
@@ -101,6 +102,10 @@ ROW_FIELDS = (
 )  # fmt: skip
 
 
+_EXERCISE_ID = ROW_FIELDS.index("exercise_id")
+_PERFORMED_AT = ROW_FIELDS.index("performed_at")
+
+
 @dataclass(frozen=True, slots=True)
 class PreparedImport:
     """A parsed export reduced to what storing and the summary need, as plain tuples: cheap to pass from
@@ -130,7 +135,7 @@ def prepare_export(data: bytes, index: ExerciseIndex, *, default_unit: Unit, now
             r.rpe,
             r.kind,
             r.note,
-            estimate_1rm(r.weight_kg, r.reps),
+            set_e1rm(r.exercise.exercise, r.weight_kg, r.reps, None),
             r.performed_at,
             r.import_key,
         )
@@ -194,7 +199,10 @@ class ImportService(Service):
         if fresh and stored + len(fresh) > self.max_sets:
             raise self.full_log(stored, len(fresh))
         import_id = uuid.uuid4().hex
-        fixed = {"member_id": member_id, "import_id": import_id, "created_at": now, "source": prepared.source}
+        fixed = {
+            "member_id": member_id, "import_id": import_id, "created_at": now, "source": prepared.source,
+            "time_known": True,
+        }  # fmt: skip
         inserted = 0
         try:
             for start in range(0, len(fresh), IMPORT_BATCH):
@@ -205,6 +213,12 @@ class ImportService(Service):
                     if start == 0:
                         await MemberRepository(session).ensure(member_id)
                     inserted += await ImportRepository(session).insert_new(batch)
+            body_lifts = {ex.id for ex in self.catalog.exercises if ex.uses_bodyweight}
+            body_times = [row[_PERFORMED_AT] for row in fresh if row[_EXERCISE_ID] in body_lifts]
+            if body_times:
+                # Imported body-weight lifts take their body weight (and e1RM) from the member's entries.
+                async with self._storage.write(background=True) as session:
+                    await bodyweight_rules.reprice(session, self.catalog, member_id, since=min(body_times))
         except BaseException:
             await self._take_back(member_id, import_id)
             raise

@@ -51,14 +51,16 @@ from coach.insight_results import (
 from coach.metrics import (
     MAX_SESSION_SPAN,
     Unit,
+    counts_body,
     format_weight,
     from_kg,
     group_sessions,
+    lifted_load,
     pre_exhausted_by,
     preferred_unit,
 )
 from coach.planner import DayPlan, Protocol
-from coach.progression import LastSet, load_kind, next_target, starting_load
+from coach.progression import LastSet, exercise_load_kind, next_target, starting_load
 from coach.storage import Service
 from coach.text import member_text, plural
 from db.insight_repository import InsightRepository
@@ -172,6 +174,7 @@ def progress_points(
     *,
     prior_best_e1rm_kg: float | None = None,
     prior_best_weight_kg: float | None = None,
+    exercise: Exercise | None = None,
 ) -> list[ProgressPoint]:
     """One point per session containing the exercise (warm-ups ignored), PRs marked.
 
@@ -185,15 +188,17 @@ def progress_points(
         if not sets:
             continue
         if metric == "e1rm":
-            top = max(sets, key=lambda s: (s.e1rm_kg, s.weight_kg))
-            value_kg = top.e1rm_kg
-            label = f"{format_weight(top.e1rm_kg, unit)} (from {format_weight(top.weight_kg, unit)} × {top.reps})"
+            rated = [(s.e1rm_kg, s) for s in sets if s.e1rm_kg is not None]
+            if not rated:
+                continue  # a body-weight lift without a body weight has no e1RM to chart
+            value_kg, top = max(rated, key=lambda pair: (pair[0], pair[1].weight_kg))
+            label = f"{format_weight(value_kg, unit)} (from {format_weight(top.weight_kg, unit)} × {top.reps})"
         elif metric == "top-set":
             top = max(sets, key=lambda s: (s.weight_kg, s.reps))
             value_kg = top.weight_kg
             label = f"{format_weight(top.weight_kg, unit)} × {top.reps}"
         else:
-            value_kg = sum(s.weight_kg * s.reps for s in sets)
+            value_kg = sum((lifted_load(exercise, s.weight_kg, s.bodyweight_kg) or 0.0) * s.reps for s in sets)
             label = f"{from_kg(value_kg, unit):,.0f} {unit} × reps ({plural(len(sets), 'set')})"
         is_pr = best is not None and value_kg > best + _EPSILON
         best = value_kg if best is None else max(best, value_kg)
@@ -226,12 +231,14 @@ def summarise_weeks(
                 continue
             # Totals count each set once; the per-muscle rows count it for each primary muscle.
             total_sets += 1
-            total_volume += s.weight_kg * s.reps
             exercise = _catalog_exercise(catalog, s.exercise_id)
+            # Volume load counts what was lifted: with the body as the load, its share of the body weight.
+            load = (lifted_load(exercise, s.weight_kg, s.bodyweight_kg) or 0.0) * s.reps
+            total_volume += load
             worked = exercise.primary if exercise is not None else (CUSTOM_MUSCLE,)
             for muscle in worked:
                 hard[muscle] += 1
-                volume[muscle] += s.weight_kg * s.reps
+                volume[muscle] += load
                 touched.add(muscle)
         if not touched:
             continue
@@ -277,16 +284,20 @@ def _summary(sessions: Sequence[TrainingSession], key: str, unit: Unit) -> Condi
     best_e1rms: list[float] = []
     loads: list[float] = []
     reps: list[float] = []
+    sessions_seen = 0
     for session in sessions:
         working = session.working_sets(key)
         if not working:
             continue
-        best_e1rms.append(max(s.e1rm_kg for s in working))
+        rated = [s.e1rm_kg for s in working if s.e1rm_kg is not None]
+        if rated:
+            best_e1rms.append(max(rated))
+        sessions_seen += 1
         loads.extend(s.weight_kg for s in working)
         reps.extend(s.reps for s in working)
     mean_e1rm, mean_load = _mean(best_e1rms), _mean(loads)
     return ConditionSummary(
-        sessions=len(best_e1rms),
+        sessions=sessions_seen,
         working_sets=len(loads),
         mean_e1rm=None if mean_e1rm is None else from_kg(mean_e1rm, unit),
         mean_load=None if mean_load is None else from_kg(mean_load, unit),
@@ -335,7 +346,7 @@ def numbers_for(sessions: Sequence[TrainingSession], day: DayPlan, unit: Unit) -
     for planned in day.items:
         ex, rx = planned.exercise, planned.prescription
         condition = wanted if ex.is_compound else None
-        kind = load_kind(ex.equipment)
+        kind = exercise_load_kind(ex)
         base = NumbersItem(ex, rx.sets, rx.reps_low, rx.reps_high, condition)
         last = _last_session(sessions, ex.id, condition)
         if last is not None:
@@ -456,8 +467,25 @@ class InsightService(Service):
             first = sessions[0].start if sessions else since
             prior_e1rm, prior_weight = await repo.bests_before(member_id, ref.key, first)
         points = progress_points(
-            sessions, ref.key, metric_, unit, prior_best_e1rm_kg=prior_e1rm, prior_best_weight_kg=prior_weight
+            sessions,
+            ref.key,
+            metric_,
+            unit,
+            prior_best_e1rm_kg=prior_e1rm,
+            prior_best_weight_kg=prior_weight,
+            exercise=ref.exercise,
         )
+        trained = sum(1 for s in sessions if s.hard_sets(ref.key))
+        if metric_ == "e1rm" and counts_body(ref.exercise) and len(points) < MIN_CHART_SESSIONS <= trained:
+            ex = ref.exercise
+            needs = ex is not None and ex.bodyweight_share is not None
+            raise NotEnoughDataError(
+                f"{name} counts your body weight, and I don't know it yet: set it once with `/settings bodyweight:` "
+                "and the e1RM chart fills in, past sets included."
+                if needs
+                else f"{name} has no e1RM (how much of your body it moves varies too much to estimate); chart "
+                "`metric:top-set` for the weight you add, and count its reps in `/history`."
+            )
         if len(points) < MIN_CHART_SESSIONS:
             have = "no sessions" if not points else "1 session"
             raise NotEnoughDataError(

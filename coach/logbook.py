@@ -24,6 +24,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog import Load
+from coach import bodyweight as bodyweight_rules
 from coach.errors import NothingToUndoError, NotYourSetError, StorageUnavailableError, ValidationError
 from coach.exercise_search import ExerciseChoice, RecentExercise, ResolvedExercise
 from coach.export import ExportFile, ExportWriter
@@ -43,14 +45,16 @@ from coach.metrics import (
     SESSION_GAP,
     SetKind,
     Unit,
+    counts_body,
     counts_for_records,
-    estimate_1rm,
     personal_records,
     pre_exhausted_by,
     preferred_unit,
     session_so_far,
+    set_e1rm,
 )
 from coach.set_rules import (
+    check_bodyweight,
     check_weight,
     parse_kind,
     parse_note,
@@ -62,7 +66,8 @@ from coach.set_rules import (
 )
 from coach.storage import Service
 from coach.text import member_text
-from coach.timeparse import parse_when
+from coach.timeparse import parse_when, parse_when_known
+from db.bodyweight_repository import BodyWeightEntry, BodyWeightRepository
 from db.models import LoggedSet, MemberSettings
 from db.repositories import LogContext, MemberRepository, NewSet, SetRepository, SetRow
 
@@ -88,6 +93,7 @@ class _Parsed:
     kind: SetKind
     note: str | None
     performed_at: datetime
+    time_known: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,17 @@ class _Context:
     best_e1rm: float | None
     best_at_reps: float | None
     pre_exhausted_by: tuple[str, ...]
+    body: _Body
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    """For a lift where the body is the load: the body weight that applies, and the most reps at this load."""
+
+    body_is_load: bool = False
+    assisted: bool = False
+    bodyweight_kg: float | None = None
+    best_reps_at_weight: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +148,7 @@ class LogbookService(Service):
     # ----------------------------------------------------------------- /log
 
     def _parse(self, req: LogRequest, now: datetime, exercise: ResolvedExercise) -> _Parsed:
+        performed_at, time_known = parse_when_known(req.when, now=now)
         weight_given = req.weight is not None and not (isinstance(req.weight, str) and not req.weight.strip())
         weight = parse_number(req.weight, "weight", "Weight") if weight_given else 0.0
         return _Parsed(
@@ -142,7 +160,8 @@ class LogbookService(Service):
             rpe=parse_rpe(req.rpe),
             kind=parse_kind(req.kind),
             note=parse_note(req.note),
-            performed_at=parse_when(req.when, now=now),
+            performed_at=performed_at,
+            time_known=time_known,
         )
 
     async def log_set(self, req: LogRequest) -> LogResult:
@@ -167,10 +186,11 @@ class LogbookService(Service):
                 display_unit = preferred_unit(prefs.unit, req.locale)
                 unit = parsed.unit or display_unit
                 weight_kg = check_weight(parsed.weight, unit, parsed.exercise, given=parsed.weight_given)
-                row = self._new_set(req, parsed, unit, weight_kg, now)
+                body = await _body(sets, req.member_id, parsed.exercise, weight_kg, parsed.performed_at)
+                row = self._new_set(req, parsed, unit, weight_kg, now, body.bodyweight_kg)
                 if await sets.insert(row):
                     ctx = await self._context(
-                        sets, req.member_id, parsed.exercise, parsed.performed_at, known, kind=parsed.kind
+                        sets, req.member_id, parsed.exercise, parsed.performed_at, known, kind=parsed.kind, body=body
                     )
                     return self._build_result(row, ctx, display_unit, prefs.share, parsed.exercise.suggestions)
             # Another delivery of this interaction stored the set (before, or in a race just now): its reply.
@@ -180,7 +200,9 @@ class LogbookService(Service):
             return await self._replay(session, existing, req.locale, member_id=req.member_id)
 
     @staticmethod
-    def _new_set(req: LogRequest, parsed: _Parsed, unit: Unit, weight_kg: float, now: datetime) -> NewSet:
+    def _new_set(
+        req: LogRequest, parsed: _Parsed, unit: Unit, weight_kg: float, now: datetime, bodyweight_kg: float | None
+    ) -> NewSet:
         return NewSet(
             member_id=req.member_id,
             guild_id=req.guild_id,
@@ -197,10 +219,12 @@ class LogbookService(Service):
             rpe=parsed.rpe,
             kind=parsed.kind,
             note=parsed.note,
-            e1rm_kg=estimate_1rm(weight_kg, parsed.reps),
+            e1rm_kg=set_e1rm(parsed.exercise.exercise, weight_kg, parsed.reps, bodyweight_kg),
             performed_at=parsed.performed_at,
             created_at=now,
             source="discord",
+            bodyweight_kg=bodyweight_kg,
+            time_known=parsed.time_known,
         )
 
     async def _replay(self, session: AsyncSession, row: LoggedSet, locale: str | None, *, member_id: int) -> LogResult:
@@ -211,8 +235,11 @@ class LogbookService(Service):
         sets = SetRepository(session)
         exercise = self.index.for_row(row.exercise_key, row.exercise_name, row.exercise_id, row.custom_name)
         known = await _known(sets, row.member_id, row.exercise_key, row.reps, row.performed_at, before_id=row.id)
+        body = await _body(
+            sets, row.member_id, exercise, row.weight_kg, row.performed_at, before_id=row.id, stored=row.bodyweight_kg
+        )
         ctx = await self._context(
-            sets, row.member_id, exercise, row.performed_at, known, kind=row.kind, before_id=row.id
+            sets, row.member_id, exercise, row.performed_at, known, kind=row.kind, body=body, before_id=row.id
         )
         share = known.share or "private"
         return self._build_result(
@@ -228,6 +255,7 @@ class LogbookService(Service):
         known: LogContext,
         *,
         kind: str,
+        body: _Body,
         before_id: int | None = None,
     ) -> _Context:
         """Where a set at ``at`` stands: its session, set number, last session of the exercise and bests.
@@ -269,6 +297,7 @@ class LogbookService(Service):
             best_e1rm=known.best_e1rm,
             best_at_reps=known.best_at_reps,
             pre_exhausted_by=pre,
+            body=body,
         )
 
     @staticmethod
@@ -285,8 +314,12 @@ class LogbookService(Service):
             kind=row.kind,
             weight_kg=row.weight_kg,
             reps=row.reps,
+            e1rm_kg=row.e1rm_kg,
             previous_best_e1rm_kg=ctx.best_e1rm,
             previous_best_weight_at_reps_kg=ctx.best_at_reps,
+            body_is_load=ctx.body.body_is_load,
+            assisted=ctx.body.assisted,
+            previous_best_reps_at_weight=ctx.body.best_reps_at_weight,
         )
         return LogResult(
             set_id=row.id,
@@ -308,6 +341,9 @@ class LogbookService(Service):
             session_started_at=ctx.session_start,
             last_session=ctx.last_session,
             e1rm_kg=row.e1rm_kg,
+            bodyweight_kg=row.bodyweight_kg,
+            body_is_load=ctx.body.body_is_load,
+            time_known=row.time_known,
             records=records,
             pre_exhausted_by=ctx.pre_exhausted_by,
             share=share,
@@ -395,7 +431,8 @@ class LogbookService(Service):
         """The member's effective settings (nothing is created by looking)."""
         async with self._storage.read() as session:
             row = await MemberRepository(session).get(member_id)
-        return _preferences(member_id, row, locale)
+            latest = await BodyWeightRepository(session).latest(member_id)
+        return _preferences(member_id, row, locale, latest)
 
     async def update_settings(
         self,
@@ -404,8 +441,14 @@ class LogbookService(Service):
         unit: str | None = None,
         share: str | None = None,
         locale: str | None = None,
+        bodyweight: float | str | None = None,
+        bodyweight_when: str | None = None,
     ) -> MemberPreferences:
-        """Change the member's unit and/or share mode; None leaves a setting as it is."""
+        """Change the member's unit, share mode and/or body weight; None leaves a setting as it is.
+
+        A body weight (in the unit given, else the member's) applies from ``bodyweight_when`` (default now)
+        until their next entry; the sets it now applies to get their body weight and e1RM again.
+        """
         values: dict[str, Any] = {}
         parsed_unit = parse_unit(unit)
         if parsed_unit is not None:
@@ -417,9 +460,19 @@ class LogbookService(Service):
                     f"Share must be private or public — you sent “{member_text(share)}”.", field="share"
                 )
             values["share"] = mode
+        measured_at = parse_when(bodyweight_when, now=self.now()) if bodyweight is not None else None
+        if bodyweight is None and bodyweight_when is not None:
+            raise ValidationError("Give the body weight too (`bodyweight:`), not only its date.", field="bodyweight")
         async with self._storage.write() as session:
             row = await MemberRepository(session).update(member_id, **values)
-            prefs = _preferences(member_id, row, locale)
+            prefs_unit = preferred_unit(row.unit, locale)
+            if bodyweight is not None and measured_at is not None:
+                body_kg = check_bodyweight(bodyweight, parsed_unit or prefs_unit)
+                await BodyWeightRepository(session).record(member_id, body_kg, measured_at)
+                # The sets this entry now applies to get their body weight and e1RM from it.
+                await bodyweight_rules.reprice(session, self.catalog, member_id, since=measured_at)
+            latest = await BodyWeightRepository(session).latest(member_id)
+            prefs = _preferences(member_id, row, locale, latest)
         return prefs
 
     # ----------------------------------------------------------------- /privacy
@@ -433,7 +486,8 @@ class LogbookService(Service):
         async with self._storage.read() as session:
             sets = SetRepository(session)
             settings = await MemberRepository(session).get(member_id)
-            writer = ExportWriter(member_id, settings, self.now())
+            bodyweights = await BodyWeightRepository(session).all(member_id)
+            writer = ExportWriter(member_id, settings, self.now(), bodyweights)
             after: tuple[datetime, int] | None = None
             while rows := await sets.export_batch(member_id, after, EXPORT_BATCH):
                 await asyncio.to_thread(writer.add, rows)
@@ -444,6 +498,7 @@ class LogbookService(Service):
         """Delete all of the member's data (sets and settings); returns how many rows went."""
         async with self._storage.write() as session:
             deleted = await SetRepository(session).delete_for_member(member_id)
+            deleted += await BodyWeightRepository(session).delete_for_member(member_id)
             deleted += await MemberRepository(session).delete(member_id)
         log.info("forgot a member's data: %d rows", deleted)
         return deleted
@@ -462,6 +517,25 @@ async def _known(
     )
 
 
+async def _body(
+    sets: SetRepository,
+    member_id: int,
+    exercise: ResolvedExercise,
+    weight_kg: float,
+    at: datetime,
+    *,
+    before_id: int | None = None,
+    stored: float | None = None,
+) -> _Body:
+    """What a lift where the body is the load needs besides /log's main read (nothing for other lifts)."""
+    if not counts_body(exercise.exercise):
+        return _Body()
+    best, bodyweight = await sets.body_context(member_id, exercise.key, weight_kg, at, before_id=before_id)
+    assisted = exercise.exercise is not None and exercise.exercise.load is Load.ASSISTED
+    # A replay shows the body weight the set was stored with, even if entries changed since.
+    return _Body(True, assisted, stored if before_id is not None else bodyweight, best)
+
+
 def _may_reach_past(rows: Sequence[SetRow], floor: datetime, *, full: bool) -> bool:
     """Whether the session ending at ``rows[0]`` may hold sets older than ``rows`` (read down to ``floor``)."""
     start, previous = session_so_far(rows[0].performed_at, rows[1:])
@@ -470,12 +544,16 @@ def _may_reach_past(rows: Sequence[SetRow], floor: datetime, *, full: bool) -> b
     return full or start - floor < SESSION_GAP
 
 
-def _preferences(member_id: int, row: MemberSettings | None, locale: str | None) -> MemberPreferences:
+def _preferences(
+    member_id: int, row: MemberSettings | None, locale: str | None, bodyweight: BodyWeightEntry | None
+) -> MemberPreferences:
     return MemberPreferences(
         member_id=member_id,
         unit=preferred_unit(row.unit if row is not None else None, locale),
         share=row.share if row is not None else "private",
         unit_is_default=row is None or row.unit is None,
+        bodyweight_kg=bodyweight.weight_kg if bodyweight is not None else None,
+        bodyweight_at=bodyweight.measured_at if bodyweight is not None else None,
     )
 
 

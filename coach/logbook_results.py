@@ -88,7 +88,7 @@ class LogResult:
     set_number: int
     session_started_at: datetime
     last_session: LastSession | None
-    e1rm_kg: float
+    e1rm_kg: float | None
     records: PersonalRecords
     # Names of isolation exercises for this compound's target muscle done earlier in the session.
     pre_exhausted_by: tuple[str, ...]
@@ -98,6 +98,11 @@ class LogResult:
     # For a custom exercise: catalog names it might have meant ("did you mean …?").
     suggestions: tuple[str, ...] = ()
     e1rm_formula: str = E1RM_FORMULA
+    # Lifts where the body is the load: the body weight that applied (None when the member gave none).
+    bodyweight_kg: float | None = None
+    body_is_load: bool = False
+    # False for a set logged with a date only: the reply shows the date alone.
+    time_known: bool = True
 
     @property
     def is_custom(self) -> bool:
@@ -140,8 +145,36 @@ class LogResult:
 
     @property
     def e1rm_display(self) -> str:
-        """The estimated 1RM in the member's unit."""
-        return format_weight(self.e1rm_kg, self.display_unit)
+        """The estimated 1RM in the member's unit, what it includes, or why there is none."""
+        if self.e1rm_kg is None:
+            if self.body_is_load and self.bodyweight_kg is None:
+                return "— set your body weight once with `/settings bodyweight:` to get one"
+            if self.body_is_load:
+                return "— not for this lift (PRs count reps at the same load)"
+            return "— nothing lifted"
+        text = format_weight(self.e1rm_kg, self.display_unit)
+        if self.body_is_load and self.bodyweight_kg is not None:
+            text += f" incl. {format_weight(self.bodyweight_kg, self.display_unit)} body weight"
+        return text
+
+    @property
+    def pr_line(self) -> str:
+        """Which records the set broke, in words ("" for none)."""
+        kinds = self.records.kinds
+        if not kinds:
+            return ""
+        words = {
+            "e1rm": "best estimated 1RM",
+            "weight at reps": f"most weight for {self.reps} reps",
+            "reps at load": "most reps at this load"
+            + (f" (+{format_weight(self.weight_kg, self.display_unit)})" if self.weight_kg else " (body weight)"),
+        }
+        return "🏆 **PR** — " + words[kinds[0]]
+
+    @property
+    def when_display(self) -> str:
+        """When the set was done: date and time, or the date alone when no time was given."""
+        return f"{self.performed_at:%Y-%m-%d %H:%M} UTC" if self.time_known else f"{self.performed_at:%Y-%m-%d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +217,7 @@ class HistoryEntry:
     rpe: float | None
     kind: str
     note: str | None
-    e1rm_kg: float
+    e1rm_kg: float | None
 
     def describe(self, unit: Unit) -> str:
         """One line: date, exercise, weight × reps, RPE and kind (and what was typed, if in another unit)."""
@@ -229,6 +262,9 @@ class MemberPreferences:
     unit: Unit
     share: str
     unit_is_default: bool
+    # The member's latest body weight (kg) and when it was measured; None until they give one.
+    bodyweight_kg: float | None = None
+    bodyweight_at: datetime | None = None
 
     @property
     def ephemeral(self) -> bool:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
+from catalog.models import Load
+
 if TYPE_CHECKING:
     from catalog import Catalog, Exercise
 
@@ -103,6 +105,34 @@ def counts_for_records(kind: str) -> bool:
     return kind != "warmup"
 
 
+def lifted_load(exercise: Exercise | None, weight_kg: float, bodyweight_kg: float | None) -> float | None:
+    """The load the working muscles moved (kg): the one rule every e1RM, PR and volume figure uses.
+
+    An external load is the weight itself. Where the body is the load, the catalog's share of the body
+    weight plus what was added (minus the assistance, for assisted lifts) — when the catalog gives a share
+    and the member gave a body weight. None when it can't be known, and when nothing was lifted: a
+    body-weight set without a body weight gets no e1RM rather than "e1RM 0".
+    """
+    if exercise is None or not exercise.uses_bodyweight:
+        return weight_kg if weight_kg > 0 else None
+    if exercise.bodyweight_share is None or bodyweight_kg is None:
+        return None
+    body = exercise.bodyweight_share * bodyweight_kg
+    total = body - weight_kg if exercise.load is Load.ASSISTED else body + weight_kg
+    return total if total > 0 else None
+
+
+def set_e1rm(exercise: Exercise | None, weight_kg: float, reps: int, bodyweight_kg: float | None) -> float | None:
+    """A set's estimated 1RM from its lifted load (``lifted_load``), or None when that isn't known."""
+    load = lifted_load(exercise, weight_kg, bodyweight_kg)
+    return estimate_1rm(load, reps) if load is not None else None
+
+
+def counts_body(exercise: Exercise | None) -> bool:
+    """Whether the body is (part of) the load, so rep PRs at the same added load are records too."""
+    return exercise is not None and exercise.uses_bodyweight
+
+
 @dataclass(frozen=True, slots=True)
 class PersonalRecords:
     """Which records a set broke, with the previous bests it was compared against (kg)."""
@@ -111,11 +141,20 @@ class PersonalRecords:
     rep_max: bool = False
     previous_e1rm_kg: float | None = None
     previous_weight_at_reps_kg: float | None = None
+    # Lifts where the body is the load: more reps than ever at this added weight (or assistance).
+    reps_at_load: bool = False
+    previous_reps_at_load: int | None = None
 
     @property
     def any(self) -> bool:
         """True when the set broke at least one record."""
-        return self.e1rm or self.rep_max
+        return self.e1rm or self.rep_max or self.reps_at_load
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Which records, best first: "e1rm", "weight at reps", "reps at load" (the reply and chart legend)."""
+        hits = (("e1rm", self.e1rm), ("weight at reps", self.rep_max), ("reps at load", self.reps_at_load))
+        return tuple(name for name, hit in hits if hit)
 
 
 def personal_records(
@@ -123,24 +162,37 @@ def personal_records(
     kind: str,
     weight_kg: float,
     reps: int,
+    e1rm_kg: float | None,
     previous_best_e1rm_kg: float | None,
     previous_best_weight_at_reps_kg: float | None,
+    body_is_load: bool = False,
+    assisted: bool = False,
+    previous_best_reps_at_weight: int | None = None,
 ) -> PersonalRecords:
     """Decide the PR badges for a set given the member's previous bests for the exercise.
 
-    A PR needs something to beat: the very first set of an exercise (or the first at a rep count)
-    sets a baseline, not a record. Warm-ups never count, and weight 0 (body weight) never wins.
+    A PR needs something to beat: the very first set of an exercise (or the first at a rep count, or at
+    an added load) sets a baseline, not a record. Warm-ups never count. e1RM records need a known e1RM
+    (``set_e1rm``); "most weight for N reps" needs weight added (and isn't a record on an assisted lift,
+    where more assistance is easier); "most reps at this load" counts where the body is the load.
     """
-    if not counts_for_records(kind) or weight_kg <= 0:
+    previous_reps = previous_best_reps_at_weight if body_is_load else None
+    if not counts_for_records(kind):
         return PersonalRecords(
-            previous_e1rm_kg=previous_best_e1rm_kg, previous_weight_at_reps_kg=previous_best_weight_at_reps_kg
+            previous_e1rm_kg=previous_best_e1rm_kg,
+            previous_weight_at_reps_kg=previous_best_weight_at_reps_kg,
+            previous_reps_at_load=previous_reps,
         )
-    e1rm = estimate_1rm(weight_kg, reps)
     return PersonalRecords(
-        e1rm=previous_best_e1rm_kg is not None and e1rm > previous_best_e1rm_kg + _EPSILON,
-        rep_max=previous_best_weight_at_reps_kg is not None and weight_kg > previous_best_weight_at_reps_kg + _EPSILON,
+        e1rm=e1rm_kg is not None and previous_best_e1rm_kg is not None and e1rm_kg > previous_best_e1rm_kg + _EPSILON,
+        rep_max=weight_kg > 0
+        and not assisted
+        and previous_best_weight_at_reps_kg is not None
+        and weight_kg > previous_best_weight_at_reps_kg + _EPSILON,
+        reps_at_load=body_is_load and previous_best_reps_at_weight is not None and reps > previous_best_reps_at_weight,
         previous_e1rm_kg=previous_best_e1rm_kg,
         previous_weight_at_reps_kg=previous_best_weight_at_reps_kg,
+        previous_reps_at_load=previous_reps,
     )
 
 

@@ -18,10 +18,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from catalog import Exercise, Load
 from coach.metrics import Unit
 
 LoadKind = Literal[
-    "barbell", "smith_machine", "ez_bar", "dumbbell", "kettlebell", "machine", "cable", "band", "bodyweight"
+    "barbell",
+    "smith_machine",
+    "ez_bar",
+    "dumbbell",
+    "kettlebell",
+    "machine",
+    "cable",
+    "band",
+    "bodyweight",
+    "assisted",
 ]
 Action = Literal["add_reps", "add_load", "stronger_band"]
 
@@ -50,6 +60,8 @@ LOAD_RULES: dict[LoadKind, LoadRule] = {
     "cable": LoadRule({"kg": 5.0, "lb": 10.0}, {"kg": 0.0, "lb": 0.0}, label="cable"),
     "band": LoadRule(None, {"kg": 0.0, "lb": 0.0}, label="band"),
     "bodyweight": LoadRule({"kg": 2.5, "lb": 5.0}, {"kg": 0.0, "lb": 0.0}, label="added weight"),
+    # Assisted lifts progress by taking assistance off: the step is negative, down to none at all.
+    "assisted": LoadRule({"kg": -5.0, "lb": -10.0}, {"kg": 0.0, "lb": 0.0}, label="assistance"),
 }
 
 # When an exercise lists several kinds of equipment, the one that carries the load decides the step.
@@ -65,6 +77,16 @@ def load_kind(equipment: Iterable[str]) -> LoadKind:
         if kind in available:
             return kind
     return "bodyweight"
+
+
+def exercise_load_kind(exercise: Exercise) -> LoadKind:
+    """The load step an exercise progresses by: less assistance for assisted lifts, added weight where the body
+    is the load, else its loading equipment's step."""
+    if exercise.load is Load.ASSISTED:
+        return "assisted"
+    if exercise.uses_bodyweight:
+        return "bodyweight"
+    return load_kind(exercise.equipment)
 
 
 def increment(kind: LoadKind, unit: Unit) -> float | None:
@@ -109,6 +131,11 @@ class Target:
     def reason(self) -> str:
         """One line on why this is today's target."""
         sets = len(self.reps)
+        if self.action == "add_load" and (self.step or 0) < 0:
+            return (
+                f"every set reached {self.reps_high} last time: take {format_load(-(self.step or 0), self.unit)} "
+                f"off the assistance, back to {min(self.reps)} reps"
+            )
         if self.action == "add_load":
             return (
                 f"every set reached {self.reps_high} last time: add {format_load(self.step or 0, self.unit)}, "
@@ -179,6 +206,10 @@ def starting_load(reference: float, fraction: float, *, kind: LoadKind, unit: Un
     reference = max(reference, 0.0)
     if step is None:
         return max(round(reference, 2), floor)
+    if step < 0:
+        # Assisted: lighter means more assistance. Without the member's body weight the share can't be
+        # scaled, so one step more than before is the cautious start.
+        return round(reference - step, 2)
     # The epsilon keeps 0.9 × 100 from landing on 89.999… and rounding a whole step down.
     stepped = math.floor(reference * fraction / step + 1e-9) * step
     return max(round(stepped, 2), floor)

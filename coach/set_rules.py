@@ -11,9 +11,9 @@ import unicodedata
 
 from coach.errors import ValidationError
 from coach.exercise_search import ResolvedExercise, allows_zero_weight
-from coach.metrics import KG_PER_LB, SET_KINDS, SetKind, Unit, format_weight
+from coach.metrics import KG_PER_LB, SET_KINDS, SetKind, Unit, format_weight, to_kg
 from coach.text import member_text
-from db.models import MAX_NOTE_LENGTH, MAX_WEIGHT_KG
+from db.models import MAX_BODYWEIGHT_KG, MAX_NOTE_LENGTH, MAX_WEIGHT_KG, MIN_BODYWEIGHT_KG
 
 MAX_REPS = 100
 
@@ -137,3 +137,15 @@ def check_weight(value: float, unit: Unit, exercise: ResolvedExercise, *, given:
         )
     # Rounding keeps the stored kg tidy without ever moving a weight by more than a microgram.
     return min(round(value * (KG_PER_LB if unit == "lb" else 1.0), 9), MAX_WEIGHT_KG)
+
+
+def check_bodyweight(value: float | str, unit: Unit) -> float:
+    """Validate a body weight in ``unit``; return it in kg (MIN_BODYWEIGHT_KG to MAX_BODYWEIGHT_KG)."""
+    number = parse_number(value, "bodyweight", "Body weight")
+    kg = to_kg(number, unit)
+    if not MIN_BODYWEIGHT_KG <= kg <= MAX_BODYWEIGHT_KG:
+        low, high = format_weight(MIN_BODYWEIGHT_KG, unit), format_weight(MAX_BODYWEIGHT_KG, unit)
+        raise ValidationError(
+            f"Body weight must be between {low} and {high} — you sent {shown(value)} {unit}.", field="bodyweight"
+        )
+    return round(kg, 6)

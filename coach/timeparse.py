@@ -5,8 +5,9 @@ Accepted forms (case-insensitive, surrounding spaces ignored):
 - empty, ``now``, ``today``            → now
 - ``yesterday``                         → 24 hours ago (same time of day)
 - ``3 days ago``, ``3d ago``, ``2h ago``, ``2 hours ago``, ``45 min ago``, ``45m ago``
-- ``2026-11-20``                        → that date at the current time of day (so several sets
-  backfilled for one date keep their order and form one session)
+- ``2026-11-20``                        → that date with no time claimed: noon UTC, flagged date-only
+  (sets backfilled for one date share that moment, keep the order they were logged in and form one
+  session; replies show just the date)
 - ``2026-11-20 18:30`` / ``2026-11-20T18:30[:ss][+01:00|Z]``
 - ``20/11``, ``11/20``, ``20/11/2026``  → day and month are told apart only when unambiguous (one part
   above 12, or both equal); ``05/06`` is refused and the member is asked for ISO ``2026-06-05``.
@@ -42,6 +43,15 @@ _TIME_RE = re.compile(r"^(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
+# The moment a date without a time of day stands for: noon UTC is the same calendar day in every time zone
+# from UTC-11 to UTC+11, so the date a member typed is the date everyone sees.
+DATE_ONLY_TIME = time(12, 0)
+
+
+class _DateOnly(datetime):
+    """A parsed bare date (its time is DATE_ONLY_TIME, not one the member gave)."""
+
+
 def utc_now() -> datetime:
     """The current time as an aware UTC datetime (the default clock everywhere)."""
     return datetime.now(UTC)
@@ -68,6 +78,17 @@ def parse_when(
 
     ``max_age`` defaults to one calendar year back from ``now``.
     """
+    return parse_when_known(text, now=now, tz=tz, max_age=max_age)[0]
+
+
+def parse_when_known(
+    text: str | None,
+    *,
+    now: datetime,
+    tz: tzinfo = UTC,
+    max_age: timedelta | None = None,
+) -> tuple[datetime, bool]:
+    """``parse_when``, and whether a time of day was given (False for a bare past date: noon UTC)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     raw = (text or "").strip()
@@ -75,9 +96,12 @@ def parse_when(
         raise ValidationError(
             f"`when` can be at most {MAX_WHEN_LENGTH} characters. Use {accepted_forms(now)}.", field="when"
         )
+    time_known = True
     try:
-        result = _parse(raw.lower(), now=now, tz=tz)
-        result = result.astimezone(UTC) if result is not None else None
+        parsed = _parse(raw.lower(), now=now, tz=tz)
+        time_known = not isinstance(parsed, _DateOnly)
+        # A plain datetime leaves here (combine is datetime's, not the marker subclass's).
+        result = datetime.combine(parsed.date(), parsed.timetz()).astimezone(UTC) if parsed is not None else None
     except (OverflowError, ValueError):
         result = None  # a date at the very edge of the calendar (year 1 or 9999 with an offset)
     if result is None:
@@ -92,13 +116,14 @@ def parse_when(
             field="when",
         )
     earliest = now - max_age if max_age is not None else _one_year_before(now)
-    if result < earliest:
+    # A date without a time is within reach when its day is (noon a year ago today still counts).
+    if (result < earliest) if time_known else (result.date() < earliest.date()):
         raise ValidationError(
             f"“{member_text(raw)}” is more than a year ago ({result:%Y-%m-%d}); "
             "sets can be logged at most one year back.",
             field="when",
         )
-    return result
+    return result, time_known
 
 
 def _one_year_before(now: datetime) -> datetime:
@@ -137,8 +162,8 @@ def _parse(text: str, *, now: datetime, tz: tzinfo) -> datetime | None:
         return None
     if day == local_now.date():
         return now
-    # A bare date keeps the current time of day, so backfilled sets for that date stay in order.
-    return datetime.combine(day, local_now.timetz().replace(tzinfo=None), tzinfo=tz)
+    # A bare date claims no time of day: noon UTC, marked so replies show the date alone.
+    return _DateOnly.combine(day, DATE_ONLY_TIME, tzinfo=UTC)
 
 
 def _parse_iso_datetime(text: str, tz: tzinfo) -> datetime | None:

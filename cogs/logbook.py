@@ -21,11 +21,11 @@ from coach.export import ExportFile
 from coach.importer import MAX_IMPORT_BYTES, ImportService, ImportSummary, check_upload
 from coach.logbook import MAX_HISTORY_DAYS, LogbookService
 from coach.logbook_results import HistoryPage, LogRequest, LogResult, MemberPreferences
-from coach.metrics import E1RM_FORMULA, SET_KINDS, UNITS
+from coach.metrics import E1RM_FORMULA, SET_KINDS, UNITS, format_weight, from_kg
 from coach.set_rules import MAX_REPS, max_weight
 from coach.text import plural
 from coach.timeparse import MAX_WHEN_LENGTH
-from db.models import MAX_NOTE_LENGTH
+from db.models import MAX_BODYWEIGHT_KG, MAX_NOTE_LENGTH
 from runtime.attachments import AttachmentFetcher
 from runtime.components import OwnedButton, PickView, bind, member_locale
 from runtime.respond import Answer, answer
@@ -38,6 +38,7 @@ HISTORY_PAGE_SIZE = 10
 # Discord's own limits on option values, derived from the domain's so the two never disagree.
 MAX_OPTION_TEXT = 100
 WEIGHT_LIMIT = max(max_weight(unit) for unit in UNITS)
+BODYWEIGHT_LIMIT = from_kg(MAX_BODYWEIGHT_KG, "lb")
 UNDO_TEMPLATE = r"log:undo:(?P<set_id>\d+):(?P<owner>\d+)"
 HISTORY_TEMPLATE = r"hist:(?P<owner>\d+):(?P<page>\d+):(?P<days>\d+):(?P<exercise>.*)"
 FORGET_TEMPLATE = r"privacy:forget:(?P<owner>\d+):(?P<choice>confirm|cancel)"
@@ -54,10 +55,8 @@ def log_embed(result: LogResult) -> discord.Embed:
         title += f" ({result.kind})"
     title += result.entered
     badges = []
-    if result.is_pr and result.records.e1rm:
-        badges.append("🏆 **PR** — best estimated 1RM")
-    elif result.is_pr:
-        badges.append(f"🏆 **PR** — most weight for {result.reps} reps")
+    if result.is_pr:
+        badges.append(result.pr_line)
     if result.pre_exhausted:
         badges.append("🔥 **pre-exhausted** — after " + ", ".join(safe(n) for n in result.pre_exhausted_by))
     if result.duplicate:
@@ -76,12 +75,13 @@ def log_embed(result: LogResult) -> discord.Embed:
         colour=discord.Colour.gold() if result.is_pr else discord.Colour.green(),
     )
     embed.add_field(name="Set", value=result.set_label, inline=True)
-    embed.add_field(name="e1RM", value=f"{result.e1rm_display}\n-# {E1RM_FORMULA}", inline=True)
+    formula = f"\n-# {E1RM_FORMULA}" if result.e1rm_kg is not None else ""
+    embed.add_field(name="e1RM", value=f"{result.e1rm_display}{formula}", inline=True)
     if result.rpe is not None:
         embed.add_field(name="RPE", value=f"{result.rpe:g}", inline=True)
     last = result.last_session.describe(result.display_unit) if result.last_session else "first time — welcome!"
     embed.add_field(name="Last session", value=last[:1024], inline=False)
-    embed.set_footer(text=f"Logged {result.performed_at:%Y-%m-%d %H:%M} UTC · /undo removes your latest set")
+    embed.set_footer(text=f"Logged {result.when_display} · /undo removes your latest set")
     return embed
 
 
@@ -135,7 +135,11 @@ def settings_text(prefs: MemberPreferences) -> str:
         if prefs.share == "public"
         else ("**private** (only you see your /log replies)")
     )
-    return f"Unit: {unit}\nSharing: {share}"
+    if prefs.bodyweight_kg is not None and prefs.bodyweight_at is not None:
+        body = f"**{format_weight(prefs.bodyweight_kg, prefs.unit)}** (since {prefs.bodyweight_at:%Y-%m-%d})"
+    else:
+        body = "not set — `/settings bodyweight:` lets pull-ups, dips and push-ups get an e1RM"
+    return f"Unit: {unit}\nSharing: {share}\nBody weight: {body}"
 
 
 # --------------------------------------------------------------------------------------- buttons
@@ -406,8 +410,15 @@ class LogbookCog(commands.Cog):
         choices = await self._logbook.autocomplete(interaction.user.id, current, limit=25)
         return [Choice(name=c.label[:100], value=c.value[:100]) for c in choices if not c.is_custom][:25]
 
-    @app_commands.command(name="settings", description="Your unit (kg/lb) and whether /log replies are public.")
-    @app_commands.describe(unit="Show and enter weights in kg or lb", share="private (default) or public /log replies")
+    @app_commands.command(
+        name="settings", description="Your unit (kg/lb), body weight, and whether /log replies are public."
+    )
+    @app_commands.describe(
+        unit="Show and enter weights in kg or lb",
+        share="private (default) or public /log replies",
+        bodyweight="Your body weight (in your unit): pull-ups, dips and push-ups count it in e1RM and volume",
+        bodyweight_date="When you weighed that: today (default), or a date like 2026-11-20",
+    )
     @app_commands.choices(
         unit=[Choice(name="kg", value="kg"), Choice(name="lb", value="lb")],
         share=[Choice(name="private", value="private"), Choice(name="public", value="public")],
@@ -417,9 +428,11 @@ class LogbookCog(commands.Cog):
         interaction: discord.Interaction[Any],
         unit: Choice[str] | None = None,
         share: Choice[str] | None = None,
+        bodyweight: app_commands.Range[float, 1.0, BODYWEIGHT_LIMIT] | None = None,
+        bodyweight_date: app_commands.Range[str, 1, MAX_WHEN_LENGTH] | None = None,
     ) -> None:
         """Show or change the member's settings (privately)."""
-        if unit is None and share is None:
+        if unit is None and share is None and bodyweight is None and bodyweight_date is None:
             await answer(
                 interaction,
                 self._logbook.get_settings(interaction.user.id, member_locale(interaction)),
@@ -433,6 +446,8 @@ class LogbookCog(commands.Cog):
                 unit=unit.value if unit else None,
                 share=share.value if share else None,
                 locale=member_locale(interaction),
+                bodyweight=bodyweight,
+                bodyweight_when=bodyweight_date,
             ),
             lambda prefs: Answer(content="Saved.\n" + settings_text(prefs)),
         )

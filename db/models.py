@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -44,6 +45,9 @@ WEIGHT_UNITS = ("kg", "lb")
 SHARE_MODES = ("private", "public")
 MAX_NOTE_LENGTH = 200
 MAX_WEIGHT_KG = 1000.0
+# The body weights a member can record (kg): wide enough for every adult lifter, narrow enough to catch typos.
+MIN_BODYWEIGHT_KG = 20
+MAX_BODYWEIGHT_KG = 400
 
 
 def utc_now() -> datetime:
@@ -166,9 +170,14 @@ class LoggedSet(Base):
     rpe: Mapped[float | None] = mapped_column(Double)
     kind: Mapped[str] = mapped_column(String(10), default="working", server_default=text("'working'"))
     note: Mapped[str | None] = mapped_column(String(MAX_NOTE_LENGTH))
-    # Stored rather than computed so "best e1RM" is an index read (see ix_..._e1rm_kg).
-    e1rm_kg: Mapped[float] = mapped_column(Double)
+    # Stored rather than computed so "best e1RM" is an index read (see ix_..._e1rm_kg). NULL when it can't be
+    # known: a body-weight lift without a body weight, or nothing lifted at all.
+    e1rm_kg: Mapped[float | None] = mapped_column(Double)
+    # For a lift where the body is the load: the member's body weight that applied (NULL when unknown).
+    bodyweight_kg: Mapped[float | None] = mapped_column(Double)
     performed_at: Mapped[datetime] = mapped_column()
+    # False for a set logged with a date only ("when: 2026-11-20"): performed_at is that day's noon UTC.
+    time_known: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     source: Mapped[str] = mapped_column(String(16), default="discord", server_default=text("'discord'"))
     import_key: Mapped[str | None] = mapped_column(String(128))
@@ -179,6 +188,24 @@ class LoggedSet(Base):
     def is_custom(self) -> bool:
         """True when the member typed their own exercise name."""
         return self.exercise_id is None
+
+
+class BodyWeight(Base):
+    """One body-weight entry of a member; the latest one at or before a set applies to it."""
+
+    __tablename__ = "body_weights"
+    __table_args__ = (
+        CheckConstraint(
+            f"weight_kg >= {MIN_BODYWEIGHT_KG} AND weight_kg <= {MAX_BODYWEIGHT_KG}", name="weight_kg_range"
+        ),
+        UniqueConstraint("member_id", "measured_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("member_settings.member_id", ondelete="CASCADE"))
+    weight_kg: Mapped[float] = mapped_column(Double)
+    measured_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class BotState(Base):

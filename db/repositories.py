@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import LOGGED_SETS, BotState, GuildSettings, LoggedSet, MemberSettings, utc_now
+from db.models import LOGGED_SETS, BodyWeight, BotState, GuildSettings, LoggedSet, MemberSettings, utc_now
 
 # Kinds that never count towards records (PRs) or pre-exhaustion.
 NON_RECORD_KINDS = ("warmup",)
@@ -160,7 +160,8 @@ class SetRow(NamedTuple):
     weight_kg: float
     reps: int
     rpe: float | None
-    e1rm_kg: float
+    e1rm_kg: float | None
+    bodyweight_kg: float | None
 
 
 SET_ROW_COLUMNS = (
@@ -174,7 +175,12 @@ SET_ROW_COLUMNS = (
     LoggedSet.reps,
     LoggedSet.rpe,
     LoggedSet.e1rm_kg,
+    LoggedSet.bodyweight_kg,
 )
+
+
+# Two weights this close (kg) are the same weight: conversions leave differences in the last bits.
+SAME_WEIGHT_KG = 1e-5
 
 
 @dataclass(slots=True)
@@ -200,12 +206,14 @@ class NewSet:
     rpe: float | None
     kind: str
     note: str | None
-    e1rm_kg: float
+    e1rm_kg: float | None
     performed_at: datetime
     created_at: datetime
     source: str = "discord"
     import_key: str | None = None
     import_id: str | None = None
+    bodyweight_kg: float | None = None
+    time_known: bool = True
     id: int = 0
 
 
@@ -459,6 +467,27 @@ class SetRepository:
         """How many sets match the history filter."""
         stmt = select(func.count()).select_from(LoggedSet).where(*self._history_filter(member_id, since, exercise_key))
         return int((await self.session.execute(stmt)).scalar_one())
+
+    async def body_context(
+        self, member_id: int, exercise_key: str, weight_kg: float, at: datetime, *, before_id: int | None = None
+    ) -> tuple[int | None, float | None]:
+        """For a lift where the body is the load, in one statement: the most reps the member did in one hard
+        set at this added weight (or assistance), and their body weight at ``at`` (the latest entry at or
+        before it). Only these lifts pay for it; /log's main statement stays as it is for the rest."""
+        records = [*self._scope(member_id, before_id), LoggedSet.exercise_key == exercise_key]
+        records.append(LoggedSet.kind.not_in(NON_RECORD_KINDS))
+        # Float weights that went through unit conversion match within a hundredth of a gram.
+        same = LoggedSet.weight_kg.between(weight_kg - SAME_WEIGHT_KG, weight_kg + SAME_WEIGHT_KG)
+        stmt = select(
+            select(func.max(LoggedSet.reps)).where(*records, same).scalar_subquery(),
+            select(BodyWeight.weight_kg)
+            .where(BodyWeight.member_id == member_id, BodyWeight.measured_at <= at)
+            .order_by(BodyWeight.measured_at.desc())
+            .limit(1)
+            .scalar_subquery(),
+        )
+        best, body = (await self.session.execute(stmt)).one()
+        return best, body
 
     async def latest_name(self, member_id: int, exercise_key: str) -> str | None:
         """The name the member last logged an exercise under, or None if they never logged it (one index probe)."""

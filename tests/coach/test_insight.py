@@ -92,7 +92,7 @@ def leg_extensions(n: int = 3) -> list[Entry]:
 def fact(i: int, key: str, minute: int, kind: str = "working", weight: float = 50, reps: int = 10) -> SetRow:
     custom = key.startswith("custom:")
     at = NOW + timedelta(minutes=minute)
-    return SetRow(i, at, key, None if custom else key, key, kind, weight, reps, None, weight * (1 + reps / 30))
+    return SetRow(i, at, key, None if custom else key, key, kind, weight, reps, None, weight * (1 + reps / 30), None)
 
 
 def test_isolation_first_is_pre_exhausted(logbook_catalog: Catalog) -> None:
@@ -183,8 +183,17 @@ async def test_progress_of_own_custom_exercise(logbook: LogbookService, service:
 async def test_progress_of_bodyweight_sets_says_why_not(logbook: LogbookService, service: InsightService) -> None:
     await train(logbook, 4, [("pull_up", 0, 8)])
     await train(logbook, 2, [("pull_up", 0, 9)])
-    with pytest.raises(NotEnoughDataError, match="without added weight"):
+    with pytest.raises(NotEnoughDataError, match="set it once with `/settings bodyweight:`"):
         await service.progress(ALICE, "pull up", unit="kg")
+    with pytest.raises(NotEnoughDataError, match="without added weight"):
+        await service.progress(ALICE, "pull up", metric="top-set", unit="kg")
+    # With a body weight from before those sets, the e1RM counts it: 80 kg × (1 + 9/30) = 104 kg.
+    await logbook.update_settings(
+        ALICE, bodyweight=80, unit="kg", bodyweight_when=f"{NOW - timedelta(days=30):%Y-%m-%d}"
+    )
+    series = await service.progress(ALICE, "pull up", unit="kg")
+    assert [round(p.value, 1) for p in series.points] == [104.0 - 2.7, 104.0]
+    assert series.points[1].is_pr
 
 
 @pytest.mark.parametrize(

@@ -173,10 +173,10 @@ async def test_invalid_input_is_refused_and_nothing_is_written(
 
 
 async def test_bodyweight_exercises_accept_zero(service: LogbookService) -> None:
-    for exercise in ("push_up", "pull_up", "bench_dip", "custom:Muscle-up"):
+    for exercise in ("push_up", "pull_up", "bench_dip", "custom:Muscle-up", "dip", "assisted_pull_up"):
         result = await service.log_set(req(exercise, weight=0, reps=10))
         assert result.weight_kg == 0
-        assert result.e1rm_kg == 0
+        assert result.e1rm_kg is None, "no body weight known: no e1RM, never e1RM 0"
     omitted = await service.log_set(req("push_up", weight=None, reps=12))
     assert omitted.weight_kg == 0
 

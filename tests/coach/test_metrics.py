@@ -4,25 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalog import load_catalog
 from coach.metrics import (
     E1RM_FORMULA,
     KG_PER_LB,
     MAX_SESSION_SETS,
     MAX_SESSION_SPAN,
     SESSION_GAP,
+    PersonalRecords,
     estimate_1rm,
     format_weight,
     from_kg,
     group_sessions,
+    lifted_load,
     personal_records,
     preferred_unit,
     same_session,
     session_so_far,
+    set_e1rm,
     to_kg,
     unit_for_locale,
 )
@@ -127,8 +132,14 @@ def test_preferred_unit_is_the_setting_else_the_locale(stored: str | None, local
     assert preferred_unit(stored, locale) == unit
 
 
+def _records(**kw: Any) -> PersonalRecords:
+    """personal_records for an external load, its e1RM from the weight (as /log computes it)."""
+    kw.setdefault("e1rm_kg", estimate_1rm(kw["weight_kg"], kw["reps"]))
+    return personal_records(**kw)
+
+
 def test_first_set_is_a_baseline_not_a_pr() -> None:
-    pr = personal_records(
+    pr = _records(
         kind="working", weight_kg=100, reps=5, previous_best_e1rm_kg=None, previous_best_weight_at_reps_kg=None
     )
     assert not pr.any
@@ -136,22 +147,22 @@ def test_first_set_is_a_baseline_not_a_pr() -> None:
 
 def test_pr_rules() -> None:
     best = estimate_1rm(100, 5)
-    e1rm_pr = personal_records(
+    e1rm_pr = _records(
         kind="working", weight_kg=100, reps=6, previous_best_e1rm_kg=best, previous_best_weight_at_reps_kg=None
     )
     assert e1rm_pr.e1rm
     assert not e1rm_pr.rep_max
-    rep_pr = personal_records(
+    rep_pr = _records(
         kind="working", weight_kg=90, reps=8, previous_best_e1rm_kg=best, previous_best_weight_at_reps_kg=85
     )
     assert rep_pr.rep_max
     assert not rep_pr.e1rm
-    same = personal_records(
+    same = _records(
         kind="working", weight_kg=100, reps=5, previous_best_e1rm_kg=best, previous_best_weight_at_reps_kg=100
     )
     assert not same.any  # Equal is not better.
     # Float noise from a kg→lb→kg trip is not a record.
-    noisy = personal_records(
+    noisy = _records(
         kind="working",
         weight_kg=to_kg(from_kg(100, "lb"), "lb"),
         reps=5,
@@ -163,12 +174,46 @@ def test_pr_rules() -> None:
 
 @pytest.mark.parametrize("kind", ["warmup"])
 def test_warmups_never_count(kind: str) -> None:
-    pr = personal_records(kind=kind, weight_kg=500, reps=10, previous_best_e1rm_kg=1, previous_best_weight_at_reps_kg=1)
+    pr = _records(kind=kind, weight_kg=500, reps=10, previous_best_e1rm_kg=1, previous_best_weight_at_reps_kg=1)
     assert not pr.any
 
 
 @pytest.mark.parametrize("kind", ["working", "failure", "drop"])
 def test_non_warmup_kinds_can_set_records(kind: str) -> None:
-    pr = personal_records(kind=kind, weight_kg=500, reps=10, previous_best_e1rm_kg=1, previous_best_weight_at_reps_kg=1)
+    pr = _records(kind=kind, weight_kg=500, reps=10, previous_best_e1rm_kg=1, previous_best_weight_at_reps_kg=1)
     assert pr.e1rm
     assert pr.rep_max
+
+
+def test_bodyweight_lifts_have_their_own_records() -> None:
+    catalog = load_catalog()
+    pull_up, push_up, assisted = (catalog.get(i) for i in ("pull_up", "push_up", "assisted_pull_up"))
+    inverted = catalog.get("inverted_row")
+    # No body weight: no e1RM (never "e1RM 0"), whatever was added.
+    assert set_e1rm(pull_up, 0, 8, None) is None
+    assert set_e1rm(pull_up, 10, 5, None) is None
+    # With one: the catalog's share of it, plus what was added, or minus the assistance.
+    assert lifted_load(pull_up, 10, 80) == pytest.approx(90)
+    assert lifted_load(push_up, 0, 80) == pytest.approx(52)
+    assert lifted_load(assisted, 30, 80) == pytest.approx(50)
+    assert lifted_load(inverted, 0, 80) is None, "no share in the catalog: no e1RM even with a body weight"
+    assert set_e1rm(pull_up, 10, 5, 80) == pytest.approx(90 * (1 + 5 / 30))
+    assert lifted_load(None, 0, 80) is None, "a custom exercise at 0 has nothing to estimate"
+    # Rep PRs: more reps at the same added load, for lifts where the body is the load.
+    more = personal_records(
+        kind="working", weight_kg=0, reps=9, e1rm_kg=None, previous_best_e1rm_kg=None,
+        previous_best_weight_at_reps_kg=None, body_is_load=True, previous_best_reps_at_weight=8,
+    )  # fmt: skip
+    assert more.reps_at_load
+    assert more.kinds == ("reps at load",)
+    first = personal_records(
+        kind="working", weight_kg=0, reps=9, e1rm_kg=None, previous_best_e1rm_kg=None,
+        previous_best_weight_at_reps_kg=None, body_is_load=True, previous_best_reps_at_weight=None,
+    )  # fmt: skip
+    assert not first.any, "the first set at a load is a baseline"
+    # Assisted: more assistance at the same reps is easier, never a "most weight" record.
+    easier = personal_records(
+        kind="working", weight_kg=40, reps=8, e1rm_kg=None, previous_best_e1rm_kg=None,
+        previous_best_weight_at_reps_kg=30, body_is_load=True, assisted=True, previous_best_reps_at_weight=None,
+    )  # fmt: skip
+    assert not easier.any

@@ -6,10 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalog import Catalog
 from coach.progression import (
     LOAD_RULES,
     LastSet,
     LoadKind,
+    exercise_load_kind,
     floor_weight,
     increment,
     load_kind,
@@ -17,7 +19,8 @@ from coach.progression import (
     starting_load,
 )
 
-KINDS: list[LoadKind] = list(LOAD_RULES)
+# Kinds that get heavier by adding load (assisted lifts take assistance off: their own test below).
+KINDS: list[LoadKind] = [k for k in LOAD_RULES if k != "assisted"]
 
 
 def sets(*pairs: tuple[float, int]) -> list[LastSet]:
@@ -199,3 +202,19 @@ def test_starting_load_properties(reference: float, fraction: float, kind: LoadK
     assert start <= max(reference, floor) + 1e-9
     if step is not None and start > floor:
         assert (start / step) == pytest.approx(round(start / step))
+
+
+def test_assisted_lifts_progress_by_taking_assistance_off() -> None:
+    target = next_target(
+        sets((30, 10), (30, 10), (30, 10)), sets=3, reps_low=6, reps_high=10, kind="assisted", unit="kg"
+    )
+    assert target.weight == 25
+    assert "take 5 kg off the assistance" in target.reason()
+    assert starting_load(30, 0.9, kind="assisted", unit="kg") == 35, "lighter means more assistance"
+
+
+def test_each_exercise_progresses_by_its_own_load_kind(catalog: Catalog) -> None:
+    assert exercise_load_kind(catalog.get("assisted_pull_up")) == "assisted"
+    assert exercise_load_kind(catalog.get("pull_up")) == "bodyweight"
+    assert exercise_load_kind(catalog.get("back_extension")) == "bodyweight"
+    assert exercise_load_kind(catalog.get("back_squat")) == "barbell"

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coach.errors import ValidationError
-from coach.timeparse import parse_when
+from coach.timeparse import parse_when, parse_when_known
 
 NOW = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)
 
@@ -33,17 +33,17 @@ def at(*args: int) -> datetime:
         ("45 min ago", NOW - timedelta(minutes=45)),
         ("1 week ago", NOW - timedelta(weeks=1)),
         ("2026-11-20", NOW),  # Today's date is just now.
-        ("2026-11-18", at(2026, 11, 18, 18, 30)),  # A past date keeps the time of day.
+        ("2026-11-18", at(2026, 11, 18, 12, 0)),  # A past date claims no time: noon UTC (flagged date-only).
         ("2026-11-18 07:05", at(2026, 11, 18, 7, 5)),
         ("2026-11-18T07:05:30", at(2026, 11, 18, 7, 5, 30)),
         ("2026-11-18T07:05+01:00", at(2026, 11, 18, 6, 5)),
         ("2026-11-18 07:05Z", at(2026, 11, 18, 7, 5)),
-        ("18/11", at(2026, 11, 18, 18, 30)),  # Unambiguous: 18 can't be a month.
-        ("11/18", at(2026, 11, 18, 18, 30)),
-        ("18/11/2026", at(2026, 11, 18, 18, 30)),
-        ("18.11", at(2026, 11, 18, 18, 30)),
-        ("11/11", at(2026, 11, 11, 18, 30)),
-        ("24/12", at(2025, 12, 24, 18, 30)),  # No year: the most recent 24 December.
+        ("18/11", at(2026, 11, 18, 12, 0)),  # Unambiguous: 18 can't be a month.
+        ("11/18", at(2026, 11, 18, 12, 0)),
+        ("18/11/2026", at(2026, 11, 18, 12, 0)),
+        ("18.11", at(2026, 11, 18, 12, 0)),
+        ("11/11", at(2026, 11, 11, 12, 0)),
+        ("24/12", at(2025, 12, 24, 12, 0)),  # No year: the most recent 24 December.
         ("17:00", at(2026, 11, 20, 17, 0)),
         ("23:00", at(2026, 11, 19, 23, 0)),  # Later than now today, so last night.
         ("yesterday 07:15", at(2026, 11, 19, 7, 15)),
@@ -95,7 +95,14 @@ def test_more_than_a_year_back_is_refused(text: str) -> None:
 
 
 def test_exactly_a_year_back_is_fine() -> None:
-    assert parse_when("2025-11-20", now=NOW) == at(2025, 11, 20, 18, 30)
+    assert parse_when("2025-11-20", now=NOW) == at(2025, 11, 20, 12, 0)
+
+
+def test_a_bare_date_is_flagged_date_only() -> None:
+    assert parse_when_known("2026-11-18", now=NOW) == (at(2026, 11, 18, 12, 0), False)
+    assert parse_when_known("2026-11-18 07:05", now=NOW) == (at(2026, 11, 18, 7, 5), True)
+    assert parse_when_known("2026-11-20", now=NOW) == (NOW, True), "today means now"
+    assert parse_when_known("yesterday", now=NOW)[1], "yesterday is 24 hours ago, a time"
 
 
 def test_naive_clock_is_a_programming_error() -> None:

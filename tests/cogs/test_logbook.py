@@ -7,6 +7,7 @@ import copy
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -309,11 +310,12 @@ async def test_unknown_names_get_did_you_mean_in_history(harness: Harness) -> No
 
 async def test_history_lines_lead_with_the_date_not_an_internal_id(harness: Harness) -> None:
     await log(harness, "back squat", 100, 5, unit="kg")
-    await log(harness, "back squat", 90, 5, unit="kg", when="2026-11-01 10:00")
+    earlier = datetime.now(UTC) - timedelta(days=20)
+    await log(harness, "back squat", 90, 5, unit="kg", when=f"{earlier:%Y-%m-%d} 10:00")
     reply = await harness.slash("history", {"days": 60})
     lines = reply.embeds[0]["description"].splitlines()
     assert all(line[:4].isdigit() and "`" not in line for line in lines), lines
-    assert lines[1].startswith("2026-11-01 10:00"), "ordered by when the set was done, newest first"
+    assert lines[1].startswith(f"{earlier:%Y-%m-%d} 10:00"), "ordered by when the set was done, newest first"
     assert reply.embeds[0]["footer"]["text"].startswith("Page 1 of 1 · 2 sets")
 
 
@@ -332,10 +334,12 @@ async def test_warm_ups_and_backdated_sets_are_labelled_as_what_they_are(harness
     first = await log(harness, "back squat", 100, 5, unit="kg")
     assert field(first, "Set") == "#1 today", "warm-ups aren't working set #1"
     assert "🔥" not in (first.embeds[0].get("description") or "")
-    old = await log(harness, "back squat", 90, 5, unit="kg", when="2025-12-01 18:00")
-    assert field(old, "Set") == "#1 · Mon 1 Dec 2025"
-    older = await log(harness, "back squat", 92.5, 5, unit="kg", when="2025-12-01 18:05")
-    assert field(older, "Set") == "#2 · Mon 1 Dec 2025", "numbered within that day's session"
+    day = (datetime.now(UTC) - timedelta(days=300)).date()
+    label = f"{day:%a} {day.day} {day:%b %Y}"  # e.g. "Mon 1 Dec 2025"
+    old = await log(harness, "back squat", 90, 5, unit="kg", when=f"{day} 18:00")
+    assert field(old, "Set") == f"#1 · {label}"
+    older = await log(harness, "back squat", 92.5, 5, unit="kg", when=f"{day} 18:05")
+    assert field(older, "Set") == f"#2 · {label}", "numbered within that day's session"
 
 
 async def test_a_warm_up_after_isolation_is_not_tagged_pre_exhausted(harness: Harness) -> None:
@@ -344,3 +348,48 @@ async def test_a_warm_up_after_isolation_is_not_tagged_pre_exhausted(harness: Ha
     assert "pre-exhausted" not in (warm.embeds[0].get("description") or "")
     work = await log(harness, "back squat", 100, 5, unit="kg")
     assert "🔥 **pre-exhausted** — after Leg Extension" in work.embeds[0]["description"]
+
+
+# ------------------------------------------------------------------ bodyweight lifts
+
+
+async def test_bodyweight_lifts_without_a_body_weight_get_rep_prs_and_no_e1rm(harness: Harness) -> None:
+    first = await log(harness, "pull-ups", 0, 8, unit="kg")
+    assert "0 kg" not in field(first, "e1RM")
+    assert "/settings bodyweight:" in field(first, "e1RM")
+    more = await log(harness, "pull ups", 0, 10, unit="kg", when="1 min ago")
+    assert "🏆 **PR** — most reps at this load (body weight)" in more.embeds[0]["description"]
+    weighted = await log(harness, "pull up", 10, 5, unit="kg")
+    assert "most reps" not in (weighted.embeds[0].get("description") or ""), "the first set at +10 kg is a baseline"
+
+
+async def test_a_body_weight_makes_bodyweight_e1rm_include_it(harness: Harness) -> None:
+    saved = await harness.slash("settings", {"bodyweight": 80, "unit": "kg"}, locale="en-GB")
+    assert "Body weight: **80 kg**" in saved.content
+    logged = await log(harness, "pull up", 10, 5, unit="kg")
+    # (80 + 10) × (1 + 5/30) = 105 kg.
+    assert field(logged, "e1RM").startswith("105 kg incl. 80 kg body weight")
+    push = await log(harness, "push-ups", 0, 20, unit="kg")
+    assert field(push, "e1RM").startswith("86.7 kg incl. 80 kg body weight"), "0.65 × 80 × (1 + 20/30)"
+    assisted = await log(harness, "assisted pull-ups", 30, 8, unit="kg")
+    assert field(assisted, "e1RM").startswith("63.3 kg"), "(80 − 30) × (1 + 8/30)"
+    bad = await harness.slash("settings", {"bodyweight": 5, "unit": "kg"}, locale="en-GB")
+    assert "Body weight must be between 20 kg and 400 kg" in bad.content
+
+
+async def test_an_earlier_body_weight_reprices_the_sets_it_applies_to(harness: Harness) -> None:
+    now = datetime.now(UTC)
+    await log(harness, "dips", 0, 10, unit="kg", when=f"{now - timedelta(days=20):%Y-%m-%d %H:%M}")
+    weighed = f"{now - timedelta(days=40):%Y-%m-%d}"
+    await harness.slash("settings", {"bodyweight": 90, "unit": "kg", "bodyweight_date": weighed}, locale="en-GB")
+    async with harness.bot.session_factory() as session:
+        (row,) = (await session.execute(select(LoggedSet))).scalars()
+    assert row.bodyweight_kg == 90
+    assert row.e1rm_kg is not None
+    assert abs(row.e1rm_kg - 0.95 * 90 * (1 + 10 / 30)) < 1e-6
+
+
+async def test_a_date_without_a_time_is_shown_as_the_date(harness: Harness) -> None:
+    day = (datetime.now(UTC) - timedelta(days=9)).date()
+    logged = await log(harness, "back squat", 100, 5, unit="kg", when=day.isoformat())
+    assert logged.embeds[0]["footer"]["text"].startswith(f"Logged {day} ·")

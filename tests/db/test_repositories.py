@@ -44,6 +44,7 @@ def new_set(member_id: int = 1, *, minutes: float = 0, interaction_id: int | Non
     row = make_set(member_id, minutes=minutes, interaction_id=interaction_id)
     values = {c.key: getattr(row, c.key) for c in LoggedSet.__table__.columns if c.key != "id"}
     values["source"] = "discord"
+    values["time_known"] = True
     return NewSet(**{k: v for k, v in values.items() if k in NewSet.__dataclass_fields__})
 
 
