@@ -47,6 +47,8 @@ PAIRS = "#FF9F1C"
 _RENDER_LOCK = threading.Lock()
 _LEGEND_NAMES = {Condition.PRE_EXHAUSTED: "pre-exhausted (after isolation)", Condition.FRESH: "compound first"}
 _MARKERS = {Condition.PRE_EXHAUSTED: ("^", PRE_EXHAUSTED), Condition.FRESH: ("o", COMPOUND_FIRST)}
+# The legend names which records the stars are: the same kinds the /log reply announces.
+_PR_LEGEND = {"e1rm": "best e1RM", "weight at reps": "most weight for the reps", "reps at load": "most reps at a load"}
 
 
 def _figure() -> Figure:
@@ -126,7 +128,9 @@ def render_progress(series: ProgressSeries) -> bytes:
                 linewidths=0.8,
                 zorder=3,
             )
-            handles.append(Line2D([], [], marker="*", linestyle="", color=PR, markersize=14, label="PR"))
+            kinds = dict.fromkeys(k for p in prs for k in p.pr_kinds)
+            label = "PR (as /log announced): " + ", ".join(_PR_LEGEND[k] for k in kinds)
+            handles.append(Line2D([], [], marker="*", linestyle="", color=PR, markersize=14, label=label))
         last = series.points[-1]
         ax.annotate(
             f"{last.value:,.1f}".removesuffix(".0"),

@@ -50,6 +50,7 @@ from coach.insight_results import (
 )
 from coach.metrics import (
     MAX_SESSION_SPAN,
+    RecordBook,
     Unit,
     counts_body,
     format_weight,
@@ -172,21 +173,25 @@ def progress_points(
     metric: Metric,
     unit: Unit,
     *,
-    prior_best_e1rm_kg: float | None = None,
-    prior_best_weight_kg: float | None = None,
+    records: RecordBook | None = None,
     exercise: Exercise | None = None,
 ) -> list[ProgressPoint]:
     """One point per session containing the exercise (warm-ups ignored), PRs marked.
 
-    A PR beats every earlier session shown and, for e1RM and top set, the member's best before the
-    chart's window; like /log, the very first session is a baseline, not a record.
+    A session is starred exactly when /log announced a PR in it: each set is judged by the same rule
+    (``personal_records``) against the same bests — the member's bests before the chart's window
+    (``records``) and every set since; like /log, the very first set is a baseline, not a record.
     """
-    best = {"e1rm": prior_best_e1rm_kg, "top-set": prior_best_weight_kg, "volume": None}[metric]
+    book = records if records is not None else RecordBook()
     points: list[ProgressPoint] = []
     for session in sessions:
         sets = session.hard_sets(exercise_key)
         if not sets:
             continue
+        kinds: dict[str, None] = {}
+        for s in sets:
+            judged = book.judge(exercise, kind=s.kind, weight_kg=s.weight_kg, reps=s.reps, e1rm_kg=s.e1rm_kg)
+            kinds.update(dict.fromkeys(judged.kinds))
         if metric == "e1rm":
             rated = [(s.e1rm_kg, s) for s in sets if s.e1rm_kg is not None]
             if not rated:
@@ -200,15 +205,14 @@ def progress_points(
         else:
             value_kg = sum((lifted_load(exercise, s.weight_kg, s.bodyweight_kg) or 0.0) * s.reps for s in sets)
             label = f"{from_kg(value_kg, unit):,.0f} {unit} × reps ({plural(len(sets), 'set')})"
-        is_pr = best is not None and value_kg > best + _EPSILON
-        best = value_kg if best is None else max(best, value_kg)
         points.append(
             ProgressPoint(
                 at=session.start,
                 value=from_kg(value_kg, unit),
                 label=label,
                 condition=session.conditions.get(exercise_key),
-                is_pr=is_pr,
+                is_pr=bool(kinds),
+                pr_kinds=tuple(kinds),
             )
         )
     return points
@@ -465,14 +469,13 @@ class InsightService(Service):
             built = await self._sessions(facts)
             sessions = [s for s in built if s.end >= since and s.hard_sets(ref.key)]
             first = sessions[0].start if sessions else since
-            prior_e1rm, prior_weight = await repo.bests_before(member_id, ref.key, first)
+            best_e1rm, at_reps, at_weight = await repo.record_bests_before(member_id, ref.key, first)
         points = progress_points(
             sessions,
             ref.key,
             metric_,
             unit,
-            prior_best_e1rm_kg=prior_e1rm,
-            prior_best_weight_kg=prior_weight,
+            records=RecordBook(best_e1rm, at_reps, at_weight),
             exercise=ref.exercise,
         )
         trained = sum(1 for s in sessions if s.hard_sets(ref.key))

@@ -96,6 +96,8 @@ class ProgressPoint:
     label: str
     condition: Condition | None
     is_pr: bool
+    # Which /log records the session's sets broke ("e1rm", "weight at reps", "reps at load").
+    pr_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

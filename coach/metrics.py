@@ -196,6 +196,43 @@ def personal_records(
     )
 
 
+@dataclass
+class RecordBook:
+    """A member's running bests for one exercise, so history can be replayed through ``personal_records``
+    exactly as /log judged each set when it was logged (the chart's PR stars are /log's 🏆)."""
+
+    best_e1rm_kg: float | None = None
+    # Heaviest weight (kg) per rep count, and most reps per added weight (kg, rounded to a gram).
+    weight_at_reps: dict[int, float] | None = None
+    reps_at_weight: dict[float, int] | None = None
+
+    def judge(
+        self, exercise: Exercise | None, *, kind: str, weight_kg: float, reps: int, e1rm_kg: float | None
+    ) -> PersonalRecords:
+        """The records a set breaks against the bests so far; then the set joins the bests."""
+        at_reps = self.weight_at_reps if self.weight_at_reps is not None else {}
+        at_weight = self.reps_at_weight if self.reps_at_weight is not None else {}
+        key = round(weight_kg, 3)
+        records = personal_records(
+            kind=kind,
+            weight_kg=weight_kg,
+            reps=reps,
+            e1rm_kg=e1rm_kg,
+            previous_best_e1rm_kg=self.best_e1rm_kg,
+            previous_best_weight_at_reps_kg=at_reps.get(reps),
+            body_is_load=counts_body(exercise),
+            assisted=exercise is not None and exercise.load is Load.ASSISTED,
+            previous_best_reps_at_weight=at_weight.get(key),
+        )
+        if counts_for_records(kind):
+            if e1rm_kg is not None:
+                self.best_e1rm_kg = max(self.best_e1rm_kg or 0.0, e1rm_kg)
+            at_reps[reps] = max(at_reps.get(reps, 0.0), weight_kg)
+            at_weight[key] = max(at_weight.get(key, 0), reps)
+        self.weight_at_reps, self.reps_at_weight = at_reps, at_weight
+        return records
+
+
 def same_session(earlier: datetime, later: datetime) -> bool:
     """True when two sets are close enough in time (< 90 minutes apart) to share a session."""
     return abs(later - earlier) < SESSION_GAP

@@ -34,15 +34,26 @@ class InsightRepository:
         rows = (await self.session.execute(stmt)).all()
         return [SetRow._make(row) for row in reversed(rows)]
 
-    async def bests_before(
+    async def record_bests_before(
         self, member_id: int, exercise_key: str, before: datetime
-    ) -> tuple[float | None, float | None]:
-        """(best e1RM, heaviest weight) in kg for an exercise before ``before``, warm-ups excluded."""
-        stmt = select(func.max(LoggedSet.e1rm_kg), func.max(LoggedSet.weight_kg)).where(
+    ) -> tuple[float | None, dict[int, float], dict[float, int]]:
+        """The member's bests for an exercise before ``before`` (warm-ups excluded), as /log compares with:
+        best e1RM, heaviest weight (kg) per rep count, and most reps per weight (kg, to the gram)."""
+        scope = (
             LoggedSet.member_id == member_id,
             LoggedSet.exercise_key == exercise_key,
             LoggedSet.performed_at < before,
             LoggedSet.kind.not_in(NON_RECORD_KINDS),
         )
-        row = (await self.session.execute(stmt)).one()
-        return row[0], row[1]
+        best = (await self.session.execute(select(func.max(LoggedSet.e1rm_kg)).where(*scope))).scalar_one()
+        by_reps = await self.session.execute(
+            select(LoggedSet.reps, func.max(LoggedSet.weight_kg)).where(*scope).group_by(LoggedSet.reps)
+        )
+        by_weight = await self.session.execute(
+            select(LoggedSet.weight_kg, func.max(LoggedSet.reps)).where(*scope).group_by(LoggedSet.weight_kg)
+        )
+        reps_at_weight: dict[float, int] = {}
+        for weight, reps in by_weight.all():
+            key = round(weight, 3)
+            reps_at_weight[key] = max(reps_at_weight.get(key, 0), reps)
+        return best, {reps: weight for reps, weight in by_reps.all()}, reps_at_weight

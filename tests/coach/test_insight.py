@@ -347,7 +347,8 @@ async def test_repository_is_member_scoped_and_keeps_the_newest(
         repo = InsightRepository(session)
         facts = await repo.sets_between(ALICE, NOW - timedelta(days=7), NOW, limit=3)
         assert [f.weight_kg for f in facts] == [100, 110, 110], "the newest three, oldest first"
-        assert await repo.bests_before(ALICE, "back_squat", NOW - timedelta(days=2)) == (pytest.approx(120), 100)
-        assert await repo.bests_before(BOB, "back_squat", NOW - timedelta(days=2)) == (None, None)
+        best, at_reps, at_weight = await repo.record_bests_before(ALICE, "back_squat", NOW - timedelta(days=2))
+        assert (best, at_reps, at_weight) == (pytest.approx(120), {6: 100}, {100: 6})
+        assert await repo.record_bests_before(BOB, "back_squat", NOW - timedelta(days=2)) == (None, {}, {})
         assert await SetRepository(session).latest_name(ALICE, "back_squat") == "Back Squat"
         assert await SetRepository(session).latest_name(ALICE, "custom:nothing") is None

@@ -85,3 +85,41 @@ async def test_the_fire_tag_compare_charts_and_my_numbers_agree(
         (item,) = [i for i in numbers.items if i.exercise.id == "dumbbell_bench_press"]
         last = [s for s, pre in zip(sessions, expected, strict=True) if pre is wanted][-1]
         assert item.last_at == last.start, f"My numbers on a {protocol} day"
+
+
+# (weight, reps, kind) per session, oldest first: heavier singles, more reps at a load, warm-ups, a drop.
+PR_SESSIONS: list[list[tuple[float, int, str]]] = [
+    [(100, 5, "working"), (100, 5, "working")],  # baseline
+    [(105, 3, "working")],  # heavier top set at new reps: a baseline at 3 reps, lower e1RM: no 🏆
+    [(60, 5, "warmup"), (100, 6, "working")],  # e1RM PR (warm-up never counts)
+    [(90, 8, "drop"), (95, 5, "working")],  # drop set: e1RM 114 < 120, nothing new at 5 or 8 reps... baseline at 8
+    [(107.5, 3, "working")],  # most weight for 3 reps (not an e1RM PR)
+]
+
+
+async def test_chart_stars_are_the_prs_log_announced(
+    session_factory: async_sessionmaker[AsyncSession], logbook_catalog: Catalog
+) -> None:
+    logbook = LogbookService(session_factory, logbook_catalog, clock=lambda: NOW)
+    insight = InsightService(session_factory, logbook_catalog, clock=lambda: NOW)
+    announced: list[set[str]] = []
+    for day, sets in enumerate(PR_SESSIONS):
+        start = NOW - timedelta(days=len(PR_SESSIONS) - day, hours=2)
+        kinds: set[str] = set()
+        for i, (weight, reps, kind) in enumerate(sets):
+            result = await logbook.log_set(
+                LogRequest(
+                    member_id=ALICE, exercise="back_squat", weight=weight, reps=reps, unit="kg", kind=kind,
+                    when=f"{start + timedelta(minutes=4 * i):%Y-%m-%d %H:%M}", interaction_id=next(_ids),
+                )
+            )  # fmt: skip
+            kinds.update(result.records.kinds)
+        announced.append(kinds)
+    assert [bool(k) for k in announced] == [False, False, True, False, True]
+    for metric in ("e1rm", "top-set", "volume"):
+        series = await insight.progress(ALICE, "back squat", metric=metric, days=30, unit="kg")
+        assert [p.is_pr for p in series.points] == [bool(k) for k in announced], metric
+        assert [set(p.pr_kinds) for p in series.points] == announced, metric
+    # The window starting after the first sessions still judges against the bests before it.
+    late = await insight.progress(ALICE, "back squat", metric="top-set", days=3, unit="kg")
+    assert [p.is_pr for p in late.points] == [bool(k) for k in announced[-len(late.points) :]]
