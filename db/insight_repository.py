@@ -56,4 +56,4 @@ class InsightRepository:
         for weight, reps in by_weight.all():
             key = round(weight, 3)
             reps_at_weight[key] = max(reps_at_weight.get(key, 0), reps)
-        return best, {reps: weight for reps, weight in by_reps.all()}, reps_at_weight
+        return best, {int(reps): float(weight) for reps, weight in by_reps.all()}, reps_at_weight
