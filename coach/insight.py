@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog import MUSCLE_LABELS, Catalog, Exercise
+from catalog import DAYS, MUSCLE_LABELS, Catalog, Exercise
 from coach.errors import NotEnoughDataError, StorageUnavailableError, ValidationError
 from coach.exercise_search import ResolvedExercise
 from coach.insight_results import (
@@ -36,6 +36,7 @@ from coach.insight_results import (
     Comparison,
     Condition,
     ConditionSummary,
+    DaySuggestion,
     DurationComparison,
     ExerciseComparison,
     Metric,
@@ -85,6 +86,8 @@ RESEARCH_TIME_SAVING_PCT = 36
 MAX_ANALYSED_SETS = 50_000
 # Sets this far before a window are read too, so a session that began just before it is seen whole.
 _LOOKBACK = MAX_SESSION_SPAN
+# How far back "what should I train today?" looks for the member's last session.
+SUGGESTION_LOOKBACK = timedelta(days=28)
 _EPSILON = 1e-6
 CUSTOM_MUSCLE = "custom"
 CUSTOM_MUSCLE_LABEL = "custom exercises"
@@ -416,6 +419,18 @@ def _last_session(
 
 class InsightService(Service):
     """Read-only views over one member's own log; every query is scoped to the acting member."""
+
+    async def suggest_day(self, member_id: int) -> DaySuggestion:
+        """The day to train next: the one after the member's latest session in the lower → push → pull
+        rotation of the seed's week (lower when they have no sessions in the last four weeks)."""
+        until = self.now()
+        async with self._storage.read() as session:
+            facts = await self._facts(session, member_id, until - SUGGESTION_LOOKBACK, until)
+        for training in reversed(await self._sessions(facts)):
+            day = training.day(self.catalog)
+            if day is not None:
+                return DaySuggestion(DAYS[(DAYS.index(day) + 1) % len(DAYS)], day, training.start)
+        return DaySuggestion(DAYS[0])
 
     async def preferences_within(self, member_id: int, locale: str | None, timeout: float) -> ReplyPreferences:
         """The member's reply preferences, or private replies in their locale's unit when storage is slow or down."""

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from catalog import Exercise
+from catalog import DAYS, Catalog, Exercise
 from coach.metrics import Unit
 from coach.planner import DayPlan, Protocol
 from coach.progression import LastSet, Target
@@ -58,6 +58,16 @@ class TrainingSession:
         """First to last logged set."""
         return self.end - self.start
 
+    def day(self, catalog: Catalog) -> str | None:
+        """Which training day (lower, push, pull) the session was: the day most of its catalog sets belong to."""
+        votes: dict[str, int] = {}
+        for s in self.sets:
+            if s.exercise_id is None or s.exercise_id not in catalog or s.kind == "warmup":
+                continue
+            for day in catalog.get(s.exercise_id).days:
+                votes[day] = votes.get(day, 0) + 1
+        return max(votes, key=lambda d: (votes[d], -DAYS.index(d))) if votes else None
+
     @property
     def protocol(self) -> Protocol | None:
         """PRE_EXHAUST or TRADITIONAL when every pair went one way; None for mixed or pair-less sessions."""
@@ -85,6 +95,15 @@ class ReplyPreferences:
 
     unit: Unit
     ephemeral: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DaySuggestion:
+    """What to train next: the day after the member's last one in the lower → push → pull rotation."""
+
+    day: str
+    last_day: str | None = None
+    last_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

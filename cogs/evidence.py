@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,6 +15,8 @@ from coach.errors import CoachError
 from coach.evidence import EvidenceBase, EvidenceEntry, is_evidence_question
 from coach.evidence.render import EmbedSpec, fit_embed, study_embed, summary_embed
 from coach.guild_config import GuildConfigService
+from coach.insight import InsightService
+from coach.insight_results import DaySuggestion
 from runtime.text import safe
 from runtime.tree import NO_MENTIONS, CoachView
 
@@ -21,6 +24,26 @@ log = logging.getLogger(__name__)
 
 STUDY_SELECT_ID = "evidence:study"
 SELECT_LIMIT = 25
+MENTION_AGAIN = "You asked me a moment ago — my answer is just above. Ask again in a few seconds if you need it."
+# A pointer is worth sending without the member's history rather than late.
+SUGGESTION_TIMEOUT_S = 2.0
+
+
+def pointer_text(suggestion: DaySuggestion | None) -> str:
+    """The short reply to a mention that isn't an evidence question: what I do, and what to train today."""
+    lines = ["Hi! I coach pre-exhaust training — isolation work first, then the compound lift."]
+    if suggestion is not None and suggestion.last_day is not None and suggestion.last_at is not None:
+        lines.append(
+            f"You trained **{suggestion.last_day}** on {suggestion.last_at:%A} — **{suggestion.day}** is next: "
+            f"`/plan day:{suggestion.day}`."
+        )
+    elif suggestion is not None:
+        lines.append(f"New here? Start the week with `/plan day:{suggestion.day}`.")
+    lines.append(
+        "`/plan` a day · `/log` a set · `/history` · `/progress` a chart · `/compare` pre-exhausted vs fresh · "
+        "`/evidence` — or ask me “does pre-exhaust work?”"
+    )
+    return "\n".join(lines)
 
 
 def to_embed(spec: EmbedSpec) -> discord.Embed:
@@ -76,13 +99,21 @@ class EvidenceCog(commands.Cog):
         bot: commands.Bot | commands.AutoShardedBot,
         base: EvidenceBase,
         guild_config: GuildConfigService,
+        insight: InsightService,
         *,
         cooldown: Cooldown,
+        member_cooldown: Cooldown,
     ) -> None:
         self._bot = bot
         self._base = base
         self._guild_config = guild_config
+        self._insight = insight
+        # Unprompted replies: one per channel per window. Mentions: one full answer per member per window,
+        # and within it one short "asked a moment ago" (``_notices``), so a mention never goes unanswered
+        # by a flood of them costs one reply.
         self._cooldown = cooldown
+        self._member_cooldown = member_cooldown
+        self._notices = Cooldown(member_cooldown.seconds)
 
     async def cog_load(self) -> None:
         """Register the persistent study menu so old summaries keep working."""
@@ -122,19 +153,21 @@ class EvidenceCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Answer "does pre-exhaust work?" when mentioned, or where the server turned replies on."""
+        """Answer a mention (or DM) always; answer "does pre-exhaust work?" unprompted where the server chose."""
         me = self._bot.user
         if me is None or message.author.bot or message.webhook_id is not None or message.author.id == me.id:
             return
         mentioned = me in message.mentions or f"<@{me.id}>" in message.content or f"<@!{me.id}>" in message.content
-        if message.guild is not None and not mentioned:
-            try:
-                config = await self._guild_config.get(message.guild.id)
-            except CoachError:
-                log.warning("guild settings unavailable; skipping unprompted evidence reply")
-                return
-            if not config.answers_in(message.channel.id):
-                return
+        if message.guild is None or mentioned:
+            await self._answer_mention(message)
+            return
+        try:
+            config = await self._guild_config.get(message.guild.id)
+        except CoachError:
+            log.warning("guild settings unavailable; skipping unprompted evidence reply")
+            return
+        if not config.answers_in(message.channel.id):
+            return
         # The cooldown is checked before the text is read, so a channel flooding the bot costs no matching.
         if self._cooldown.retry_after(message.channel.id) > 0:
             log.info("evidence reply in channel %s skipped: cooldown", message.channel.id)
@@ -142,3 +175,19 @@ class EvidenceCog(commands.Cog):
         if not is_evidence_question(message.content) or not self._cooldown.try_acquire(message.channel.id):
             return
         await message.reply(mention_author=False, **self.summary_message())
+
+    async def _answer_mention(self, message: discord.Message) -> None:
+        """The evidence summary for an evidence question, otherwise a short pointer with today's suggestion."""
+        member = message.author.id
+        if not self._member_cooldown.try_acquire(member):
+            if self._notices.try_acquire(member):
+                await message.reply(MENTION_AGAIN, mention_author=False, allowed_mentions=NO_MENTIONS)
+            return
+        if is_evidence_question(message.content):
+            await message.reply(mention_author=False, **self.summary_message())
+            return
+        try:
+            suggestion = await asyncio.wait_for(self._insight.suggest_day(member), SUGGESTION_TIMEOUT_S)
+        except (CoachError, TimeoutError):
+            suggestion = None  # the pointer still helps without the member's history
+        await message.reply(pointer_text(suggestion), mention_author=False, allowed_mentions=NO_MENTIONS)

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # One unprompted evidence answer per channel per minute stops a flood of identical replies.
 EVIDENCE_REPLY_COOLDOWN_S = 60.0
+# A member's mentions: one full answer per this many seconds (then one short "asked a moment ago").
+MENTION_COOLDOWN_S = 10.0
 
 
 def utc_now() -> datetime:
@@ -138,7 +140,14 @@ class CoachBot(commands.AutoShardedBot):
 
         await self.add_cog(PlanCog(self, self.planner, self.insight, clock=self.clock))
         await self.add_cog(
-            EvidenceCog(self, self.evidence, self.guild_config, cooldown=Cooldown(EVIDENCE_REPLY_COOLDOWN_S))
+            EvidenceCog(
+                self,
+                self.evidence,
+                self.guild_config,
+                self.insight,
+                cooldown=Cooldown(EVIDENCE_REPLY_COOLDOWN_S),
+                member_cooldown=Cooldown(MENTION_COOLDOWN_S),
+            )
         )
         await self.add_cog(LogbookCog(self, self.logbook, self.importer, self.attachments))
         await self.add_cog(InsightCog(self.insight, self.logbook))

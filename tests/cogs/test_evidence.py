@@ -92,10 +92,41 @@ async def test_mention_question_gets_the_summary(harness: Harness, evidence: Evi
 
 @pytest.mark.parametrize(
     "content",
-    ["doing pre-exhaust today, wish me luck", "here's my pre-exhaust plan", "hi coach", "does creatine work?"],
+    ["doing pre-exhaust today, wish me luck", "help", "what should I do today", "does creatine work?"],
 )
-async def test_mention_without_the_question_gets_nothing(harness: Harness, content: str) -> None:
-    assert await harness.message(content, mention_bot=True, wait=0.3) is None
+async def test_a_mention_that_isnt_the_question_gets_a_pointer(harness: Harness, content: str) -> None:
+    call = await harness.message(content, mention_bot=True)
+    assert call is not None, "a mention is always answered"
+    text = call.json["content"]
+    assert "`/plan" in text
+    assert "`/log`" in text
+    assert "embeds" not in call.json or not call.json["embeds"], "a pointer, not the evidence summary"
+    assert call.json["allowed_mentions"] == {"parse": [], "replied_user": False}
+
+
+async def test_the_pointer_suggests_the_day_after_the_members_last(harness: Harness) -> None:
+    await harness.slash("log", {"exercise": "lateral raise", "weight": 8, "reps": 15, "unit": "kg"})
+    await harness.slash("log", {"exercise": "dumbbell bench press", "weight": 30, "reps": 8, "unit": "kg"})
+    call = await harness.message("what should I do today?", mention_bot=True)
+    assert call is not None
+    assert "You trained **push**" in call.json["content"]
+    assert "**pull** is next: `/plan day:pull`" in call.json["content"]
+
+
+async def test_a_mention_twice_in_a_row_is_answered_twice(harness: Harness, evidence: EvidenceBase) -> None:
+    first = await harness.message("does pre-exhaust work?", mention_bot=True)
+    assert first is not None
+    assert_summary(first.json, evidence)
+    again = await harness.message("does pre-exhaust work?", mention_bot=True)
+    assert again is not None, "the channel cooldown is for unprompted replies only"
+    assert "asked me a moment ago" in again.json["content"]
+    # A flood from one member costs one short answer, not one per message.
+    for _ in range(5):
+        assert await harness.message("does pre-exhaust work?", mention_bot=True, wait=0.05) is None
+    other = harness.new_user("other")
+    theirs = await harness.message("does pre-exhaust work?", mention_bot=True, author=other)
+    assert theirs is not None
+    assert_summary(theirs.json, evidence)
 
 
 async def test_unmentioned_question_needs_config_and_respects_cooldown(harness: Harness) -> None:

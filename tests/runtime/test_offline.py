@@ -50,6 +50,10 @@ async def test_piped_session_transcript(settings: Settings) -> None:
         "/plna push",
         "/plan dya:push",
         "click Nothing",
+        "@coach help",
+        "/log exercise:bench weight:225 reps:5 unit:lb",
+        "/log exercise:cable kickback weight:35 reps:12 unit:lb",
+        "click Cable Triceps Kickback",
         "help",
         "quit",
         "/plan pull",  # after quit: never run
@@ -64,6 +68,14 @@ async def test_piped_session_transcript(settings: Settings) -> None:
     assert "error: unknown command /plna. Did you mean /plan?" in transcript
     assert "has no option 'dya'" in transcript
     assert "error: no button or option 'Nothing' on recent replies" in transcript
+    [pointer] = answers(transcript, "@coach help")
+    assert "/plan day:lower" in pointer, pointer
+    [bench] = answers(transcript, "/log exercise:bench weight:225 reps:5 unit:lb")
+    assert "Bench Press — 225 lb × 5" in bench, bench
+    [asked] = answers(transcript, "/log exercise:cable kickback weight:35 reps:12 unit:lb")
+    assert "which one did you do?" in asked, asked
+    [picked] = answers(transcript, "click Cable Triceps Kickback")
+    assert "Cable Triceps Kickback — 35 lb × 12" in picked, picked
     [help_text] = answers(transcript, "help")
     assert "/plan day:<" in help_text
     assert "as <name> <line>" in help_text
