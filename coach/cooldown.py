@@ -32,3 +32,29 @@ class Cooldown:
             self._last = {k: t for k, t in self._last.items() if now - t < self.seconds}
         self._last[key] = self._clock()
         return True
+
+
+class RateLimit:
+    """At most ``count`` uses per key in any ``seconds`` (a sliding window); pure and clock-injected."""
+
+    def __init__(
+        self, count: int, seconds: float, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000
+    ) -> None:
+        self.count = count
+        self.seconds = seconds
+        self._clock = clock
+        self._uses: dict[Hashable, list[float]] = {}
+        self._max_keys = max_keys
+
+    def try_acquire(self, key: Hashable) -> bool:
+        """Use the key if it has had fewer than ``count`` uses in the window; False (nothing recorded) otherwise."""
+        now = self._clock()
+        recent = [t for t in self._uses.get(key, ()) if now - t < self.seconds]
+        if len(recent) >= self.count:
+            self._uses[key] = recent
+            return False
+        if key not in self._uses and len(self._uses) >= self._max_keys:
+            self._uses = {k: v for k, v in self._uses.items() if v and now - v[-1] < self.seconds}
+        recent.append(now)
+        self._uses[key] = recent
+        return True

@@ -20,7 +20,6 @@ Statistics are descriptive only: means and sample sizes, never a significance cl
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -31,8 +30,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog import DAYS, MUSCLE_LABELS, Catalog, Exercise
 from coach.errors import NotEnoughDataError, StorageUnavailableError, ValidationError
 from coach.exercise_search import ResolvedExercise
+from coach.insight_options import (
+    MAX_STATS_WEEKS,
+    parse_days,
+    parse_metric,
+    parse_weeks,
+)
 from coach.insight_results import (
-    METRICS,
     Comparison,
     Condition,
     ConditionSummary,
@@ -68,9 +72,6 @@ from coach.text import member_text, plural
 from db.insight_repository import InsightRepository
 from db.repositories import MemberRepository, SetRow
 
-DEFAULT_PROGRESS_DAYS = 90
-MAX_PROGRESS_DAYS = 730
-MAX_STATS_WEEKS = 12
 # Two sessions make a line; fewer gets a message instead of an empty chart.
 MIN_CHART_SESSIONS = 2
 # Below this many sessions per condition, a mean says more about one good or bad day than about the order.
@@ -124,47 +125,6 @@ def build_sessions(facts: Sequence[SetRow], catalog: Catalog) -> list[TrainingSe
     """Group sets into sessions (``coach.metrics.group_sessions``) and classify each session."""
     ordered = sorted(facts, key=lambda s: (s.performed_at, s.id))
     return [_analyse(tuple(group), catalog) for group in group_sessions(ordered)]
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def parse_metric(value: str | None) -> Metric:
-    """A metric name (default e1rm); ValidationError names the choices."""
-    if value is None or not str(value).strip():
-        return "e1rm"
-    text = str(value).strip().lower().replace("_", "-").replace(" ", "-")
-    aliases: dict[str, Metric] = {
-        "e1rm": "e1rm", "1rm": "e1rm", "top-set": "top-set", "topset": "top-set", "top": "top-set", "volume": "volume",
-    }  # fmt: skip
-    if text not in aliases:
-        raise ValidationError(
-            f"Metric must be one of {', '.join(METRICS)} — you sent “{member_text(value)}”.", field="metric"
-        )
-    return aliases[text]
-
-
-def _whole_number(value: object, field_name: str, low: int, high: int) -> int:
-    message = f"{field_name.capitalize()} must be a whole number from {low} to {high}"
-    if isinstance(value, bool):
-        raise ValidationError(f"{message} — you sent {value}.", field=field_name)
-    try:
-        number = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValidationError(f"{message} — you sent “{member_text(value)}”.", field=field_name) from None
-    if not math.isfinite(number) or not number.is_integer() or not low <= number <= high:
-        raise ValidationError(f"{message} — you sent {value}.", field=field_name)
-    return int(number)
-
-
-def parse_days(value: object) -> int:
-    """Days for /progress: 1 to 730."""
-    return _whole_number(DEFAULT_PROGRESS_DAYS if value is None else value, "days", 1, MAX_PROGRESS_DAYS)
-
-
-def parse_weeks(value: object) -> int:
-    """Weeks for /stats: 1 to 12."""
-    return _whole_number(1 if value is None else value, "weeks", 1, MAX_STATS_WEEKS)
 
 
 # --------------------------------------------------------------------------- pure analysis

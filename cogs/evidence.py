@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coach.cooldown import Cooldown
+from coach.cooldown import Cooldown, RateLimit
 from coach.errors import CoachError
 from coach.evidence import EvidenceBase, EvidenceEntry, is_evidence_question
 from coach.evidence.render import EmbedSpec, fit_embed, study_embed, summary_embed
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 STUDY_SELECT_ID = "evidence:study"
 SELECT_LIMIT = 25
 MENTION_AGAIN = "You asked me a moment ago — my answer is just above. Ask again in a few seconds if you need it."
+# Mention answers per channel within the window (a raid's flood is cut off; a busy channel never is).
+MENTION_BURST = 5
+MENTION_BURST_WINDOW_S = 10.0
 # A pointer is worth sending without the member's history rather than late.
 SUGGESTION_TIMEOUT_S = 2.0
 
@@ -114,6 +117,9 @@ class EvidenceCog(commands.Cog):
         self._cooldown = cooldown
         self._member_cooldown = member_cooldown
         self._notices = Cooldown(member_cooldown.seconds)
+        # Many accounts mentioning at once (a raid) must not turn the bot into a spammer: a channel gets at
+        # most a few mention answers in a short window; everyday use never comes near it.
+        self._channel_mentions = RateLimit(MENTION_BURST, MENTION_BURST_WINDOW_S)
 
     async def cog_load(self) -> None:
         """Register the persistent study menu so old summaries keep working."""
@@ -178,10 +184,15 @@ class EvidenceCog(commands.Cog):
 
     async def _answer_mention(self, message: discord.Message) -> None:
         """The evidence summary for an evidence question, otherwise a short pointer with today's suggestion."""
-        member = message.author.id
+        member, channel = message.author.id, message.channel.id
+        # Only messages that will get a reply count against the channel's burst: one member's flood can't
+        # use up everyone else's answers.
         if not self._member_cooldown.try_acquire(member):
-            if self._notices.try_acquire(member):
+            if self._notices.try_acquire(member) and self._channel_mentions.try_acquire(channel):
                 await message.reply(MENTION_AGAIN, mention_author=False, allowed_mentions=NO_MENTIONS)
+            return
+        if not self._channel_mentions.try_acquire(channel):
+            log.info("mention in channel %s not answered: burst limit", channel)
             return
         if is_evidence_question(message.content):
             await message.reply(mention_author=False, **self.summary_message())

@@ -18,16 +18,8 @@ from discord.ext import commands
 
 from coach import charts
 from coach.exercise_search import MAX_CHOICES
-from coach.insight import (
-    ALTERNATE_HINT,
-    DEFAULT_PROGRESS_DAYS,
-    MAX_PROGRESS_DAYS,
-    MAX_STATS_WEEKS,
-    RESEARCH_TIME_SAVING_PCT,
-    InsightService,
-    format_weight_unit,
-    parse_metric,
-)
+from coach.insight import ALTERNATE_HINT, RESEARCH_TIME_SAVING_PCT, InsightService, format_weight_unit
+from coach.insight_options import DEFAULT_PROGRESS_DAYS, MAX_PROGRESS_DAYS, MAX_STATS_WEEKS, parse_metric
 from coach.insight_results import (
     METRICS,
     Comparison,
@@ -112,12 +104,14 @@ def stats_embed(stats: WeeklyStats, *, with_chart: bool) -> discord.Embed:
 def _condition_line(name: str, summary: ConditionSummary, unit: Unit) -> str:
     if not summary.sessions:
         return f"{name}: no sessions yet"
-    if summary.mean_e1rm is None or summary.mean_load is None or summary.mean_reps is None:
+    if summary.mean_load is None or summary.mean_reps is None:
         return f"{name}: no working sets yet"
+    # A body-weight lift has no e1RM until the member gives their body weight: never "e1RM 0".
+    e1rm = "—" if summary.mean_e1rm is None else format_weight_unit(summary.mean_e1rm, unit)
+    load = "body weight" if summary.mean_load <= 0 else format_weight_unit(summary.mean_load, unit)
     return (
-        f"{name}: {plural(summary.sessions, 'session')} · e1RM {format_weight_unit(summary.mean_e1rm, unit)} · "
-        f"working sets {format_weight_unit(summary.mean_load, unit)} × {summary.mean_reps:.1f} "
-        f"({plural(summary.working_sets, 'set')})"
+        f"{name}: {plural(summary.sessions, 'session')} · e1RM {e1rm} · "
+        f"working sets {load} × {summary.mean_reps:.1f} ({plural(summary.working_sets, 'set')})"
     )
 
 
@@ -130,6 +124,9 @@ def _comparison_field(c: ExerciseComparison, unit: Unit) -> tuple[str, str]:
     if difference is not None:
         direction = "lower" if difference < 0 else "higher"
         lines.append(f"→ mean e1RM {abs(difference):.0f}% {direction} after isolation work")
+    elif c.enough:
+        # Enough sessions, but a body-weight lift has no e1RM without the member's body weight.
+        lines.append("→ no e1RM to compare yet: set your body weight once with `/settings bodyweight:`")
     else:
         lines.append(
             f"→ not enough data yet: {c.min_sessions} sessions each way are needed "

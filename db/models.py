@@ -177,7 +177,7 @@ class LoggedSet(Base):
     bodyweight_kg: Mapped[float | None] = mapped_column(Double)
     performed_at: Mapped[datetime] = mapped_column()
     # False for a set logged with a date only ("when: 2026-11-20"): performed_at is that day's noon UTC.
-    time_known: Mapped[bool] = mapped_column(default=True, server_default=true())
+    time_known: Mapped[bool] = mapped_column(server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     source: Mapped[str] = mapped_column(String(16), default="discord", server_default=text("'discord'"))
     import_key: Mapped[str | None] = mapped_column(String(128))

@@ -305,3 +305,21 @@ async def test_week_plan_has_a_button_per_day(harness: Harness) -> None:
     assert labels == ["My numbers · lower", "My numbers · push", "My numbers · pull"]
     pull = await harness.click(plan.message, label="My numbers · pull")
     assert "Upper body pull" in final(pull)["embeds"][0]["title"]
+
+
+async def test_compare_of_a_bodyweight_lift_never_shows_e1rm_zero(harness: Harness) -> None:
+    for i in range(3):
+        await session(harness, 30 - 2 * i, [("pec deck", 40, 12), ("push-ups", 0, 15)], spacing=20)
+        await session(harness, 29 - 2 * i, [("push-ups", 0, 20), ("pec deck", 40, 12)], spacing=20)
+    reply = await harness.slash("compare", {"exercise": "push-up"}, locale="en-GB")
+    assert final(reply)["embeds"], final(reply)["content"]
+    field = final(reply)["embeds"][0]["fields"][0]["value"]
+    assert "e1RM 0" not in field
+    assert "▲ Pre-exhausted: 3 sessions · e1RM — · working sets body weight × 15.0 (3 sets)" in field
+    assert "no e1RM to compare yet: set your body weight once" in field
+    # With a body weight the e1RM counts it: 0.65 × 80 × (1 + 15/30) = 78 kg.
+    saved = await harness.slash("settings", {"bodyweight": 80, "unit": "kg", "bodyweight_date": when(40, 0)[:10]})
+    assert "Body weight: **80 kg**" in saved.content, saved.content
+    reply = await harness.slash("compare", {"exercise": "push-up"}, locale="en-GB", interaction_id=later(11))
+    field = final(reply)["embeds"][0]["fields"][0]["value"]
+    assert "▲ Pre-exhausted: 3 sessions · e1RM 78 kg" in field

@@ -69,7 +69,7 @@ async def test_sqlite_read_only_then_writable_again(tmp_path: Path, emu: Discord
     assert emu.messages[int((first.message or {})["id"])]["embeds"][0]["title"].startswith("Back Squat")
     # Reading still works from a read-only database, and so does everything that needs no storage.
     history = await emu.slash("history")
-    assert "· 1 sets ·" in history.embeds[0]["footer"]["text"], history.embeds
+    assert "· 1 set ·" in history.embeds[0]["footer"]["text"], history.embeds
     assert (await emu.slash("plan", {"day": "pull"})).embeds
 
     flag.unlink()

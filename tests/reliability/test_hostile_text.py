@@ -16,6 +16,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from cogs.evidence import MENTION_BURST
 from db.models import LoggedSet
 from emulator import payloads
 from emulator.driver import Harness, RestCall
@@ -105,8 +106,9 @@ async def test_evidence_listener_ignores_bots_webhooks_itself_and_holds_cooldown
     await harness.slash("config", {"evidence_replies": "on"}, permissions=payloads.MANAGER_PERMISSIONS)
     cog = harness.bot.get_cog("EvidenceCog")
     now = [1000.0]
-    # The cog's per-channel cooldown, on a clock this test moves (no sleeping for a minute).
-    monkeypatch.setattr(cog._cooldown, "_clock", lambda: now[0])  # type: ignore[union-attr]
+    # The cog's per-channel cooldown and mention limits, on a clock this test moves (no sleeping for a minute).
+    for limiter in (cog._cooldown, cog._member_cooldown, cog._notices, cog._channel_mentions):  # type: ignore[union-attr]
+        monkeypatch.setattr(limiter, "_clock", lambda: now[0])
     channels = (harness.channel_id, harness.other_channel_id)
 
     def replies() -> list[RestCall]:
@@ -135,13 +137,26 @@ async def test_evidence_listener_ignores_bots_webhooks_itself_and_holds_cooldown
         for _ in range(50):  # let every listener task run to completion
             await asyncio.sleep(0.01)
 
+    def per_channel() -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for call in replies():
+            channel = int(call.path.split("/")[2])
+            counts[channel] = counts.get(channel, 0) + 1
+        return counts
+
+    # Per channel and window: one unprompted reply, and at most MENTION_BURST answers to mentions, however
+    # many accounts flood it (mentions are always answered in everyday use, never by the hundred).
+    limit = 1 + MENTION_BURST
     await flood(1000)
-    assert sorted(int(c.path.split("/")[2]) for c in replies()) == sorted(channels), "one reply per channel"
-    now[0] += 59.0
+    assert set(per_channel()) == set(channels)
+    assert all(n <= limit for n in per_channel().values()), per_channel()
+    sent = len(replies())
+    now[0] += 9.0
     await flood(100)
-    assert len(replies()) == 2, "still inside the cooldown window"
-    now[0] += 2.0
+    assert len(replies()) == sent, "still inside every window"
+    now[0] += 52.0
     await flood(100)
-    assert len(replies()) == 4, "one more per channel in the next window"
+    assert all(n <= 2 * limit for n in per_channel().values()), per_channel()
+    assert len(replies()) > sent, "a new window answers again"
     assert not message_problems(harness_bodies(harness.history))
     assert not logs.at_least(logging.ERROR)

@@ -18,6 +18,7 @@ import pytest
 
 import cogs.evidence
 from coach.evidence.matcher import MAX_MATCHED_CHARS
+from emulator import payloads
 from emulator.driver import Harness
 from tests.reliability import regex_budget_probe
 from tests.reliability.conftest import max_loop_stall
@@ -75,7 +76,9 @@ def test_probe_finds_the_matcher_and_importer_patterns() -> None:
 async def test_a_hostile_mention_does_not_stall_the_bot(harness: Harness) -> None:
     sent = asyncio.ensure_future(harness.message(HOSTILE, mention_bot=True, wait=0.5))
     stall = await max_loop_stall(sent)
-    assert await sent is None, "not a question: no reply"
+    answer = await sent
+    assert answer is not None, "a mention is always answered"
+    assert not answer.json.get("embeds"), "not an evidence question: the short pointer, not the summary"
     assert stall < 1.0, f"the event loop stalled {stall:.2f} s on one chat message"
     # Other members are still served.
     reply = await harness.slash("plan", {"day": "push"})
@@ -84,8 +87,13 @@ async def test_a_hostile_mention_does_not_stall_the_bot(harness: Harness) -> Non
 
 async def test_only_the_start_of_a_message_is_read(harness: Harness) -> None:
     filler = "x " * (MAX_MATCHED_CHARS // 2)
-    assert await harness.message(filler + "does pre-exhaust work?", mention_bot=True, wait=0.3) is None
-    assert await harness.message("does pre-exhaust work? " + filler, mention_bot=True) is not None
+    late = await harness.message(filler + "does pre-exhaust work?", mention_bot=True)
+    assert late is not None
+    assert not late.json.get("embeds"), "the question past the first characters isn't read: the pointer"
+    other = harness.new_user("other")
+    early = await harness.message("does pre-exhaust work? " + filler, mention_bot=True, author=other)
+    assert early is not None
+    assert early.json.get("embeds"), "read at the start: the evidence summary"
 
 
 async def test_cooldown_is_checked_before_the_text_is_matched(
@@ -101,6 +109,12 @@ async def test_cooldown_is_checked_before_the_text_is_matched(
     monkeypatch.setattr(cogs.evidence, "is_evidence_question", counting)
     assert await harness.message("does pre-exhaust work?", mention_bot=True) is not None
     assert len(calls) == 1
+    for _ in range(5):  # one member flooding: one short "asked a moment ago", and no matching at all
+        await harness.message("is pre-exhaust worth it?", mention_bot=True, wait=0.05)
+    assert len(calls) == 1, "mentions inside the member's cooldown must not be matched at all"
+    await harness.slash("config", {"evidence_replies": "on"}, permissions=payloads.MANAGER_PERMISSIONS)
+    assert await harness.message("does pre-exhaust work?", author=harness.new_user("x")) is not None
+    assert len(calls) == 2
     for _ in range(5):
-        assert await harness.message("is pre-exhaust worth it?", mention_bot=True, wait=0.05) is None
-    assert len(calls) == 1, "messages during the channel's cooldown must not be matched at all"
+        assert await harness.message("is pre-exhaust worth it?", wait=0.05) is None
+    assert len(calls) == 2, "unprompted messages during the channel's cooldown must not be matched at all"
