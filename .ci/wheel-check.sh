@@ -70,7 +70,7 @@ printf '/plan push\nquit\n' | "${clean_env[@]}" timeout 180 pre-exhaust-coach --
     status=$?
 [ "$status" -eq 0 ] || fail "pre-exhaust-coach --offline exited with $status" "$work/offline.txt"
 # The seed's push day: isolations least to most intense, then the compounds (catalog/days.yaml).
-expected=$'1. Tricep Extension\n2. Overhead Tricep Extension\n3. Front Raise\n4. Lateral Raise\n5. Shoulder Press\n6. Dumbbell Bench Press'
+expected=$'1. Triceps Pushdown\n2. Overhead Tricep Extension\n3. Front Raise\n4. Lateral Raise\n5. Shoulder Press\n6. Dumbbell Bench Press'
 got="$(sed -n 's/^[^0-9]*\([1-9]\. [A-Za-z][A-Za-z -]*[a-z]\) — .*/\1/p' "$work/offline.txt")"
 if [ "$got" != "$expected" ]; then
     printf 'expected:\n%s\ngot:\n%s\n' "$expected" "$got" >>"$work/offline.txt"

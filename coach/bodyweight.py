@@ -1,6 +1,8 @@
 """Which body weight applies to a set, and keeping stored numbers in line with it.
 
-A member's body-weight entries form a timeline: the latest entry at or before a set applies to it. Sets of
+A member's body-weight entries form a timeline: the latest entry at or before a set applies to it, and the
+first entry also stands for the time before it (a member who gives their body weight once expects their
+history to count it, not only the sets after today). Sets of
 lifts where the body is the load store the body weight that applied and an e1RM from it
 (``coach.metrics.set_e1rm``); when an entry is added, corrected, or sets arrive by import, the affected
 sets are re-priced here, so a PR, a chart and an export always agree with the entries the member gave.
@@ -28,7 +30,9 @@ async def reprice(session: AsyncSession, catalog: Catalog, member_id: int, *, si
         until = entries[index + 1].measured_at if index + 1 < len(entries) else None
         if since is not None and until is not None and until <= since:
             continue
-        start = entry.measured_at if since is None else max(entry.measured_at, since)
+        # The first entry covers everything before it too.
+        begins = None if index == 0 else entry.measured_at
+        start = begins if since is None or index == 0 else max(entry.measured_at, since)
         priced = await weights.sets_between(member_id, body_lifts, start, until)
         await weights.reprice(
             member_id,

@@ -33,6 +33,10 @@ class Cooldown:
         self._last[key] = self._clock()
         return True
 
+    def release(self, key: Hashable) -> None:
+        """Forget the key's last use (it was taken for something that then didn't happen)."""
+        self._last.pop(key, None)
+
 
 class RateLimit:
     """At most ``count`` uses per key in any ``seconds`` (a sliding window); pure and clock-injected."""

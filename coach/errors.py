@@ -65,7 +65,10 @@ class AmbiguousExerciseError(CoachError):
         # (catalog id, display name) pairs, in the catalog's order of likelihood.
         self.choices: tuple[tuple[str, str], ...] = tuple(choices)
         names = ", ".join(f"**{label}**" for _, label in self.choices)
-        super().__init__(f"“{member_text(name)}” could be {names} — which one did you do?")
+        super().__init__(
+            f"“{member_text(name)}” could be {names} — which one did you do? (Pick it from the list, or press "
+            "its button under /log.)"
+        )
 
 
 class NotYourSetError(CoachError):

@@ -11,12 +11,12 @@ import hashlib
 import io
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from catalog import Catalog, normalise_name
+from catalog import Catalog, Load, normalise_name
 from coach.errors import CoachError, ImportFileError, ValidationError
 from coach.exercise_search import MAX_CUSTOM_NAME, ExerciseIndex, ResolvedExercise
 from coach.metrics import Unit
@@ -39,6 +39,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _STRONG_REQUIRED = ("date", "exercise name", "weight", "reps")
 _HEVY_REQUIRED = ("start_time", "exercise_title", "reps")
 _DATE_FORMATS = (
+    "%b %d, %Y, %I:%M %p",  # Hevy in US English: "Jun 11, 2026, 1:01 PM"
+    "%B %d, %Y, %I:%M %p",
+    "%b %d, %Y %I:%M %p",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %I:%M:%S %p",
@@ -48,11 +51,28 @@ _DATE_FORMATS = (
     "%d %B %Y, %H:%M",
     "%Y-%m-%d",
 )
-_STRONG_KINDS = {"w": "warmup", "d": "drop", "f": "failure"}
+# Older Strong exports mark kinds with a letter, the newest with a word (a number is a working set).
+_STRONG_KINDS = {
+    "w": "warmup", "d": "drop", "f": "failure", "warm_up": "warmup", "warmup": "warmup", "drop_set": "drop",
+    "dropset": "drop", "failure": "failure",
+}  # fmt: skip
+# Header names whose unit is part of the name (the newest Strong export): the plain name, and what it says.
+_UNIT_IN_HEADER = re.compile(r"^(?P<name>[a-z #]+?) \((?P<unit>[a-z]+)\)$")
+_HEADER_UNITS: dict[str, str] = {
+    "kg": "kg", "kgs": "kg", "lb": "lb", "lbs": "lb", "sec": "s", "secs": "s", "seconds": "s", "s": "s",
+    "min": "min", "meters": "m", "m": "m", "km": "km", "miles": "mi", "mi": "mi",
+}  # fmt: skip
 _HEVY_KINDS = {"normal": "working", "warmup": "warmup", "dropset": "drop", "drop": "drop", "failure": "failure"}
 # Bounds on what a row's fields may hold: longer text or bigger numbers are not a date, a duration or a
 # set number (and would cost CPU, or overflow, to parse).
 MAX_DATE_LENGTH = 40
+# On a lift whose load is the body (push-ups, sissy squats), a weight this heavy is the member's body weight
+# typed in, not a vest: read as body weight with nothing added.
+BODYWEIGHT_AS_WEIGHT_KG = 40.0
+# Barbell totals with pairs of 45-lb plates on a 45-lb bar, for infer_unit.
+_LB_TOTALS = frozenset({135.0, 185.0, 225.0, 275.0, 315.0, 365.0, 405.0, 455.0, 495.0})
+# A header line longer than this is not an export's (the longest real one is ~200 characters).
+MAX_HEADER_CHARS = 2_000
 MAX_NUMBER_DIGITS = 6
 # No workout lasts more than a day; a longer duration is a broken field, not a session to spread sets over.
 MAX_WORKOUT_MINUTES = 24 * 60
@@ -78,17 +98,26 @@ class ImportRow:
     kind: str
     note: str | None
     import_key: str
+    # A body-weight exercise logged with the member's body weight as its weight: that body weight.
+    bodyweight_kg: float | None = None
+
+
+UnitSource = Literal["file", "option", "inferred", "default"]
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedImport:
-    """A readable export: valid rows, per-row rejections and how many rows had no reps."""
+    """A readable export: valid rows, per-row rejections and how many rows had no reps, and the unit its
+    weights were read in with where that came from (the file, the member's option, the weights themselves,
+    or the member's unit when nothing told)."""
 
     source: Source
     rows: tuple[ImportRow, ...]
     rejected: tuple[str, ...]
     skipped: int
     total: int
+    unit: Unit = "kg"
+    unit_source: UnitSource = "file"
 
 
 # --------------------------------------------------------------------------- parsing
@@ -151,6 +180,14 @@ def _header_key(name: str) -> str:
     return " ".join(name.strip().strip('"').lower().split())
 
 
+def _split_unit(key: str) -> tuple[str, str | None]:
+    """ "weight (kg)" as ("weight", "kg"), "duration (sec)" as ("duration", "s"); other names unchanged."""
+    match = _UNIT_IN_HEADER.match(key)
+    if match is None or match["unit"] not in _HEADER_UNITS:
+        return key, None
+    return match["name"], _HEADER_UNITS[match["unit"]]
+
+
 def _source(header: list[str]) -> Source:
     names = set(header)
     if all(c in names for c in _STRONG_REQUIRED):
@@ -208,11 +245,15 @@ def parse_duration(text: str) -> timedelta | None:
     return duration if duration <= timedelta(minutes=MAX_WORKOUT_MINUTES) else None
 
 
-def _strong_raw(row: Mapping[str, str], line: int) -> _Raw:
+def _strong_raw(row: Mapping[str, str], line: int, units: Mapping[str, str]) -> _Raw:
     order = row.get("set order", "").strip()
     kind = _STRONG_KINDS.get(order.lower(), "working")
     duration_text = row.get("duration") or row.get("workout duration") or ""
-    unit_text = row.get("weight unit", "").strip()
+    if units.get("duration") == "s" and duration_text.strip():
+        # The newest export gives the duration in seconds ("Duration (sec)": 3324), not minutes.
+        seconds = _small_int(duration_text.strip().split(".")[0])
+        duration_text = f"{seconds}s" if seconds is not None else "broken"
+    unit_text = row.get("weight unit", "").strip() or units.get("weight", "")
     try:
         unit = parse_unit(unit_text)
     except CoachError:
@@ -245,7 +286,7 @@ def _sort_key(order: str, kind: str) -> int:
     return -1 if kind == "warmup" else 10_000_000
 
 
-def _hevy_raw(row: Mapping[str, str], line: int) -> _Raw:
+def _hevy_raw(row: Mapping[str, str], line: int, units: Mapping[str, str]) -> _Raw:
     start_text = row.get("start_time", "")
     start, end = parse_date(start_text), parse_date(row.get("end_time", ""))
     order = row.get("set_index", "").strip()
@@ -269,14 +310,25 @@ def _hevy_raw(row: Mapping[str, str], line: int) -> _Raw:
     )
 
 
-def _read_rows(text: str) -> tuple[Source, list[_Raw]]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _delimiter(first_line: str) -> str:
+    """The file's delimiter, sniffed from its header line by the csv module (comma, semicolon or tab)."""
     try:
-        header = [_header_key(h) for h in next(reader)]
+        return str(csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter)
+    except csv.Error:
+        return ","  # a one-column header: the source check below names what was expected
+
+
+def _read_rows(text: str) -> tuple[Source, list[_Raw]]:
+    first_line = text.split("\n", 1)[0][:MAX_HEADER_CHARS]
+    # Quoting as the apps (and spreadsheets) write it: double quotes, doubled inside; anything else is damage.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line), strict=True)
+    try:
+        keys = [_header_key(h) for h in next(reader)]
     except (csv.Error, StopIteration):
         raise ImportFileError("That file has no readable header row, so nothing was imported.") from None
+    split = [_split_unit(k) for k in keys]
+    header = [name for name, _ in split]
+    units = {name: unit for name, unit in split if unit is not None}
     source = _source(header)
     to_raw = _strong_raw if source == "strong" else _hevy_raw
     raws: list[_Raw] = []
@@ -294,7 +346,7 @@ def _read_rows(text: str) -> tuple[Source, list[_Raw]]:
                     f"That file has more than {MAX_IMPORT_ROWS:,} sets; import at most {MAX_IMPORT_ROWS:,} at a "
                     "time (export a shorter date range)."
                 )
-            raws.append(to_raw(dict(zip(header, cells, strict=True)), reader.line_num))
+            raws.append(to_raw(dict(zip(header, cells, strict=True)), reader.line_num, units))
     except csv.Error as error:
         raise ImportFileError(
             f"Line {reader.line_num} isn't valid CSV ({error}), so nothing was imported. Export the file again."
@@ -359,6 +411,12 @@ def _validate(raw: _Raw, source: Source, index: ExerciseIndex, default_unit: Uni
             f"Weight must be a number — the file has “{member_text(raw.weight.strip(), 20)}”"
         ) from None
     weight_kg = check_weight(weight, unit, exercise, given=bool(weight_text))
+    bodyweight_kg = None
+    ex = exercise.exercise
+    if ex is not None and ex.load is Load.BODYWEIGHT and weight_kg >= BODYWEIGHT_AS_WEIGHT_KG:
+        # "Push Up" at 65 kg: apps let members type their body weight as the weight of a body-weight
+        # move; nobody does push-ups with 65 kg added. It is the body weight, with nothing added.
+        bodyweight_kg, weight, weight_kg = weight_kg, 0.0, 0.0
     rpe_text = raw.rpe.strip().replace(",", ".")
     rpe = parse_rpe(None if rpe_text in ("", "0", "0.0") else rpe_text)
     note = parse_note(raw.note.strip()[:MAX_NOTE_LENGTH] if raw.keep_note else None)
@@ -373,7 +431,8 @@ def _validate(raw: _Raw, source: Source, index: ExerciseIndex, default_unit: Uni
         rpe=rpe,
         kind=parse_kind(raw.kind),
         note=note,
-        import_key=import_key(source, raw, weight, unit, reps),
+        import_key=import_key(source, raw, weight if bodyweight_kg is None else bodyweight_kg, unit, reps),
+        bodyweight_kg=bodyweight_kg,
     )
 
 
@@ -386,10 +445,70 @@ def _no_reps(raw: _Raw) -> bool:
         return False
 
 
-def parse_export(data: bytes, catalog: Catalog | ExerciseIndex, *, default_unit: Unit, now: datetime) -> ParsedImport:
-    """Read a Strong or Hevy CSV export; ImportFileError for a file that can't be read as one (all or nothing)."""
+def infer_unit(weights: Sequence[float]) -> Unit | None:
+    """The unit a file's weights were most likely logged in, from plate maths; None when they don't tell.
+
+    Pound lifters load 45-lb plates, so bar totals of 135, 185, 225, 315 lb recur, and their dumbbells and
+    stacks go in 5-lb steps. Kilogram lifters use 1.25-kg plates (x.25 and x.75 loads) and 2-kg dumbbell
+    steps (12, 14, 16, 22, 26 kg: whole numbers off the 5s) — loads a pound lifter almost never has. A clear
+    majority of tells (at least five, and three times the other side's) decides; a file that doesn't show
+    one (few sets, only round fives and tens) returns None.
+    """
+    lb = kg = 0
+    for value in weights:
+        w = float(value)
+        if w <= 0:
+            continue
+        if w in _LB_TOTALS:
+            lb += 1
+        elif (w.is_integer() and w % 5 != 0) or round(w % 1, 2) in (0.25, 0.75):
+            kg += 1
+    if lb >= 5 and lb >= 3 * kg:
+        return "lb"
+    if kg >= 5 and kg >= 3 * lb:
+        return "kg"
+    return None
+
+
+def _weights(raws: Sequence[_Raw]) -> list[float]:
+    out: list[float] = []
+    for raw in raws:
+        try:
+            out.append(float(raw.weight.strip().replace(",", ".") or 0))
+        except ValueError:
+            continue
+    return out
+
+
+def _decide_unit(raws: Sequence[_Raw], explicit: Unit | None, default: Unit) -> tuple[Unit, UnitSource]:
+    """Which unit the weights without one are in: the member's option, else the weights' tell, else theirs."""
+    if all(raw.unit is not None for raw in raws):
+        return raws[0].unit or default, "file"
+    if explicit is not None:
+        return explicit, "option"
+    inferred = infer_unit(_weights(raws))
+    if inferred is not None:
+        return inferred, "inferred"
+    return default, "default"
+
+
+def parse_export(
+    data: bytes,
+    catalog: Catalog | ExerciseIndex,
+    *,
+    default_unit: Unit,
+    now: datetime,
+    explicit_unit: Unit | None = None,
+) -> ParsedImport:
+    """Read a Strong or Hevy CSV export; ImportFileError for a file that can't be read as one (all or nothing).
+
+    Weights without a unit in the file are read in ``explicit_unit`` (the member's choice), else the unit the
+    weights themselves point to (``infer_unit``), else ``default_unit``; the result says which.
+    """
     index = catalog if isinstance(catalog, ExerciseIndex) else ExerciseIndex(catalog)
     source, raws = _read_rows(_decode(data))
+    unit, unit_source = _decide_unit(raws, explicit_unit, default_unit)
+    default_unit = unit
     _place(raws)
     workouts: dict[str, list[_Raw]] = {}
     for raw in raws:
@@ -411,4 +530,12 @@ def parse_export(data: bytes, catalog: Catalog | ExerciseIndex, *, default_unit:
                 continue
             at = row.performed_at + step * raw.position
             rows.append(replace(row, performed_at=min(at, now)))
-    return ParsedImport(source=source, rows=tuple(rows), rejected=tuple(rejected), skipped=skipped, total=len(raws))
+    return ParsedImport(
+        source=source,
+        rows=tuple(rows),
+        rejected=tuple(rejected),
+        skipped=skipped,
+        total=len(raws),
+        unit=unit,
+        unit_source=unit_source,
+    )

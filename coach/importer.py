@@ -38,6 +38,7 @@ import asyncio
 import logging
 import multiprocessing
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ from coach.import_parsing import (
     ImportRow,
     ParsedImport,
     Source,
+    UnitSource,
     check_size,
     check_upload,
     import_key,
@@ -98,7 +100,7 @@ MAX_REASONS = 5
 # The columns an imported row fills, in the order PreparedImport.rows carries them.
 ROW_FIELDS = (
     "exercise_key", "exercise_id", "custom_name", "exercise_name", "weight_kg", "weight_value", "weight_unit",
-    "reps", "rpe", "kind", "note", "e1rm_kg", "performed_at", "import_key",
+    "reps", "rpe", "kind", "note", "e1rm_kg", "bodyweight_kg", "performed_at", "import_key",
 )  # fmt: skip
 
 
@@ -117,11 +119,18 @@ class PreparedImport:
     rejected: tuple[str, ...]
     custom_names: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]  # values in ROW_FIELDS order; the import key last
+    unit: Unit = "kg"
+    unit_source: UnitSource = "file"
+    # The names kept as the member's own, most rows first, with how many rows each (and ambiguous ones).
+    custom_counts: tuple[tuple[str, int], ...] = ()
+    bodyweight_as_weight: int = 0
 
 
-def prepare_export(data: bytes, index: ExerciseIndex, *, default_unit: Unit, now: datetime) -> PreparedImport:
+def prepare_export(
+    data: bytes, index: ExerciseIndex, *, default_unit: Unit, now: datetime, explicit_unit: Unit | None = None
+) -> PreparedImport:
     """Parse an export (see ``parse_export``) into insert-ready rows."""
-    parsed = parse_export(data, index, default_unit=default_unit, now=now)
+    parsed = parse_export(data, index, default_unit=default_unit, now=now, explicit_unit=explicit_unit)
     rows = tuple(
         (
             r.exercise.key,
@@ -135,14 +144,27 @@ def prepare_export(data: bytes, index: ExerciseIndex, *, default_unit: Unit, now
             r.rpe,
             r.kind,
             r.note,
-            set_e1rm(r.exercise.exercise, r.weight_kg, r.reps, None),
+            set_e1rm(r.exercise.exercise, r.weight_kg, r.reps, r.bodyweight_kg),
+            r.bodyweight_kg,
             r.performed_at,
             r.import_key,
         )
         for r in parsed.rows
     )
     customs = _unique(r.exercise.name for r in parsed.rows if r.exercise.exercise is None)
-    return PreparedImport(parsed.source, parsed.total, parsed.skipped, parsed.rejected, tuple(customs), rows)
+    counts = Counter(r.exercise.name for r in parsed.rows if r.exercise.exercise is None)
+    return PreparedImport(
+        parsed.source,
+        parsed.total,
+        parsed.skipped,
+        parsed.rejected,
+        tuple(customs),
+        rows,
+        parsed.unit,
+        parsed.unit_source,
+        tuple(counts.most_common()),
+        sum(1 for r in parsed.rows if r.bodyweight_kg is not None),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +179,20 @@ class ImportSummary:
     skipped: int
     reasons: tuple[str, ...] = ()
     custom_names: tuple[str, ...] = field(default=())
+    # The unit weights without one in the file were read in, and why: the file, the member's option, the
+    # weights themselves (plate maths) or the member's unit when nothing told.
+    unit: Unit = "kg"
+    unit_source: UnitSource = "file"
+    custom_counts: tuple[tuple[str, int], ...] = ()
+    # Sets of body-weight moves whose weight was read as the member's body weight (nothing added).
+    bodyweight_as_weight: int = 0
+    # This import's id: "re-import as lb/kg" replaces exactly these sets.
+    import_id: str | None = None
+
+    @property
+    def unit_assumed(self) -> bool:
+        """True when the file didn't say its unit and the member didn't either: worth a one-click fix."""
+        return self.unit_source in ("inferred", "default")
 
     @property
     def app(self) -> str:
@@ -178,13 +214,15 @@ class ImportService(Service):
         # database thread need for every other member's /log.
         self._parser = parser
 
-    async def _parse(self, data: bytes, default_unit: Unit, now: datetime) -> PreparedImport:
+    async def _parse(self, data: bytes, default_unit: Unit, now: datetime, explicit: Unit | None) -> PreparedImport:
         if self._parser is None:
-            return await asyncio.to_thread(prepare_export, data, self.index, default_unit=default_unit, now=now)
+            return await asyncio.to_thread(
+                prepare_export, data, self.index, default_unit=default_unit, now=now, explicit_unit=explicit
+            )
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._parser, _prepare_in_worker, data, default_unit, now)
+        return await loop.run_in_executor(self._parser, _prepare_in_worker, data, default_unit, now, explicit)
 
-    async def _store(self, member_id: int, prepared: PreparedImport, now: datetime) -> int:
+    async def _store(self, member_id: int, prepared: PreparedImport, now: datetime) -> tuple[int, str]:
         """Write the new sets in short committed batches; if any batch fails, take back those already written.
 
         All or nothing from the member's view: the reply says either how many were imported or that
@@ -222,7 +260,7 @@ class ImportService(Service):
         except BaseException:
             await self._take_back(member_id, import_id)
             raise
-        return inserted
+        return inserted, import_id
 
     async def _take_back(self, member_id: int, import_id: str) -> None:
         """Delete what a failed import already wrote, batch by batch (best effort when storage is down)."""
@@ -235,9 +273,19 @@ class ImportService(Service):
             log.error("a failed import's rows could not be taken back yet (import %s)", import_id)
 
     async def import_csv(
-        self, member_id: int, data: bytes, *, unit: str | None = None, locale: str | None = None
+        self,
+        member_id: int,
+        data: bytes,
+        *,
+        unit: str | None = None,
+        locale: str | None = None,
+        replaces: str | None = None,
     ) -> ImportSummary:
-        """Parse the export and store its new sets (all or nothing, in short batches); report on every row."""
+        """Parse the export and store its new sets (all or nothing, in short batches); report on every row.
+
+        ``replaces`` is an earlier import of the same file (read in the other unit) to take back once this
+        one is stored: "re-import as lb" swaps the sets, and a failure leaves the earlier ones in place.
+        """
         check_size(len(data))
         chosen = parse_unit(unit)
         now = self._clock()
@@ -249,8 +297,10 @@ class ImportService(Service):
         # parsers don't crowd the loop out of the interpreter lock); each batch written below holds the
         # write lock only briefly, so /log never waits behind a whole file.
         async with self._import_lock:
-            parsed = await self._parse(data, default, now)
-            imported = await self._store(member_id, parsed, now) if parsed.rows else 0
+            parsed = await self._parse(data, default, now, chosen)
+            imported, import_id = await self._store(member_id, parsed, now) if parsed.rows else (0, None)
+            if replaces is not None and import_id is not None:
+                await self._take_back(member_id, replaces)
         return ImportSummary(
             source=parsed.source,
             total=parsed.total,
@@ -260,6 +310,11 @@ class ImportService(Service):
             skipped=parsed.skipped,
             reasons=parsed.rejected[:MAX_REASONS],
             custom_names=parsed.custom_names[:MAX_REASONS],
+            unit=parsed.unit,
+            unit_source=parsed.unit_source,
+            custom_counts=parsed.custom_counts[:MAX_REASONS],
+            bodyweight_as_weight=parsed.bodyweight_as_weight,
+            import_id=import_id,
         )
 
 
@@ -289,7 +344,7 @@ def _start_worker(catalog: Catalog) -> None:
     _worker_index = ExerciseIndex(catalog)
 
 
-def _prepare_in_worker(data: bytes, default_unit: Unit, now: datetime) -> PreparedImport:
+def _prepare_in_worker(data: bytes, default_unit: Unit, now: datetime, explicit: Unit | None) -> PreparedImport:
     if _worker_index is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("parser process started without a catalog")
-    return prepare_export(data, _worker_index, default_unit=default_unit, now=now)
+    return prepare_export(data, _worker_index, default_unit=default_unit, now=now, explicit_unit=explicit)

@@ -574,6 +574,7 @@ def _undone(row: LoggedSet, unit: Unit) -> UndoneSet:
         kind=row.kind,
         performed_at=row.performed_at,
         unit=unit,
+        time_known=row.time_known,
     )
 
 
@@ -591,4 +592,5 @@ def _entry(row: LoggedSet) -> HistoryEntry:
         kind=row.kind,
         note=row.note,
         e1rm_kg=row.e1rm_kg,
+        time_known=row.time_known,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coach.metrics import E1RM_FORMULA, PersonalRecords, Unit, day_label, entered_note, format_weight
+from coach.text import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,18 @@ class LogRequest:
     custom: bool = False
 
 
+def load_text(weight_kg: float, unit: Unit) -> str:
+    """A set's load as members read it: ``'100 kg'``, or ``'body weight'`` when nothing was added."""
+    return format_weight(weight_kg, unit) if weight_kg > 0 else "body weight"
+
+
+def when_text(at: datetime, time_known: bool, *, utc: bool = True) -> str:
+    """ "2026-11-20 18:30 UTC", or "2026-11-20" for a set logged with a date only."""
+    if not time_known:
+        return f"{at:%Y-%m-%d}"
+    return f"{at:%Y-%m-%d %H:%M}" + (" UTC" if utc else "")
+
+
 @dataclass(frozen=True, slots=True)
 class SetSummary:
     """One set, as shown in "last session"."""
@@ -45,8 +58,8 @@ class SetSummary:
     rpe: float | None = None
 
     def describe(self, unit: Unit) -> str:
-        """``'100 kg × 8'``, with the kind when it isn't a plain working set."""
-        text = f"{format_weight(self.weight_kg, unit)} × {self.reps}"
+        """``'100 kg × 8'`` (``'body weight × 8'`` with nothing added), with the kind when it isn't a working set."""
+        text = f"{load_text(self.weight_kg, unit)} × {self.reps}"
         if self.rpe is not None:
             text += f" @{self.rpe:g}"
         if self.kind != "working":
@@ -150,7 +163,7 @@ class LogResult:
             if self.body_is_load and self.bodyweight_kg is None:
                 return "— set your body weight once with `/settings bodyweight:` to get one"
             if self.body_is_load:
-                return "— not for this lift (PRs count reps at the same load)"
+                return "— not estimated for this lift (its PRs count reps at the same load)"
             return "— nothing lifted"
         text = format_weight(self.e1rm_kg, self.display_unit)
         if self.body_is_load and self.bodyweight_kg is not None:
@@ -165,16 +178,16 @@ class LogResult:
             return ""
         words = {
             "e1rm": "best estimated 1RM",
-            "weight at reps": f"most weight for {self.reps} reps",
+            "weight at reps": f"most weight for {plural(self.reps, 'rep')}",
             "reps at load": "most reps at this load"
-            + (f" (+{format_weight(self.weight_kg, self.display_unit)})" if self.weight_kg else " (body weight)"),
+            + (f" ({self.weight_display})" if self.weight_kg else " (body weight)"),
         }
         return "🏆 **PR** — " + words[kinds[0]]
 
     @property
     def when_display(self) -> str:
         """When the set was done: date and time, or the date alone when no time was given."""
-        return f"{self.performed_at:%Y-%m-%d %H:%M} UTC" if self.time_known else f"{self.performed_at:%Y-%m-%d}"
+        return when_text(self.performed_at, self.time_known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,14 +204,15 @@ class UndoneSet:
     performed_at: datetime
     # The member's unit, in which the reply shows the weight.
     unit: Unit = "kg"
+    time_known: bool = True
 
     def describe(self, unit: Unit) -> str:
         """E.g. ``'Bench Press 102.1 kg × 5 · entered as 225 lb (2026-11-20 18:30 UTC)'``, in the member's unit."""
         return (
-            f"{self.exercise_name} {format_weight(self.weight_kg, unit)} × {self.reps}"
+            f"{self.exercise_name} {load_text(self.weight_kg, unit)} × {self.reps}"
             f"{'' if self.kind == 'working' else f' ({self.kind})'}"
             f"{entered_note(self.weight_kg, self.weight_value, self.weight_unit, unit)}"
-            f" ({self.performed_at:%Y-%m-%d %H:%M} UTC)"
+            f" ({when_text(self.performed_at, self.time_known)})"
         )
 
 
@@ -218,12 +232,13 @@ class HistoryEntry:
     kind: str
     note: str | None
     e1rm_kg: float | None
+    time_known: bool = True
 
     def describe(self, unit: Unit) -> str:
         """One line: date, exercise, weight × reps, RPE and kind (and what was typed, if in another unit)."""
         s = SetSummary(self.weight_kg, self.reps, self.kind, self.rpe).describe(unit)
         entered = entered_note(self.weight_kg, self.weight_value, self.weight_unit, unit)
-        return f"{self.performed_at:%Y-%m-%d %H:%M} · {self.exercise_name} · {s}{entered}"
+        return f"{when_text(self.performed_at, self.time_known, utc=False)} · {self.exercise_name} · {s}{entered}"
 
 
 @dataclass(frozen=True, slots=True)

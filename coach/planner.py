@@ -100,6 +100,21 @@ class DayPlan:
         """Why the day is ordered as it is — said honestly when there is no isolation work to go first."""
         if self.protocol is Protocol.PRE_EXHAUST and not any(i.exercise.is_isolation for i in self.items):
             return NO_ISOLATION_NOTE
+        if self.protocol is Protocol.PRE_EXHAUST:
+            # Compounds whose isolation work this equipment couldn't replace go in fresh: say which.
+            worked = {muscle for i in self.items if i.exercise.is_isolation for muscle in i.exercise.primary}
+            lost = {m for gap in self.missing if gap.exercise.is_isolation for m in gap.exercise.primary}
+            bare = [
+                i.exercise
+                for i in self.items
+                if i.exercise.is_compound and i.exercise.target in lost and i.exercise.target not in worked
+            ]
+            if bare:
+                names = ", ".join(f"{ex.name} ({ex.target_label})" for ex in bare)
+                return (
+                    f"{WHY_THIS_ORDER[self.protocol]} With this equipment nothing isolates the target of {names}, "
+                    "so those go in fresh."
+                )
         return WHY_THIS_ORDER[self.protocol]
 
 

@@ -18,8 +18,14 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog
-from coach.errors import CoachError, LimitReachedError, StorageUnavailableError, UnknownExerciseError
-from coach.exercise_search import ExerciseIndex, ResolvedExercise, clean_custom_name, custom_key
+from coach.errors import (
+    AmbiguousExerciseError,
+    CoachError,
+    LimitReachedError,
+    StorageUnavailableError,
+    UnknownExerciseError,
+)
+from coach.exercise_search import CUSTOM_PREFIX, ExerciseIndex, ResolvedExercise, clean_custom_name, custom_key
 from coach.settings import DEFAULT_MAX_SETS_PER_MEMBER
 from coach.text import member_text
 from coach.timeparse import utc_now
@@ -137,11 +143,24 @@ class Service:
             if own is None:
                 raise
             return own
+        except AmbiguousExerciseError as ambiguous:
+            # An import may have kept this very name as the member's own ("Chest Fly"): offer it too.
+            own = await self._own_exercise(member_id, ambiguous.name)
+            if own is None:
+                raise
+            mine = (CUSTOM_PREFIX + own.name, f"{own.name} (your own)")
+            raise AmbiguousExerciseError(ambiguous.name, [*ambiguous.choices, mine]) from None
 
     async def exercise_to_read(self, member_id: int, raw: str | None) -> ResolvedExercise:
         """How a name a member asks about resolves (/history, /progress, /compare): a catalog exercise or their
         own logged one; a name that is neither gets "did you mean …" instead of an empty answer."""
-        ref = self.index.reference(raw)
+        try:
+            ref = self.index.reference(raw)
+        except AmbiguousExerciseError as ambiguous:
+            own = await self._own_exercise(member_id, ambiguous.name)
+            if own is None:
+                raise
+            return own
         if ref.exercise is not None:
             return ref
         own = await self._own_exercise(member_id, ref.name)

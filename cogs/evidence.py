@@ -193,6 +193,8 @@ class EvidenceCog(commands.Cog):
             return
         if not self._channel_mentions.try_acquire(channel):
             log.info("mention in channel %s not answered: burst limit", channel)
+            # Not answered, so not "asked a moment ago": the member's retry gets a real answer.
+            self._member_cooldown.release(member)
             return
         if is_evidence_question(message.content):
             await message.reply(mention_author=False, **self.summary_message())

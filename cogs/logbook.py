@@ -100,7 +100,21 @@ def history_embed(page: HistoryPage) -> discord.Embed:
     return embed
 
 
-def import_embed(summary: ImportSummary) -> discord.Embed:
+UNIT_NOTES = {
+    "file": "Weights read in the units the file names.",
+    "option": "Weights read as **{unit}**, as you chose.",
+    "inferred": "The file doesn't say its unit; the weights look like **{unit}** (plate maths), so I read them "
+    "as {unit}.",
+    "default": "The file doesn't say its unit and the weights don't tell, so I read them as **{unit}** (your unit).",
+}
+REIMPORT_HINT = " Wrong? **Re-import as {other}** below swaps these sets for the same ones in {other}."
+
+
+def _other_unit(unit: str) -> str:
+    return "lb" if unit == "kg" else "kg"
+
+
+def import_embed(summary: ImportSummary, *, offer_reimport: bool = False) -> discord.Embed:
     """What /privacy import did with each row of the file."""
     lines = [
         f"**{summary.imported}** imported · **{summary.duplicates}** already in your log (skipped as duplicates) · "
@@ -108,14 +122,25 @@ def import_embed(summary: ImportSummary) -> discord.Embed:
     ]
     if summary.skipped:
         lines.append(
-            f"{summary.skipped} rows without reps (cardio, timed or empty sets) skipped: the log keeps weight × reps."
+            f"{plural(summary.skipped, 'row')} without reps (cardio, timed or empty sets) skipped: the log keeps "
+            "weight × reps."
         )
     if summary.reasons:
         lines.append("**First problems:**\n" + "\n".join(f"• {safe(r)}" for r in summary.reasons))
-    if summary.custom_names:
-        names = ", ".join(safe(n) for n in summary.custom_names)
-        more = "…" if len(summary.custom_names) >= 5 else ""
-        lines.append(f"Not in the catalog, kept as your own exercises: {names}{more}")
+    if summary.custom_counts:
+        names = ", ".join(f"{safe(n)} ({plural(c, 'set')})" for n, c in summary.custom_counts)
+        more = "…" if len(summary.custom_counts) >= 5 else ""
+        lines.append(
+            f"Kept as your own exercises (not in the catalog, or ambiguous): {names}{more}. They log and chart like "
+            "any other; `/log` them by the same name to add to them."
+        )
+    if summary.bodyweight_as_weight:
+        lines.append(
+            f"{plural(summary.bodyweight_as_weight, 'set')} of body-weight moves (push-ups and the like) carried a "
+            "weight of 40 kg or more: read as your body weight with nothing added, not as added load."
+        )
+    unit_note = UNIT_NOTES[summary.unit_source] + (REIMPORT_HINT if offer_reimport else "")
+    lines.append(unit_note.format(unit=summary.unit, other=_other_unit(summary.unit)))
     embed = discord.Embed(
         title=f"Imported from {summary.app}: {summary.imported} of {summary.total} rows",
         description="\n".join(lines)[:4096],
@@ -408,7 +433,9 @@ class LogbookCog(commands.Cog):
     async def history_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         """Same choices as /log, minus the custom-exercise entry."""
         choices = await self._logbook.autocomplete(interaction.user.id, current, limit=25)
-        return [Choice(name=c.label[:100], value=c.value[:100]) for c in choices if not c.is_custom][:25]
+        # Leave out only the "Custom: <typed>" entry (nothing to read back yet); the member's own exercises stay.
+        offered = [c for c in choices if not c.label.startswith("Custom: ")]
+        return [Choice(name=c.label[:100], value=c.value[:100]) for c in offered][:25]
 
     @app_commands.command(
         name="settings", description="Your unit (kg/lb), body weight, and whether /log replies are public."
@@ -485,14 +512,31 @@ class LogbookCog(commands.Cog):
         """Import an export into the member's own log and say what happened to its rows (privately)."""
         check_upload(file.filename, file.size)  # Discord reports the size: refuse before downloading.
 
+        owner = interaction.user.id
+        locale = member_locale(interaction)
+        fetched: list[bytes] = []
+
+        def render(summary: ImportSummary) -> Answer:
+            if not (summary.unit_assumed and summary.imported and summary.import_id and fetched):
+                return Answer(embed=import_embed(summary))
+            other = _other_unit(summary.unit)
+
+            async def reimport(pressed: discord.Interaction[Any], _: str) -> None:
+                work = self._importer.import_csv(
+                    owner, fetched[0], unit=other, locale=locale, replaces=summary.import_id
+                )
+                await answer(pressed, work, render, update=True)
+
+            view = PickView(owner, [(other, f"Re-import as {other}")], reimport)
+            return Answer(embed=import_embed(summary, offer_reimport=True), view=view)
+
         async def work() -> ImportSummary:
             # Only from Discord's CDN, and never more than the limit, whatever the payload claims.
             data = await self._attachments.fetch(file.url, MAX_IMPORT_BYTES)
-            return await self._importer.import_csv(
-                interaction.user.id, data, unit=unit.value if unit else None, locale=member_locale(interaction)
-            )
+            fetched.append(data)
+            return await self._importer.import_csv(owner, data, unit=unit.value if unit else None, locale=locale)
 
-        await answer(interaction, work(), lambda summary: Answer(embed=import_embed(summary)))
+        await answer(interaction, work(), render)
 
     @privacy.command(name="forget", description="Delete all your data (asks you to confirm first).")
     async def forget(self, interaction: discord.Interaction[Any]) -> None:

@@ -82,14 +82,15 @@ class BodyWeightRepository:
         return [BodyWeightEntry(w, at) for w, at in (await self.session.execute(stmt)).all()]
 
     async def sets_between(
-        self, member_id: int, exercise_ids: Collection[str], since: datetime, until: datetime | None
+        self, member_id: int, exercise_ids: Collection[str], since: datetime | None, until: datetime | None
     ) -> list[PricedSet]:
-        """The member's sets of these exercises performed in [since, until) — the ones an entry applies to."""
+        """The member's sets of these exercises performed in [since, until) (open ends when None)."""
         stmt = select(LoggedSet.id, LoggedSet.exercise_id, LoggedSet.weight_kg, LoggedSet.reps).where(
             LoggedSet.member_id == member_id,
             LoggedSet.exercise_id.in_(list(exercise_ids)),
-            LoggedSet.performed_at >= since,
         )
+        if since is not None:
+            stmt = stmt.where(LoggedSet.performed_at >= since)
         if until is not None:
             stmt = stmt.where(LoggedSet.performed_at < until)
         return [PricedSet(i, str(ex), w, r) for i, ex, w, r in (await self.session.execute(stmt)).all()]

@@ -297,8 +297,10 @@ def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> S
         select(MemberSettings.member_id).where(member).scalar_subquery().label("settings_member_id"),
         select(MemberSettings.unit).where(member).scalar_subquery().label("unit"),
         select(MemberSettings.share).where(member).scalar_subquery().label("share"),
+        # NULLs last: PostgreSQL sorts them first on DESC, and a set without an e1RM (a body-weight lift without
+        # a body weight) must never hide the best one. Still the top of the e1RM index.
         select(LoggedSet.e1rm_kg)
-        .where(*records)
+        .where(*records, LoggedSet.e1rm_kg.is_not(None))
         .order_by(LoggedSet.e1rm_kg.desc())
         .limit(1)
         .scalar_subquery()
@@ -480,11 +482,19 @@ class SetRepository:
         same = LoggedSet.weight_kg.between(weight_kg - SAME_WEIGHT_KG, weight_kg + SAME_WEIGHT_KG)
         stmt = select(
             select(func.max(LoggedSet.reps)).where(*records, same).scalar_subquery(),
-            select(BodyWeight.weight_kg)
-            .where(BodyWeight.member_id == member_id, BodyWeight.measured_at <= at)
-            .order_by(BodyWeight.measured_at.desc())
-            .limit(1)
-            .scalar_subquery(),
+            func.coalesce(
+                select(BodyWeight.weight_kg)
+                .where(BodyWeight.member_id == member_id, BodyWeight.measured_at <= at)
+                .order_by(BodyWeight.measured_at.desc())
+                .limit(1)
+                .scalar_subquery(),
+                # Before the first entry, the first entry stands (see coach.bodyweight).
+                select(BodyWeight.weight_kg)
+                .where(BodyWeight.member_id == member_id)
+                .order_by(BodyWeight.measured_at)
+                .limit(1)
+                .scalar_subquery(),
+            ),
         )
         best, body = (await self.session.execute(stmt)).one()
         return best, body

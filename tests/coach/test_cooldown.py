@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.cooldown import Cooldown
+from coach.cooldown import Cooldown, RateLimit
 
 
 class FakeClock:
@@ -35,3 +35,19 @@ def test_expired_keys_are_pruned() -> None:
     clock.now += 11
     assert cooldown.try_acquire("new")
     assert len(cooldown._last) == 1
+
+
+def test_rate_limit_allows_a_burst_per_window() -> None:
+    now = [0.0]
+    limit = RateLimit(3, 10, clock=lambda: now[0])
+    assert [limit.try_acquire("c") for _ in range(4)] == [True, True, True, False]
+    assert limit.try_acquire("other")
+    now[0] = 10.5
+    assert limit.try_acquire("c")
+
+
+def test_a_released_cooldown_can_be_used_again() -> None:
+    cooldown = Cooldown(60, clock=lambda: 0.0)
+    assert cooldown.try_acquire("m")
+    cooldown.release("m")
+    assert cooldown.try_acquire("m")

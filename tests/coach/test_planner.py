@@ -148,3 +148,10 @@ def test_a_day_without_isolation_says_so_instead_of_isolation_first(catalog: Cat
     compounds_only = replace(day, items=tuple(i for i in day.items if i.exercise.is_compound))
     assert "No isolation exercise fits" in compounds_only.why_this_order
     assert "Isolation work first" not in compounds_only.why_this_order
+
+
+def test_a_compound_whose_isolation_is_missing_is_said_to_go_in_fresh(catalog: Catalog) -> None:
+    pull = Planner(catalog).plan_day("pull", Protocol.PRE_EXHAUST, "bodyweight")
+    assert "nothing isolates the target of Pull-Up (lats)" in pull.why_this_order
+    gym = Planner(catalog).plan_day("pull", Protocol.PRE_EXHAUST, "gym")
+    assert "nothing isolates" not in gym.why_this_order

@@ -74,9 +74,12 @@ async def test_import_strong_then_again_adds_nothing(harness: Harness, cdn: Cdn)
     embed = summary(reply)
     assert embed["title"] == "Imported from Strong: 7 of 11 rows"
     assert "**7** imported · **0** already in your log (skipped as duplicates) · **3** rejected" in embed["description"]
-    assert "1 rows without reps" in embed["description"]
+    assert "1 row without reps" in embed["description"]
     assert "line 9: Weight must be more than 0 for Leg Press" in embed["description"]
-    assert "kept as your own exercises: Squat (Dumbbell)" in embed["description"]
+    assert (
+        "Kept as your own exercises (not in the catalog, or ambiguous): Squat (Dumbbell) (1 set)"
+        in embed["description"]
+    )
     member = int(harness.default_user["id"])
     assert await count(harness, member) == 7
 

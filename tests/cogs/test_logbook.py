@@ -393,3 +393,40 @@ async def test_a_date_without_a_time_is_shown_as_the_date(harness: Harness) -> N
     day = (datetime.now(UTC) - timedelta(days=9)).date()
     logged = await log(harness, "back squat", 100, 5, unit="kg", when=day.isoformat())
     assert logged.embeds[0]["footer"]["text"].startswith(f"Logged {day} ·")
+
+
+async def test_a_first_body_weight_prices_the_sets_before_it_too(harness: Harness) -> None:
+    await log(harness, "pull up", 0, 8, unit="kg", when="3 days ago")
+    await harness.slash("settings", {"bodyweight": 80, "unit": "kg"}, locale="en-GB")  # dated now
+    async with harness.bot.session_factory() as session:
+        (row,) = (await session.execute(select(LoggedSet))).scalars()
+    assert row.bodyweight_kg == 80
+    assert row.e1rm_kg is not None
+    assert abs(row.e1rm_kg - 80 * (1 + 8 / 30)) < 1e-6
+    # The next set counts it too, and a set of a lift without a share says so without asking for it.
+    logged = await log(harness, "inverted row", 0, 12, unit="kg")
+    assert "incl. 80 kg body weight" in field(logged, "e1RM")
+    bridge = await log(harness, "glute bridge", 0, 20, unit="kg")
+    assert "/settings" not in field(bridge, "e1RM")
+
+
+async def test_body_weight_sets_read_as_body_weight_not_zero(harness: Harness) -> None:
+    await log(harness, "push-ups", 0, 15, unit="kg", when="2 days ago")
+    second = await log(harness, "push-ups", 0, 16, unit="kg")
+    assert "body weight × 15" in field(second, "Last session")
+    assert "0 kg" not in field(second, "Last session")
+    history = await harness.slash("history", {}, locale="en-GB")
+    assert "Push-Up · body weight × 16" in history.embeds[0]["description"]
+
+
+async def test_an_imported_ambiguous_name_is_still_the_members_own(harness: Harness) -> None:
+    await log(harness, "custom:Chest Fly", 20, 12, unit="kg")  # as an import keeps it
+    asked = await log(harness, "chest fly", 22, 12, unit="kg")
+    labels = [b["label"] for b in asked.buttons()]
+    assert "Chest Fly (your own)" in labels
+    picked = await harness.click(asked.message, label="Chest Fly (your own)")
+    assert picked.message["embeds"][0]["title"].startswith("Chest Fly — 22 kg × 12")
+    history = await harness.slash("history", {"exercise": "chest fly"}, locale="en-GB")
+    assert history.embeds[0]["footer"]["text"].startswith("Page 1 of 1 · 2 sets")
+    choices = await harness.autocomplete("history", {"exercise": "chest"}, "exercise")
+    assert "custom:Chest Fly" in [c["value"] for c in choices], "own exercises stay in /history's list"

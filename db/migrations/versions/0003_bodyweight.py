@@ -22,6 +22,13 @@ depends_on: str | Sequence[str] | None = None
 # Frozen copies of the model types: a migration must not change when the models do later.
 UtcTimestamp = sa.DateTime(timezone=True)
 BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+# The catalog's lifts where the body is the load at this revision (frozen: catalog edits must not change it).
+BODY_LIFTS = (
+    "back_extension", "bench_dip", "bodyweight_squat", "bodyweight_triceps_extension", "bodyweight_walking_lunge",
+    "chin_up", "decline_push_up", "diamond_push_up", "glute_bridge", "handstand_push_up", "inverted_row",
+    "nordic_hamstring_curl", "pike_push_up", "pull_up", "push_up", "side_lying_hip_abduction",
+    "single_leg_calf_raise", "single_leg_glute_bridge", "single_leg_romanian_deadlift", "sissy_squat",
+)  # fmt: skip
 
 
 def upgrade() -> None:
@@ -47,6 +54,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("bodyweight_kg", sa.Double(), nullable=True))
         batch_op.add_column(sa.Column("time_known", sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.alter_column("e1rm_kg", existing_type=sa.Double(), nullable=True)
+    # Sets stored before: "e1RM 0" for nothing lifted, and body-weight lifts priced on the added weight alone.
+    # Neither is known without a body weight; /settings bodyweight prices them again.
+    listed = ", ".join(f"'{exercise}'" for exercise in BODY_LIFTS)
+    op.execute(f"UPDATE logged_sets SET e1rm_kg = NULL WHERE e1rm_kg <= 0 OR exercise_id IN ({listed})")  # noqa: S608
 
 
 def downgrade() -> None:
