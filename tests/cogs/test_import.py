@@ -8,11 +8,14 @@ from typing import Any
 
 import discord
 import pytest
+from sqlalchemy import select
 
 from coach.settings import Settings
+from db.models import LoggedSet
 from emulator.driver import Harness, Reply
 from tests.cdn import Cdn, cdn_fixture  # noqa: F401 - the cdn fixture
 from tests.coach.test_importer import HEVY, STRONG
+from tests.coach.test_real_exports import FILES, OLD_STRONG_LB, shared
 from tests.cogs.test_logbook import rows as count
 
 
@@ -135,3 +138,43 @@ async def test_too_big_is_refused_before_downloading(harness: Harness, cdn: Cdn)
     reply = await upload(harness, cdn, STRONG, size=3 * 1024 * 1024, stored=False)
     assert reply.callback_type == 4, "answered at once, nothing downloaded"
     assert "up to 2 MB" in reply.content
+
+
+@pytest.mark.parametrize(
+    ("name", "valid", "unit_note"), [(f[0], f[3], f[8]) for f in FILES], ids=[f[0].split("+")[0] for f in FILES]
+)
+async def test_every_real_export_imports_through_the_bot(
+    harness: Harness, cdn: Cdn, name: str, valid: int, unit_note: str
+) -> None:
+    data = shared(name)
+    reply = await upload(harness, cdn, data, filename=name)
+    embed = summary(reply)
+    assert f"**{valid}** imported" in embed["description"], embed["description"]
+    member = int(harness.default_user["id"])
+    assert await count(harness, member) == valid
+    if unit_note == "inferred":
+        assert "the weights look like **kg** (plate maths)" in embed["description"]
+        assert [b["label"] for b in reply.buttons()] == ["Re-import as lb"]
+    else:
+        assert "Weights read in the units the file names." in embed["description"]
+        assert not reply.buttons()
+
+
+async def test_re_import_as_the_other_unit_swaps_the_sets(harness: Harness, cdn: Cdn) -> None:
+    member = int(harness.default_user["id"])
+    # An old Strong file without a unit, from a pound lifter (plate totals 135/185/225/275): read as lb.
+    reply = await upload(harness, cdn, OLD_STRONG_LB.encode(), locale="en-GB")
+    embed = summary(reply)
+    assert "the weights look like **lb** (plate maths), so I read them as lb" in embed["description"]
+    before = await count(harness, member)
+    intruder = harness.new_user("intruder")
+    refused = await harness.click(reply.message, label="Re-import as kg", user=intruder)
+    assert "isn't yours" in refused.content
+    assert await count(harness, member) == before
+    # The member knows better: the same sets, now in kg, replace them (not added beside them).
+    swapped = await harness.click(reply.message, label="Re-import as kg")
+    assert "Weights read as **kg**, as you chose." in swapped.message["embeds"][0]["description"]
+    assert await count(harness, member) == before
+    async with harness.bot.session_factory() as session:
+        units = set((await session.execute(select(LoggedSet.weight_unit))).scalars())
+    assert units == {"kg"}
