@@ -15,7 +15,7 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -55,6 +55,7 @@ class ExportWriter:
         settings: MemberSettings | None,
         now: datetime,
         bodyweights: Sequence[tuple[float, datetime]] = (),
+        mapped: Mapping[str, str] | None = None,
     ) -> None:
         self._csv = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by finish()
         self._json = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by finish()
@@ -75,6 +76,7 @@ class ExportWriter:
                 "updated_at": settings.updated_at.isoformat(),
             },
             "body_weights": [{"weight_kg": kg, "measured_at": at.isoformat()} for kg, at in bodyweights],
+            "exercise_maps": [{"your_name": key, "exercise_id": ex} for key, ex in sorted((mapped or {}).items())],
         }
         # The document is written as it goes: its head, then each set, then the closing brackets.
         self._json_text.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "sets": [')

@@ -389,7 +389,9 @@ def import_key(source: Source, raw: _Raw, weight: float, unit: Unit, reps: int) 
     return f"{source}:" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def _validate(raw: _Raw, source: Source, index: ExerciseIndex, default_unit: Unit, now: datetime) -> ImportRow:
+def _validate(
+    raw: _Raw, source: Source, index: ExerciseIndex, default_unit: Unit, now: datetime, mapped: Mapping[str, str]
+) -> ImportRow:
     if raw.start is None:
         raise ValidationError(f"“{member_text(raw.start_text, 40)}” isn't a date I can read")
     if raw.start < EARLIEST_IMPORT or raw.start > now + FUTURE_TOLERANCE:
@@ -399,6 +401,9 @@ def _validate(raw: _Raw, source: Source, index: ExerciseIndex, default_unit: Uni
     if raw.exercise.startswith(_FORMULA_START):
         raise ValidationError("the exercise name starts like a spreadsheet formula")
     exercise = index.from_app(raw.exercise)
+    if exercise.exercise is None and mapped.get(exercise.key) in index.catalog:
+        # The member mapped this name to a catalog exercise with /map: it is that exercise from now on.
+        exercise = ResolvedExercise.of(index.catalog.get(mapped[exercise.key]))
     if exercise.exercise is None and (len(exercise.name) > MAX_CUSTOM_NAME or not normalise_name(exercise.name)):
         raise ValidationError(f"exercise names can be 1 to {MAX_CUSTOM_NAME} characters")
     reps = parse_reps(raw.reps.strip().replace(",", "."))
@@ -499,6 +504,7 @@ def parse_export(
     default_unit: Unit,
     now: datetime,
     explicit_unit: Unit | None = None,
+    mapped: Mapping[str, str] | None = None,
 ) -> ParsedImport:
     """Read a Strong or Hevy CSV export; ImportFileError for a file that can't be read as one (all or nothing).
 
@@ -524,7 +530,7 @@ def parse_export(
                 skipped += 1
                 continue
             try:
-                row = _validate(raw, source, index, default_unit, now)
+                row = _validate(raw, source, index, default_unit, now, mapped or {})
             except CoachError as error:
                 rejected.append(f"line {raw.line}: {error.message.rstrip('.')}")
                 continue

@@ -39,7 +39,7 @@ import logging
 import multiprocessing
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,6 +66,7 @@ from coach.import_parsing import (
 from coach.metrics import Unit, preferred_unit, set_e1rm
 from coach.set_rules import parse_unit
 from coach.storage import Service
+from db.exercise_map_repository import ExerciseMapRepository
 from db.import_repository import ImportRepository
 from db.repositories import MemberRepository, SetRepository
 
@@ -104,6 +105,8 @@ ROW_FIELDS = (
 )  # fmt: skip
 
 
+# Told after each committed batch: (sets written so far, sets to write), so a long import can show progress.
+Progress = Callable[[int, int], Awaitable[None]]
 _EXERCISE_ID = ROW_FIELDS.index("exercise_id")
 _PERFORMED_AT = ROW_FIELDS.index("performed_at")
 
@@ -127,10 +130,16 @@ class PreparedImport:
 
 
 def prepare_export(
-    data: bytes, index: ExerciseIndex, *, default_unit: Unit, now: datetime, explicit_unit: Unit | None = None
+    data: bytes,
+    index: ExerciseIndex,
+    *,
+    default_unit: Unit,
+    now: datetime,
+    explicit_unit: Unit | None = None,
+    mapped: Mapping[str, str] | None = None,
 ) -> PreparedImport:
     """Parse an export (see ``parse_export``) into insert-ready rows."""
-    parsed = parse_export(data, index, default_unit=default_unit, now=now, explicit_unit=explicit_unit)
+    parsed = parse_export(data, index, default_unit=default_unit, now=now, explicit_unit=explicit_unit, mapped=mapped)
     rows = tuple(
         (
             r.exercise.key,
@@ -214,15 +223,25 @@ class ImportService(Service):
         # database thread need for every other member's /log.
         self._parser = parser
 
-    async def _parse(self, data: bytes, default_unit: Unit, now: datetime, explicit: Unit | None) -> PreparedImport:
+    async def _parse(
+        self, data: bytes, default_unit: Unit, now: datetime, explicit: Unit | None, mapped: dict[str, str]
+    ) -> PreparedImport:
         if self._parser is None:
             return await asyncio.to_thread(
-                prepare_export, data, self.index, default_unit=default_unit, now=now, explicit_unit=explicit
+                prepare_export,
+                data,
+                self.index,
+                default_unit=default_unit,
+                now=now,
+                explicit_unit=explicit,
+                mapped=mapped,
             )
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._parser, _prepare_in_worker, data, default_unit, now, explicit)
+        return await loop.run_in_executor(self._parser, _prepare_in_worker, data, default_unit, now, explicit, mapped)
 
-    async def _store(self, member_id: int, prepared: PreparedImport, now: datetime) -> tuple[int, str]:
+    async def _store(
+        self, member_id: int, prepared: PreparedImport, now: datetime, progress: Progress | None = None
+    ) -> tuple[int, str]:
         """Write the new sets in short committed batches; if any batch fails, take back those already written.
 
         All or nothing from the member's view: the reply says either how many were imported or that
@@ -251,6 +270,8 @@ class ImportService(Service):
                     if start == 0:
                         await MemberRepository(session).ensure(member_id)
                     inserted += await ImportRepository(session).insert_new(batch)
+                if progress is not None:
+                    await progress(min(start + IMPORT_BATCH, len(fresh)), len(fresh))
             body_lifts = {ex.id for ex in self.catalog.exercises if ex.uses_bodyweight}
             body_times = [row[_PERFORMED_AT] for row in fresh if row[_EXERCISE_ID] in body_lifts]
             if body_times:
@@ -280,6 +301,7 @@ class ImportService(Service):
         unit: str | None = None,
         locale: str | None = None,
         replaces: str | None = None,
+        progress: Progress | None = None,
     ) -> ImportSummary:
         """Parse the export and store its new sets (all or nothing, in short batches); report on every row.
 
@@ -291,14 +313,15 @@ class ImportService(Service):
         now = self._clock()
         async with self._storage.read() as session:
             settings = await MemberRepository(session).get(member_id)
+            mapped = await ExerciseMapRepository(session).all(member_id)
         default: Unit = chosen or preferred_unit(settings.unit if settings is not None else None, locale)
         # One import at a time per process: several members importing at once queue here. Parsing 20,000
         # rows is a moment of CPU, in a worker thread so the event loop runs meanwhile (one at a time, so
         # parsers don't crowd the loop out of the interpreter lock); each batch written below holds the
         # write lock only briefly, so /log never waits behind a whole file.
         async with self._import_lock:
-            parsed = await self._parse(data, default, now, chosen)
-            imported, import_id = await self._store(member_id, parsed, now) if parsed.rows else (0, None)
+            parsed = await self._parse(data, default, now, chosen, mapped)
+            imported, import_id = await self._store(member_id, parsed, now, progress) if parsed.rows else (0, None)
             if replaces is not None and import_id is not None:
                 await self._take_back(member_id, replaces)
         return ImportSummary(
@@ -344,7 +367,11 @@ def _start_worker(catalog: Catalog) -> None:
     _worker_index = ExerciseIndex(catalog)
 
 
-def _prepare_in_worker(data: bytes, default_unit: Unit, now: datetime, explicit: Unit | None) -> PreparedImport:
+def _prepare_in_worker(
+    data: bytes, default_unit: Unit, now: datetime, explicit: Unit | None, mapped: dict[str, str]
+) -> PreparedImport:
     if _worker_index is None:  # pragma: no cover - the initializer always runs first
         raise RuntimeError("parser process started without a catalog")
-    return prepare_export(data, _worker_index, default_unit=default_unit, now=now, explicit_unit=explicit)
+    return prepare_export(
+        data, _worker_index, default_unit=default_unit, now=now, explicit_unit=explicit, mapped=mapped
+    )

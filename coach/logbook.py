@@ -35,6 +35,7 @@ from coach.logbook_results import (
     LastSession,
     LogRequest,
     LogResult,
+    MappedExercise,
     MemberPreferences,
     SetSummary,
     UndoneSet,
@@ -68,6 +69,7 @@ from coach.storage import Service
 from coach.text import member_text
 from coach.timeparse import parse_when, parse_when_known
 from db.bodyweight_repository import BodyWeightEntry, BodyWeightRepository
+from db.exercise_map_repository import ExerciseMapRepository
 from db.models import LoggedSet, MemberSettings
 from db.repositories import LogContext, MemberRepository, NewSet, SetRepository, SetRow
 
@@ -363,7 +365,7 @@ class LogbookService(Service):
                     "There's nothing to undo: you have no logged sets"
                     + (" in this server." if guild_id is not None else ".")
                 )
-            undone = _undone(row, await _unit(session, member_id, locale))
+            undone = UndoneSet.from_row(row, await _unit(session, member_id, locale))
             await sets.delete(row)
         return undone
 
@@ -378,7 +380,7 @@ class LogbookService(Service):
             if row is None or row.member_id != member_id:
                 # One answer for both: another member's set id must not reveal that it exists.
                 raise NothingToUndoError("That set is already gone — nothing to undo.")
-            undone = _undone(row, await _unit(session, member_id, locale))
+            undone = UndoneSet.from_row(row, await _unit(session, member_id, locale))
             await sets.delete(row)
         return undone
 
@@ -416,7 +418,7 @@ class LogbookService(Service):
             )
             settings = await MemberRepository(session).get(member_id)
         return HistoryPage(
-            entries=tuple(_entry(r) for r in rows),
+            entries=tuple(HistoryEntry.from_row(r) for r in rows),
             page=page,
             page_size=page_size,
             total=total,
@@ -475,6 +477,30 @@ class LogbookService(Service):
             prefs = _preferences(member_id, row, locale, latest)
         return prefs
 
+    # ----------------------------------------------------------------- /map
+
+    async def map_exercise(self, member_id: int, name: str, exercise: str) -> MappedExercise:
+        """Make one of the member's own exercises a catalog exercise: its sets move there, and the name
+        means that exercise in their future imports and /log."""
+        own = await self.exercise_to_read(member_id, name)
+        if own.exercise is not None:
+            raise ValidationError(
+                f"“{member_text(own.name)}” is already the catalog's {own.exercise.name}; /map is for your own "
+                "exercises.",
+                field="name",
+            )
+        target = self.index.resolve(exercise)
+        if target.exercise is None:  # pragma: no cover - resolve raises for names outside the catalog
+            raise ValidationError("Pick a catalog exercise to map to.", field="exercise")
+        ex = target.exercise
+        async with self._storage.write() as session:
+            maps = ExerciseMapRepository(session)
+            await maps.set(member_id, own.key, ex.id)
+            moved = await maps.move_sets(member_id, own.key, ex.id, ex.name)
+            if ex.uses_bodyweight:
+                await bodyweight_rules.reprice(session, self.catalog, member_id)
+        return MappedExercise(own.name, ex.name, moved)
+
     # ----------------------------------------------------------------- /privacy
 
     async def export(self, member_id: int, limit_bytes: int) -> list[ExportFile]:
@@ -487,7 +513,8 @@ class LogbookService(Service):
             sets = SetRepository(session)
             settings = await MemberRepository(session).get(member_id)
             bodyweights = await BodyWeightRepository(session).all(member_id)
-            writer = ExportWriter(member_id, settings, self.now(), bodyweights)
+            mapped = await ExerciseMapRepository(session).all(member_id)
+            writer = ExportWriter(member_id, settings, self.now(), bodyweights, mapped)
             after: tuple[datetime, int] | None = None
             while rows := await sets.export_batch(member_id, after, EXPORT_BATCH):
                 await asyncio.to_thread(writer.add, rows)
@@ -499,6 +526,7 @@ class LogbookService(Service):
         async with self._storage.write() as session:
             deleted = await SetRepository(session).delete_for_member(member_id)
             deleted += await BodyWeightRepository(session).delete_for_member(member_id)
+            deleted += await ExerciseMapRepository(session).delete_for_member(member_id)
             deleted += await MemberRepository(session).delete(member_id)
         log.info("forgot a member's data: %d rows", deleted)
         return deleted
@@ -561,36 +589,3 @@ async def _unit(session: AsyncSession, member_id: int, locale: str | None) -> Un
     """The member's unit, read in the caller's transaction."""
     settings = await MemberRepository(session).get(member_id)
     return preferred_unit(settings.unit if settings is not None else None, locale)
-
-
-def _undone(row: LoggedSet, unit: Unit) -> UndoneSet:
-    return UndoneSet(
-        set_id=row.id,
-        exercise_name=row.exercise_name,
-        weight_kg=row.weight_kg,
-        weight_value=row.weight_value,
-        weight_unit=row.weight_unit,  # type: ignore[arg-type]
-        reps=row.reps,
-        kind=row.kind,
-        performed_at=row.performed_at,
-        unit=unit,
-        time_known=row.time_known,
-    )
-
-
-def _entry(row: LoggedSet) -> HistoryEntry:
-    return HistoryEntry(
-        set_id=row.id,
-        performed_at=row.performed_at,
-        exercise_key=row.exercise_key,
-        exercise_name=row.exercise_name,
-        weight_kg=row.weight_kg,
-        weight_value=row.weight_value,
-        weight_unit=row.weight_unit,  # type: ignore[arg-type]
-        reps=row.reps,
-        rpe=row.rpe,
-        kind=row.kind,
-        note=row.note,
-        e1rm_kg=row.e1rm_kg,
-        time_known=row.time_known,
-    )

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from coach.metrics import E1RM_FORMULA, PersonalRecords, Unit, day_label, entered_note, format_weight
 from coach.text import plural
+from db.models import LoggedSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +207,22 @@ class UndoneSet:
     unit: Unit = "kg"
     time_known: bool = True
 
+    @classmethod
+    def from_row(cls, row: LoggedSet, unit: Unit) -> UndoneSet:
+        """The reply's view of a stored set about to go, in the member's ``unit``."""
+        return cls(
+            set_id=row.id,
+            exercise_name=row.exercise_name,
+            weight_kg=row.weight_kg,
+            weight_value=row.weight_value,
+            weight_unit=row.weight_unit,  # type: ignore[arg-type]
+            reps=row.reps,
+            kind=row.kind,
+            performed_at=row.performed_at,
+            unit=unit,
+            time_known=row.time_known,
+        )
+
     def describe(self, unit: Unit) -> str:
         """E.g. ``'Bench Press 102.1 kg × 5 · entered as 225 lb (2026-11-20 18:30 UTC)'``, in the member's unit."""
         return (
@@ -233,6 +250,25 @@ class HistoryEntry:
     note: str | None
     e1rm_kg: float | None
     time_known: bool = True
+
+    @classmethod
+    def from_row(cls, row: LoggedSet) -> HistoryEntry:
+        """One stored set as a /history line."""
+        return cls(
+            set_id=row.id,
+            performed_at=row.performed_at,
+            exercise_key=row.exercise_key,
+            exercise_name=row.exercise_name,
+            weight_kg=row.weight_kg,
+            weight_value=row.weight_value,
+            weight_unit=row.weight_unit,  # type: ignore[arg-type]
+            reps=row.reps,
+            rpe=row.rpe,
+            kind=row.kind,
+            note=row.note,
+            e1rm_kg=row.e1rm_kg,
+            time_known=row.time_known,
+        )
 
     def describe(self, unit: Unit) -> str:
         """One line: date, exercise, weight × reps, RPE and kind (and what was typed, if in another unit)."""
@@ -267,6 +303,15 @@ class HistoryPage:
     def has_prev(self) -> bool:
         """Whether an earlier page exists."""
         return self.page > 0
+
+
+@dataclass(frozen=True, slots=True)
+class MappedExercise:
+    """What /map did: the member's name, the catalog exercise it now means, and how many sets moved."""
+
+    name: str
+    exercise_name: str
+    moved: int
 
 
 @dataclass(frozen=True, slots=True)

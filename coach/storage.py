@@ -30,6 +30,7 @@ from coach.settings import DEFAULT_MAX_SETS_PER_MEMBER
 from coach.text import member_text
 from coach.timeparse import utc_now
 from db.engine import transaction
+from db.exercise_map_repository import ExerciseMapRepository
 from db.repositories import SetRepository
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,11 @@ class Service:
         logged one ("sled push" after "Custom: Sled Push"), or a new own exercise when chosen explicitly.
         Ambiguous names raise AmbiguousExerciseError, unknown ones UnknownExerciseError."""
         try:
-            return self.index.resolve(raw, custom=custom)
+            resolved = self.index.resolve(raw, custom=custom)
         except UnknownExerciseError as unknown:
+            mapped = await self._mapped(member_id, unknown.name)
+            if mapped is not None:
+                return mapped
             own = await self._own_exercise(member_id, unknown.name)
             if own is None:
                 raise
@@ -150,6 +154,10 @@ class Service:
                 raise
             mine = (CUSTOM_PREFIX + own.name, f"{own.name} (your own)")
             raise AmbiguousExerciseError(ambiguous.name, [*ambiguous.choices, mine]) from None
+        if resolved.exercise is None:
+            # A name the member mapped with /map is that catalog exercise, even chosen as "Custom: …".
+            return await self._mapped(member_id, resolved.name) or resolved
+        return resolved
 
     async def exercise_to_read(self, member_id: int, raw: str | None) -> ResolvedExercise:
         """How a name a member asks about resolves (/history, /progress, /compare): a catalog exercise or their
@@ -163,6 +171,9 @@ class Service:
             return own
         if ref.exercise is not None:
             return ref
+        mapped = await self._mapped(member_id, ref.name)
+        if mapped is not None:
+            return mapped
         own = await self._own_exercise(member_id, ref.name)
         if own is not None:
             return own
@@ -175,6 +186,17 @@ class Service:
                 f"You haven't logged an exercise called “{member_text(ref.name)}”, and it isn't in the catalog.{hint}"
             ),
         )
+
+    async def _mapped(self, member_id: int, name: str) -> ResolvedExercise | None:
+        """The catalog exercise the member mapped this name to with /map, if they did."""
+        cleaned = clean_custom_name(name)
+        if not cleaned:
+            return None
+        async with self._storage.read() as session:
+            exercise_id = await ExerciseMapRepository(session).get(member_id, custom_key(cleaned))
+        if exercise_id is None or exercise_id not in self.catalog:
+            return None
+        return ResolvedExercise.of(self.catalog.get(exercise_id))
 
     async def _own_exercise(self, member_id: int, name: str) -> ResolvedExercise | None:
         """The member's own exercise of that name, as they last wrote it; None if they never logged one."""

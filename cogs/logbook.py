@@ -1,4 +1,4 @@
-"""/log, /undo, /history, /settings and /privacy: thin adapters over coach.logbook.LogbookService.
+"""/log, /map, /undo, /history and /settings: thin adapters over coach.logbook.LogbookService.
 
 Buttons are DynamicItems whose custom ids carry the owner's id (and what they act on), so they keep
 working after a restart and are checked server-side: nobody can press someone else's Undo.
@@ -7,26 +7,23 @@ working after a restart and are checked server-side: nobody can press someone el
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
-from typing import Any, cast
+from collections.abc import Iterable
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from coach.errors import AmbiguousExerciseError
-from coach.exercise_search import MAX_CHOICES
-from coach.export import ExportFile
-from coach.importer import MAX_IMPORT_BYTES, ImportService, ImportSummary, check_upload
+from coach.exercise_search import MAX_CHOICES, ExerciseChoice
 from coach.logbook import MAX_HISTORY_DAYS, LogbookService
-from coach.logbook_results import HistoryPage, LogRequest, LogResult, MemberPreferences
+from coach.logbook_results import HistoryPage, LogRequest, LogResult, MappedExercise, MemberPreferences
 from coach.metrics import E1RM_FORMULA, SET_KINDS, UNITS, format_weight, from_kg
 from coach.set_rules import MAX_REPS, max_weight
 from coach.text import plural
 from coach.timeparse import MAX_WHEN_LENGTH
 from db.models import MAX_BODYWEIGHT_KG, MAX_NOTE_LENGTH
-from runtime.attachments import AttachmentFetcher
 from runtime.components import OwnedButton, PickView, bind, member_locale
 from runtime.respond import Answer, answer
 from runtime.text import render as render_text
@@ -41,7 +38,6 @@ WEIGHT_LIMIT = max(max_weight(unit) for unit in UNITS)
 BODYWEIGHT_LIMIT = from_kg(MAX_BODYWEIGHT_KG, "lb")
 UNDO_TEMPLATE = r"log:undo:(?P<set_id>\d+):(?P<owner>\d+)"
 HISTORY_TEMPLATE = r"hist:(?P<owner>\d+):(?P<page>\d+):(?P<days>\d+):(?P<exercise>.*)"
-FORGET_TEMPLATE = r"privacy:forget:(?P<owner>\d+):(?P<choice>confirm|cancel)"
 
 
 # --------------------------------------------------------------------------------------- rendering
@@ -100,56 +96,9 @@ def history_embed(page: HistoryPage) -> discord.Embed:
     return embed
 
 
-UNIT_NOTES = {
-    "file": "Weights read in the units the file names.",
-    "option": "Weights read as **{unit}**, as you chose.",
-    "inferred": "The file doesn't say its unit; the weights look like **{unit}** (plate maths), so I read them "
-    "as {unit}.",
-    "default": "The file doesn't say its unit and the weights don't tell, so I read them as **{unit}** (your unit).",
-}
-REIMPORT_HINT = " Wrong? **Re-import as {other}** below swaps these sets for the same ones in {other}."
-
-
-def _other_unit(unit: str) -> str:
-    return "lb" if unit == "kg" else "kg"
-
-
-def import_embed(summary: ImportSummary, *, offer_reimport: bool = False) -> discord.Embed:
-    """What /privacy import did with each row of the file."""
-    lines = [
-        f"**{summary.imported}** imported · **{summary.duplicates}** already in your log (skipped as duplicates) · "
-        f"**{summary.rejected}** rejected",
-    ]
-    if summary.skipped:
-        lines.append(
-            f"{plural(summary.skipped, 'row')} without reps (cardio, timed or empty sets) skipped: the log keeps "
-            "weight × reps."
-        )
-    if summary.reasons:
-        lines.append("**First problems:**\n" + "\n".join(f"• {safe(r)}" for r in summary.reasons))
-    if summary.custom_counts:
-        names = ", ".join(f"{safe(n)} ({plural(c, 'set')})" for n, c in summary.custom_counts)
-        more = "…" if len(summary.custom_counts) >= 5 else ""
-        lines.append(
-            f"Kept as your own exercises (not in the catalog, or ambiguous): {names}{more}. They log and chart like "
-            "any other; `/log` them by the same name to add to them."
-        )
-    if summary.bodyweight_as_weight:
-        lines.append(
-            f"{plural(summary.bodyweight_as_weight, 'set')} of body-weight moves (push-ups and the like) carried a "
-            "weight of 40 kg or more: read as your body weight with nothing added, not as added load."
-        )
-    unit_note = UNIT_NOTES[summary.unit_source] + (REIMPORT_HINT if offer_reimport else "")
-    lines.append(unit_note.format(unit=summary.unit, other=_other_unit(summary.unit)))
-    embed = discord.Embed(
-        title=f"Imported from {summary.app}: {summary.imported} of {summary.total} rows",
-        description="\n".join(lines)[:4096],
-        colour=discord.Colour.green() if summary.imported else discord.Colour.light_grey(),
-    )
-    embed.set_footer(
-        text="Importing the same file again adds nothing · /undo removes your latest set · /history shows them"
-    )
-    return embed
+def _choices(items: Iterable[ExerciseChoice]) -> list[Choice[str]]:
+    """Exercise choices as Discord autocomplete choices (at most 25, each within 100 characters)."""
+    return [Choice(name=c.label[:100], value=c.value[:100]) for c in items][:MAX_CHOICES]
 
 
 def settings_text(prefs: MemberPreferences) -> str:
@@ -262,73 +211,27 @@ def history_view(button: type[HistoryButton], owner_id: int, page: HistoryPage, 
     return view
 
 
-class ForgetButton(OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], template=FORGET_TEMPLATE):
-    """The confirm / cancel step of /privacy forget."""
-
-    logbook: LogbookService
-
-    def __init__(self, owner_id: int, choice: str) -> None:
-        confirm = choice == "confirm"
-        super().__init__(
-            discord.ui.Button(
-                label="Delete everything" if confirm else "Cancel",
-                style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
-                custom_id=f"privacy:forget:{owner_id}:{choice}",
-            )
-        )
-        self.owner_id, self.choice = owner_id, choice
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ForgetButton:
-        """Rebuild the button from its custom id."""
-        return cls(int(match["owner"]), match["choice"])
-
-    async def act(self, interaction: discord.Interaction[Any]) -> None:
-        """Delete the member's data, or leave it untouched."""
-        if self.choice == "cancel":
-            await interaction.response.edit_message(content="Cancelled — nothing was deleted.", view=None)
-            return
-        await answer(
-            interaction,
-            self.logbook.forget(self.owner_id),
-            lambda n: Answer(content=f"Done. I deleted all your data: {n} row{'s' if n != 1 else ''}."),
-            update=True,
-        )
-
-
-# --------------------------------------------------------------------------------------- the cog
-
-
 class LogbookCog(commands.Cog):
     """Members' training log."""
-
-    privacy = app_commands.Group(name="privacy", description="Your data: export it or delete it.")
 
     def __init__(
         self,
         bot: commands.Bot | commands.AutoShardedBot,
         logbook: LogbookService,
-        importer: ImportService,
-        attachments: AttachmentFetcher,
     ) -> None:
         self._bot = bot
         self._logbook = logbook
-        self._importer = importer
-        self._attachments = attachments
         # This cog's buttons, carrying its service (see runtime.components.bind).
         self._undo = bind(UndoButton, UNDO_TEMPLATE, logbook=logbook)
         self._history = bind(HistoryButton, HISTORY_TEMPLATE, logbook=logbook)
-        self._forget = bind(ForgetButton, FORGET_TEMPLATE, logbook=logbook)
 
     async def cog_load(self) -> None:
         """Register the buttons, so presses on replies sent before a restart still work."""
-        self._bot.add_dynamic_items(self._undo, self._history, self._forget)
+        self._bot.add_dynamic_items(self._undo, self._history)
 
     async def cog_unload(self) -> None:
         """Unregister the buttons."""
-        self._bot.remove_dynamic_items(self._undo, self._history, self._forget)
+        self._bot.remove_dynamic_items(self._undo, self._history)
 
     @app_commands.command(name="log", description="Log a set: exercise, weight and reps (plus unit, RPE, kind, note).")
     @app_commands.describe(
@@ -402,7 +305,40 @@ class LogbookCog(commands.Cog):
     async def exercise_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         """Catalog names and aliases, typo-tolerant, the member's recent exercises first (max 25)."""
         choices = await self._logbook.autocomplete(interaction.user.id, current, limit=MAX_CHOICES)
-        return [Choice(name=c.label[:100], value=c.value[:100]) for c in choices[:MAX_CHOICES]]
+        return _choices(choices)
+
+    @app_commands.command(name="map", description="Make one of your own exercises a catalog exercise (only you).")
+    @app_commands.describe(
+        name="One of your own exercises (from an import or Custom: …)",
+        exercise="The catalog exercise it is — its sets move there, and future imports and /log use it",
+    )
+    async def map_exercise(
+        self,
+        interaction: discord.Interaction[Any],
+        name: app_commands.Range[str, 1, MAX_OPTION_TEXT],
+        exercise: app_commands.Range[str, 1, MAX_OPTION_TEXT],
+    ) -> None:
+        """Map one of the member's own exercise names to a catalog exercise (privately)."""
+
+        def render(done: MappedExercise) -> Answer:
+            return Answer(
+                content=f"“{safe(done.name)}” is now **{safe(done.exercise_name)}**: {plural(done.moved, 'set')} "
+                "moved there, with their history and PRs. Your future imports and `/log` read the name that way too."
+            )
+
+        await answer(interaction, self._logbook.map_exercise(interaction.user.id, name, exercise), render)
+
+    @map_exercise.autocomplete("name")
+    async def map_name_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        """The member's own exercises matching what they typed."""
+        choices = await self._logbook.autocomplete(interaction.user.id, current, limit=MAX_CHOICES)
+        return _choices(c for c in choices if c.is_custom and not c.label.startswith("Custom: "))
+
+    @map_exercise.autocomplete("exercise")
+    async def map_target_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        """Catalog exercises only."""
+        choices = await self._logbook.autocomplete(interaction.user.id, current, limit=MAX_CHOICES)
+        return _choices(c for c in choices if not c.is_custom)
 
     @app_commands.command(name="undo", description="Remove your most recently logged set.")
     async def undo(self, interaction: discord.Interaction[Any]) -> None:
@@ -434,8 +370,7 @@ class LogbookCog(commands.Cog):
         """Same choices as /log, minus the custom-exercise entry."""
         choices = await self._logbook.autocomplete(interaction.user.id, current, limit=25)
         # Leave out only the "Custom: <typed>" entry (nothing to read back yet); the member's own exercises stay.
-        offered = [c for c in choices if not c.label.startswith("Custom: ")]
-        return [Choice(name=c.label[:100], value=c.value[:100]) for c in offered][:25]
+        return _choices(c for c in choices if not c.label.startswith("Custom: "))
 
     @app_commands.command(
         name="settings", description="Your unit (kg/lb), body weight, and whether /log replies are public."
@@ -477,73 +412,4 @@ class LogbookCog(commands.Cog):
                 bodyweight_when=bodyweight_date,
             ),
             lambda prefs: Answer(content="Saved.\n" + settings_text(prefs)),
-        )
-
-    @privacy.command(name="export", description="Download all your data as CSV and JSON (only you see it).")
-    # Reads and serialises a member's whole history: one export per member per 30 s.
-    @app_commands.checks.cooldown(1, 30, key=lambda i: i.user.id)
-    async def export(self, interaction: discord.Interaction[Any]) -> None:
-        """Send the member's own data as attachments (zipped when only that fits Discord's upload limit)."""
-
-        def render(files: list[ExportFile]) -> Answer:
-            zipped = " (zipped to fit Discord's upload limit)" if len(files) == 1 else ""
-            return Answer(
-                content="Here is everything I store about you: every set (CSV) and your settings plus sets (JSON)"
-                + zipped
-                + ".",
-                # discord.File only reads and seeks: a spooled temporary file serves as well as a buffer.
-                files=[discord.File(cast(io.BufferedIOBase, f.data), filename=f.filename) for f in files],
-            )
-
-        limit = interaction.filesize_limit  # what Discord lets this interaction upload
-        await answer(interaction, self._logbook.export(interaction.user.id, limit), render)
-
-    @privacy.command(name="import", description="Add sets from a Strong or Hevy CSV export to your log (only you).")
-    @app_commands.describe(
-        file="Your Strong or Hevy CSV export (up to 2 MB and 20,000 sets)",
-        unit="kg or lb: the unit of a Strong export's weights (default: your /settings unit)",
-    )
-    @app_commands.choices(unit=[Choice(name="kg", value="kg"), Choice(name="lb", value="lb")])
-    # Parses and writes up to 20,000 rows: one import per member per 30 s.
-    @app_commands.checks.cooldown(1, 30, key=lambda i: i.user.id)
-    async def import_sets(
-        self, interaction: discord.Interaction[Any], file: discord.Attachment, unit: Choice[str] | None = None
-    ) -> None:
-        """Import an export into the member's own log and say what happened to its rows (privately)."""
-        check_upload(file.filename, file.size)  # Discord reports the size: refuse before downloading.
-
-        owner = interaction.user.id
-        locale = member_locale(interaction)
-        fetched: list[bytes] = []
-
-        def render(summary: ImportSummary) -> Answer:
-            if not (summary.unit_assumed and summary.imported and summary.import_id and fetched):
-                return Answer(embed=import_embed(summary))
-            other = _other_unit(summary.unit)
-
-            async def reimport(pressed: discord.Interaction[Any], _: str) -> None:
-                work = self._importer.import_csv(
-                    owner, fetched[0], unit=other, locale=locale, replaces=summary.import_id
-                )
-                await answer(pressed, work, render, update=True)
-
-            view = PickView(owner, [(other, f"Re-import as {other}")], reimport)
-            return Answer(embed=import_embed(summary, offer_reimport=True), view=view)
-
-        async def work() -> ImportSummary:
-            # Only from Discord's CDN, and never more than the limit, whatever the payload claims.
-            data = await self._attachments.fetch(file.url, MAX_IMPORT_BYTES)
-            fetched.append(data)
-            return await self._importer.import_csv(owner, data, unit=unit.value if unit else None, locale=locale)
-
-        await answer(interaction, work(), render)
-
-    @privacy.command(name="forget", description="Delete all your data (asks you to confirm first).")
-    async def forget(self, interaction: discord.Interaction[Any]) -> None:
-        """Ask for confirmation before deleting everything."""
-        view = CoachView(timeout=None)
-        view.add_item(self._forget(interaction.user.id, "confirm"))
-        view.add_item(self._forget(interaction.user.id, "cancel"))
-        await interaction.response.send_message(
-            "This deletes **all** your logged sets and settings, for good. Are you sure?", view=view, ephemeral=True
         )

@@ -208,6 +208,20 @@ class BodyWeight(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class ExerciseMap(Base):
+    """One of a member's own exercise names mapped to a catalog exercise (``/map``)."""
+
+    __tablename__ = "exercise_maps"
+
+    member_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("member_settings.member_id", ondelete="CASCADE"), primary_key=True
+    )
+    # The own exercise's storage key ("custom:<folded name>"): every spelling of the name maps alike.
+    custom_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    exercise_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
 class BotState(Base):
     """Small key/value store for the bot itself (e.g. the hash of the last command sync)."""
 

@@ -137,6 +137,7 @@ class CoachBot(commands.AutoShardedBot):
         from cogs.insight import InsightCog
         from cogs.logbook import LogbookCog
         from cogs.plan import PlanCog
+        from cogs.privacy import PrivacyCog
 
         await self.add_cog(PlanCog(self, self.planner, self.insight, clock=self.clock))
         await self.add_cog(
@@ -149,7 +150,8 @@ class CoachBot(commands.AutoShardedBot):
                 member_cooldown=Cooldown(MENTION_COOLDOWN_S),
             )
         )
-        await self.add_cog(LogbookCog(self, self.logbook, self.importer, self.attachments))
+        await self.add_cog(LogbookCog(self, self.logbook))
+        await self.add_cog(PrivacyCog(self, self.logbook, self.importer, self.attachments))
         await self.add_cog(InsightCog(self.insight, self.logbook))
         await self.add_cog(ConfigCog(self.guild_config, message_content=self.settings.message_content_intent))
 

@@ -321,3 +321,16 @@ async def test_a_log_waits_for_one_batch_not_the_whole_import(
     await logbook.log_set(LogRequest(member_id=BOB, exercise="bench press", weight=60, reps=5, unit="kg"))
     assert not importing.done(), "the set was written while the import was still going"
     assert (await importing).imported == IMPORT_BATCH * 8
+
+
+async def test_a_long_import_reports_its_progress_batch_by_batch(importer: ImportService) -> None:
+    rows = "".join(f"2026-10-{1 + i // 20:02d} 10:00:00,Bench Press (Barbell),{i % 20 + 1},60,8\n" for i in range(250))
+    seen: list[tuple[int, int]] = []
+
+    async def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    data = ("Date,Exercise Name,Set Order,Weight,Reps\n" + rows).encode()
+    summary = await importer.import_csv(ALICE, data, unit="kg", progress=progress)
+    assert summary.imported == 250
+    assert seen == [(100, 250), (200, 250), (250, 250)]

@@ -71,6 +71,19 @@ def summary(reply: Reply) -> dict[str, Any]:
     return embed
 
 
+async def final_summary(harness: Harness, reply: Reply) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The summary embed and its message, also when a long import showed progress on the deferred reply
+    first (the harness hands back the reply at its first edit; the summary follows as a follow-up)."""
+    if reply.messages[-1].get("embeds"):
+        return summary(reply), reply.messages[-1]
+    assert reply.messages[-1]["content"].startswith("Importing…"), reply.messages[-1]
+    call = await harness.drain(lambda c: c.method == "POST" and c.path.startswith("/webhooks/"))
+    message = call.json
+    assert message["flags"] & 64, "import results are private"
+    (embed,) = message["embeds"]
+    return embed, message
+
+
 async def test_import_strong_then_again_adds_nothing(harness: Harness, cdn: Cdn) -> None:
     reply = await upload(harness, cdn, STRONG)
     assert reply.callback_type in (4, 5), "answered directly, or deferred when the file takes a moment"
@@ -148,16 +161,17 @@ async def test_every_real_export_imports_through_the_bot(
 ) -> None:
     data = shared(name)
     reply = await upload(harness, cdn, data, filename=name)
-    embed = summary(reply)
+    embed, message = await final_summary(harness, reply)
     assert f"**{valid}** imported" in embed["description"], embed["description"]
     member = int(harness.default_user["id"])
     assert await count(harness, member) == valid
+    buttons = [c["label"] for row in message.get("components") or [] for c in row["components"]]
     if unit_note == "inferred":
         assert "the weights look like **kg** (plate maths)" in embed["description"]
-        assert [b["label"] for b in reply.buttons()] == ["Re-import as lb"]
+        assert buttons == ["Re-import as lb"]
     else:
         assert "Weights read in the units the file names." in embed["description"]
-        assert not reply.buttons()
+        assert not buttons
 
 
 async def test_re_import_as_the_other_unit_swaps_the_sets(harness: Harness, cdn: Cdn) -> None:
@@ -178,3 +192,34 @@ async def test_re_import_as_the_other_unit_swaps_the_sets(harness: Harness, cdn:
     async with harness.bot.session_factory() as session:
         units = set((await session.execute(select(LoggedSet.weight_unit))).scalars())
     assert units == {"kg"}
+
+
+async def test_a_mapped_name_moves_its_sets_and_is_remembered(harness: Harness, cdn: Cdn) -> None:
+    member = int(harness.default_user["id"])
+    await harness.slash(
+        "log", {"exercise": "custom:Pec Fly Machine", "weight": 40, "reps": 12, "unit": "kg"}, locale="en-GB"
+    )
+    names = await harness.autocomplete("map", {"name": "pec"}, "name")
+    assert [c["value"] for c in names] == ["custom:Pec Fly Machine"]
+    done = await harness.slash("map", {"name": "custom:Pec Fly Machine", "exercise": "pec_deck_fly"})
+    assert done.ephemeral
+    assert "is now **Pec Deck Fly**: 1 set moved there" in done.content
+    async with harness.bot.session_factory() as session:
+        keys = set((await session.execute(select(LoggedSet.exercise_key))).scalars())
+    assert keys == {"pec_deck_fly"}
+    # /log and imports read the name that way from now on.
+    logged = await harness.slash(
+        "log", {"exercise": "pec fly machine", "weight": 42.5, "reps": 10, "unit": "kg"}, locale="en-GB"
+    )
+    assert logged.embeds[0]["title"].startswith("Pec Deck Fly — 42.5 kg × 10")
+    export = b"Date,Exercise Name,Weight,Reps,Weight Unit\n2026-11-01 10:00:00,Pec Fly Machine,45,10,kg\n"
+    imported = summary(await upload(harness, cdn, export))
+    assert "**1** imported" in imported["description"]
+    assert "Kept as your own" not in imported["description"]
+    async with harness.bot.session_factory() as session:
+        keys = set((await session.execute(select(LoggedSet.exercise_key))).scalars())
+    assert keys == {"pec_deck_fly"}
+    assert await count(harness, member) == 3
+    # Only own exercises can be mapped, and only to the catalog.
+    refused = await harness.slash("map", {"name": "bench press", "exercise": "pec_deck_fly"})
+    assert "/map is for your own exercises" in refused.content
