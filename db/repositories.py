@@ -282,7 +282,9 @@ def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> S
     )
     # ORDER BY/LIMIT inside a UNION member needs a subquery on SQLite.
     rows = union_all(select(recent.subquery()), select(before_last.subquery())).subquery("rows")
-    records = [*scope, exercise, LoggedSet.kind.not_in(NON_RECORD_KINDS)]
+    # A record is judged against the sets done before it (by when they were done), so a backdated set is
+    # judged as it stood then — the same bests the /progress chart replays.
+    records = [*scope, exercise, LoggedSet.kind.not_in(NON_RECORD_KINDS), LoggedSet.performed_at <= bindparam("at")]
     member = MemberSettings.member_id == bindparam("member_id")
     duplicate: Any = (
         select(LoggedSet.id).where(LoggedSet.interaction_id == bindparam("interaction_id")).scalar_subquery()
@@ -477,7 +479,7 @@ class SetRepository:
         set at this added weight (or assistance), and their body weight at ``at`` (the latest entry at or
         before it). Only these lifts pay for it; /log's main statement stays as it is for the rest."""
         records = [*self._scope(member_id, before_id), LoggedSet.exercise_key == exercise_key]
-        records.append(LoggedSet.kind.not_in(NON_RECORD_KINDS))
+        records += [LoggedSet.kind.not_in(NON_RECORD_KINDS), LoggedSet.performed_at <= at]
         # Float weights that went through unit conversion match within a hundredth of a gram.
         same = LoggedSet.weight_kg.between(weight_kg - SAME_WEIGHT_KG, weight_kg + SAME_WEIGHT_KG)
         stmt = select(

@@ -123,3 +123,26 @@ async def test_chart_stars_are_the_prs_log_announced(
     # The window starting after the first sessions still judges against the bests before it.
     late = await insight.progress(ALICE, "back squat", metric="top-set", days=3, unit="kg")
     assert [p.is_pr for p in late.points] == [bool(k) for k in announced[-len(late.points) :]]
+
+
+async def test_a_backdated_set_is_judged_as_of_its_day_in_the_reply_and_the_chart(
+    session_factory: async_sessionmaker[AsyncSession], logbook_catalog: Catalog
+) -> None:
+    logbook = LogbookService(session_factory, logbook_catalog, clock=lambda: NOW)
+    insight = InsightService(session_factory, logbook_catalog, clock=lambda: NOW)
+
+    async def log(days_ago: int, weight: float) -> bool:
+        result = await logbook.log_set(
+            LogRequest(
+                member_id=ALICE, exercise="back_squat", weight=weight, reps=5, unit="kg",
+                when=f"{NOW - timedelta(days=days_ago):%Y-%m-%d %H:%M}", interaction_id=next(_ids),
+            )
+        )  # fmt: skip
+        return result.is_pr
+
+    assert not await log(10, 100)  # baseline
+    assert await log(2, 120)  # a PR
+    # Logged last, done a week ago: it beat everything done before it, though not the 120 done since.
+    assert await log(7, 110)
+    series = await insight.progress(ALICE, "back squat", metric="e1rm", days=30, unit="kg")
+    assert [(round(p.value), p.is_pr) for p in series.points] == [(117, False), (128, True), (140, True)]

@@ -354,7 +354,7 @@ async def test_a_warm_up_after_isolation_is_not_tagged_pre_exhausted(harness: Ha
 
 
 async def test_bodyweight_lifts_without_a_body_weight_get_rep_prs_and_no_e1rm(harness: Harness) -> None:
-    first = await log(harness, "pull-ups", 0, 8, unit="kg")
+    first = await log(harness, "pull-ups", 0, 8, unit="kg", when="2 min ago")
     assert "0 kg" not in field(first, "e1RM")
     assert "/settings bodyweight:" in field(first, "e1RM")
     more = await log(harness, "pull ups", 0, 10, unit="kg", when="1 min ago")
