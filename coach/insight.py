@@ -360,7 +360,10 @@ def describe_sets(done: Sequence[LastSet], unit: Unit) -> str:
             runs[-1][1].append(s.reps)
         else:
             runs.append((s.weight, [s.reps]))
-    return " · ".join(f"{format_weight_unit(w, unit)} × {', '.join(str(r) for r in reps)}" for w, reps in runs)
+    return " · ".join(
+        f"{format_weight_unit(w, unit) if w > 0 else 'body weight'} × {', '.join(str(r) for r in reps)}"
+        for w, reps in runs
+    )
 
 
 def _last_session(

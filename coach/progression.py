@@ -126,7 +126,9 @@ class Target:
     def summary(self) -> str:
         """E.g. ``'102.5 kg × 6, 6, 6, 6'`` (``'… per hand'`` with a dumbbell in each hand)."""
         hand = " per hand" if self.per_hand else ""
-        return f"{format_load(self.weight, self.unit)}{hand} × {', '.join(str(r) for r in self.reps)}"
+        # Nothing added to a body-weight move reads as what it is, not "0 kg".
+        load = f"{format_load(self.weight, self.unit)}{hand}" if self.weight > 0 else "body weight"
+        return f"{load} × {', '.join(str(r) for r in self.reps)}"
 
     def reason(self) -> str:
         """One line on why this is today's target."""

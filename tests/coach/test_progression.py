@@ -218,3 +218,8 @@ def test_each_exercise_progresses_by_its_own_load_kind(catalog: Catalog) -> None
     assert exercise_load_kind(catalog.get("pull_up")) == "bodyweight"
     assert exercise_load_kind(catalog.get("back_extension")) == "bodyweight"
     assert exercise_load_kind(catalog.get("back_squat")) == "barbell"
+
+
+def test_a_body_weight_target_reads_as_body_weight() -> None:
+    target = next_target(sets((0, 8), (0, 8), (0, 7)), sets=3, reps_low=6, reps_high=10, kind="bodyweight", unit="kg")
+    assert target.summary() == "body weight × 9, 9, 8"
