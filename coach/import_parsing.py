@@ -19,7 +19,7 @@ from typing import Literal
 from catalog import Catalog, Load, normalise_name
 from coach.errors import CoachError, ImportFileError, ValidationError
 from coach.exercise_search import MAX_CUSTOM_NAME, ExerciseIndex, ResolvedExercise
-from coach.metrics import Unit
+from coach.metrics import UNITS, Unit
 from coach.set_rules import check_weight, parse_kind, parse_note, parse_reps, parse_rpe, parse_unit
 from coach.text import member_text
 from coach.timeparse import FUTURE_TOLERANCE
@@ -100,6 +100,8 @@ class ImportRow:
     import_key: str
     # A body-weight exercise logged with the member's body weight as its weight: that body weight.
     bodyweight_kg: float | None = None
+    # The keys the same row had under earlier key versions (checked for duplicates too).
+    legacy_keys: tuple[str, ...] = ()
 
 
 UnitSource = Literal["file", "option", "inferred", "default"]
@@ -278,12 +280,16 @@ def _strong_raw(row: Mapping[str, str], line: int, units: Mapping[str, str]) -> 
     )
 
 
+# The sort key of a set whose order is a label (a drop or failure set): placed after the set before it.
+_UNNUMBERED = 10_000_000
+
+
 def _sort_key(order: str, kind: str) -> int:
     """Where a set goes in its exercise: warm-ups first, numbered sets in order, other labels after."""
     number = _small_int(order)
     if number is not None:
         return number
-    return -1 if kind == "warmup" else 10_000_000
+    return -1 if kind == "warmup" else _UNNUMBERED
 
 
 def _hevy_raw(row: Mapping[str, str], line: int, units: Mapping[str, str]) -> _Raw:
@@ -364,15 +370,25 @@ def _place(raws: list[_Raw]) -> None:
     for sets in workouts.values():
         block = -1
         blocks: dict[int, int] = {}
+        # A drop or failure set named, not numbered ("DROP_SET") goes right after the numbered set before it.
+        place: dict[int, float] = {}
+        last = 0.0
         for index, raw in enumerate(sets):
             before = sets[index - 1] if index else None
             if before is None or raw.exercise != before.exercise:
                 block += 1
+                last = 0.0
             else:
                 # Hevy repeats an exercise's note on each of its sets: keep it once, where it changes.
                 raw.keep_note = raw.note != before.note
             blocks[id(raw)] = block
-        ordered = sorted(sets, key=lambda r: (blocks[id(r)], r.sort, r.line))
+            if raw.sort >= _UNNUMBERED:
+                last += 0.001
+                place[id(raw)] = last
+            else:
+                place[id(raw)] = float(raw.sort)
+                last = max(last, float(raw.sort))
+        ordered = sorted(sets, key=lambda r: (blocks[id(r)], place[id(r)], r.line))
         seen: dict[tuple[str, str], int] = {}
         for position, raw in enumerate(ordered):
             raw.position = position
@@ -381,10 +397,14 @@ def _place(raws: list[_Raw]) -> None:
             seen[pair] = raw.occurrence + 1
 
 
-def import_key(source: Source, raw: _Raw, weight: float, unit: Unit, reps: int) -> str:
-    """The row's stable identity: the same set in a later export of the same workout hashes the same."""
+def import_key(source: Source, raw: _Raw, weight: float, unit: str | None, reps: int) -> str:
+    """The row's stable identity: the same set in a later export of the same workout hashes the same.
+
+    ``weight`` is the number in the file and ``unit`` the unit the *file* names (None when it names none), so
+    reading a file in another unit (the member's choice, a different guess) never makes its sets new.
+    """
     start = raw.start.isoformat() if raw.start is not None else raw.start_text
-    weight_text = f"{weight:.3f}{unit}"
+    weight_text = f"{weight:.3f}{unit or ''}"
     parts = (source, start, normalise_name(raw.exercise), str(raw.occurrence), raw.set_order, weight_text, str(reps))
     return f"{source}:" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -417,8 +437,10 @@ def _validate(
         ) from None
     weight_kg = check_weight(weight, unit, exercise, given=bool(weight_text))
     bodyweight_kg = None
+    file_weight = weight
     ex = exercise.exercise
-    if ex is not None and ex.load is Load.BODYWEIGHT and weight_kg >= BODYWEIGHT_AS_WEIGHT_KG:
+    weighted = "weighted" in normalise_name(raw.exercise).split()
+    if ex is not None and ex.load is Load.BODYWEIGHT and weight_kg >= BODYWEIGHT_AS_WEIGHT_KG and not weighted:
         # "Push Up" at 65 kg: apps let members type their body weight as the weight of a body-weight
         # move; nobody does push-ups with 65 kg added. It is the body weight, with nothing added.
         bodyweight_kg, weight, weight_kg = weight_kg, 0.0, 0.0
@@ -436,8 +458,10 @@ def _validate(
         rpe=rpe,
         kind=parse_kind(raw.kind),
         note=note,
-        import_key=import_key(source, raw, weight if bodyweight_kg is None else bodyweight_kg, unit, reps),
+        import_key=import_key(source, raw, file_weight, raw.unit, reps),
         bodyweight_kg=bodyweight_kg,
+        # Before 29 November 2026 a file without a unit was keyed with the unit decided for it: still match.
+        legacy_keys=() if raw.unit is not None else tuple(import_key(source, raw, file_weight, u, reps) for u in UNITS),
     )
 
 

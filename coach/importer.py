@@ -1,35 +1,18 @@
 """Import sets from a Strong or Hevy CSV export into a member's log (`/privacy import`).
 
-Accepted files — UTF-8 text (a byte-order mark is fine), comma- or semicolon-separated, at most
-2 MB and 20,000 data rows, with a header row naming the columns (any order, case ignored):
+What a file may look like, and how each row is read (formats, dates, kinds, units, names, keys), is
+``coach.import_parsing``'s job; docs/commands.md lists the formats. This module stores the result:
 
-- **Strong**: ``Date``, ``Exercise Name``, ``Weight``, ``Reps`` are required; ``Workout Name``,
-  ``Duration`` (``1h 5m``, ``45m``) or ``Workout Duration``, ``Set Order`` (a number, or ``W`` warm-up,
-  ``D`` drop set, ``F`` failure), ``Weight Unit`` (older exports: ``kg``/``lbs``), ``RPE``, ``Notes``,
-  ``Distance``, ``Seconds``, ``Workout Notes`` are read when present. Newer Strong exports don't say
-  which unit the weights are in: the ``unit`` option of the command decides, else the member's
-  /settings unit.
-- **Hevy**: ``start_time``, ``exercise_title``, ``reps`` and ``weight_kg`` *or* ``weight_lbs`` are
-  required; ``title``, ``end_time``, ``set_index``, ``set_type`` (normal, warmup, dropset, failure),
-  ``rpe``, ``exercise_notes``, ``distance_km``/``distance_miles``, ``duration_seconds`` are read when
-  present.
-
-Dates like ``2024-11-28 17:36:08``, ``2024-11-28 5:36:08 PM``, ``26 Jul 2025, 07:06`` or ISO 8601
-are read as UTC (like /log, until members can set a time zone). Both apps export one time per
-workout, so a workout's sets are spread evenly over its duration in exercise and set order (at most
-30 minutes apart, so a workout stays one session); without a duration they share its start time.
-
-Each row is checked with the same rules as /log (reps 1–100, weight 0–1000 kg and more than 0 for
-loaded exercises, RPE 1–10 in halves, kind) and may be from 2000 up to now. A bad row is rejected
-with a reason and the rest still import; rows without reps (cardio, timed or empty sets) are skipped
-and counted, because the log keeps weight × reps. Exercise names map through the catalog's names and
-aliases ("Bench Press (Barbell)" → Bench Press, checking the equipment in brackets); unknown names
-become the member's own (custom) exercises. Names that start like a spreadsheet formula are refused.
-
-A file that isn't a readable Strong/Hevy CSV (wrong columns, broken quoting, ragged rows, too big,
-not text) is refused as a whole and nothing is written. Every imported row gets a stable key (a hash
-of the app, workout start, exercise, its occurrence in the workout, set order, weight and reps), so
-importing the same file again adds nothing.
+- parsed in a helper process the bot owns (one import at a time), so parsing never competes with the
+  event loop for the interpreter lock;
+- written in committed batches of ``IMPORT_BATCH`` rows that let members' own writes go first (for at
+  most ``coach.storage.BACKGROUND_MAX_WAIT_S``), tagged with an import id: if a batch fails, the batches
+  already written are taken back, so from the member's view an import is all or nothing (not one
+  database transaction: a crash mid-import leaves the written batches, which a re-import completes);
+- skipping rows whose stable key the member already has, so importing the same file again adds nothing
+  (the key doesn't depend on the unit decided for a file that names none);
+- ``reinterpret`` re-reads a file's sets in the other unit in place (the summary's one-click fix when
+  the unit was guessed), and body-weight lifts are re-priced from the member's body weights.
 """
 
 from __future__ import annotations
@@ -127,6 +110,8 @@ class PreparedImport:
     # The names kept as the member's own, most rows first, with how many rows each (and ambiguous ones).
     custom_counts: tuple[tuple[str, int], ...] = ()
     bodyweight_as_weight: int = 0
+    # Per row (same order as ``rows``): the keys it had under earlier key versions.
+    legacy_keys: tuple[tuple[str, ...], ...] = ()
 
 
 def prepare_export(
@@ -173,6 +158,7 @@ def prepare_export(
         parsed.unit_source,
         tuple(counts.most_common()),
         sum(1 for r in parsed.rows if r.bodyweight_kg is not None),
+        tuple(r.legacy_keys for r in parsed.rows),
     )
 
 
@@ -195,8 +181,10 @@ class ImportSummary:
     custom_counts: tuple[tuple[str, int], ...] = ()
     # Sets of body-weight moves whose weight was read as the member's body weight (nothing added).
     bodyweight_as_weight: int = 0
-    # This import's id: "re-import as lb/kg" replaces exactly these sets.
+    # This import's id.
     import_id: str | None = None
+    # "Re-read as lb/kg": how many sets of the file in the member's log got the new weights.
+    reinterpreted: int = 0
 
     @property
     def unit_assumed(self) -> bool:
@@ -250,9 +238,15 @@ class ImportService(Service):
         write lock for seconds).
         """
         async with self._storage.read() as session:
-            existing = await ImportRepository(session).existing_keys(member_id, [r[-1] for r in prepared.rows])
+            keys = [r[-1] for r in prepared.rows] + [k for old in prepared.legacy_keys for k in old]
+            existing = await ImportRepository(session).existing_keys(member_id, keys)
             stored = await SetRepository(session).count_up_to(member_id, self.max_sets)
-        fresh = [r for r in prepared.rows if r[-1] not in existing]
+        legacy = prepared.legacy_keys or ((),) * len(prepared.rows)
+        fresh = [
+            r
+            for r, old in zip(prepared.rows, legacy, strict=True)
+            if r[-1] not in existing and existing.isdisjoint(old)
+        ]
         if fresh and stored + len(fresh) > self.max_sets:
             raise self.full_log(stored, len(fresh))
         import_id = uuid.uuid4().hex
@@ -283,6 +277,50 @@ class ImportService(Service):
             raise
         return inserted, import_id
 
+    async def reinterpret(self, member_id: int, data: bytes, *, unit: str, locale: str | None = None) -> ImportSummary:
+        """Read a file the member imported again in ``unit``: its sets in their log (this import's and any
+        earlier one's: the keys don't depend on the unit) get the new weights, in place — nothing is added or
+        removed, so a wrong unit guess is undone with one press."""
+        chosen = parse_unit(unit)
+        now = self._clock()
+        async with self._storage.read() as session:
+            settings = await MemberRepository(session).get(member_id)
+            mapped = await ExerciseMapRepository(session).all(member_id)
+        default: Unit = chosen or preferred_unit(settings.unit if settings is not None else None, locale)
+        async with self._import_lock:
+            parsed = await self._parse(data, default, now, chosen, mapped)
+            fields = {name: i for i, name in enumerate(ROW_FIELDS)}
+            legacy = parsed.legacy_keys or ((),) * len(parsed.rows)
+            updates = [
+                {
+                    "key": key,
+                    "weight_kg": row[fields["weight_kg"]],
+                    "weight_value": row[fields["weight_value"]],
+                    "weight_unit": row[fields["weight_unit"]],
+                    "e1rm_kg": row[fields["e1rm_kg"]],
+                }
+                for row, old in zip(parsed.rows, legacy, strict=True)
+                for key in (row[-1], *old)
+            ]
+            changed = 0
+            for start in range(0, len(updates), IMPORT_BATCH):
+                async with self._storage.write(background=True) as session:
+                    changed += await ImportRepository(session).reunit(member_id, updates[start : start + IMPORT_BATCH])
+            async with self._storage.write(background=True) as session:
+                await bodyweight_rules.reprice(session, self.catalog, member_id)
+        return ImportSummary(
+            source=parsed.source,
+            total=parsed.total,
+            imported=0,
+            duplicates=0,
+            rejected=len(parsed.rejected),
+            skipped=parsed.skipped,
+            reasons=parsed.rejected[:MAX_REASONS],
+            unit=parsed.unit,
+            unit_source=parsed.unit_source,
+            reinterpreted=changed,
+        )
+
     async def _take_back(self, member_id: int, import_id: str) -> None:
         """Delete what a failed import already wrote, batch by batch (best effort when storage is down)."""
         try:
@@ -300,14 +338,9 @@ class ImportService(Service):
         *,
         unit: str | None = None,
         locale: str | None = None,
-        replaces: str | None = None,
         progress: Progress | None = None,
     ) -> ImportSummary:
-        """Parse the export and store its new sets (all or nothing, in short batches); report on every row.
-
-        ``replaces`` is an earlier import of the same file (read in the other unit) to take back once this
-        one is stored: "re-import as lb" swaps the sets, and a failure leaves the earlier ones in place.
-        """
+        """Parse the export and store its new sets (all or nothing, in short batches); report on every row."""
         check_size(len(data))
         chosen = parse_unit(unit)
         now = self._clock()
@@ -322,8 +355,6 @@ class ImportService(Service):
         async with self._import_lock:
             parsed = await self._parse(data, default, now, chosen, mapped)
             imported, import_id = await self._store(member_id, parsed, now, progress) if parsed.rows else (0, None)
-            if replaces is not None and import_id is not None:
-                await self._take_back(member_id, replaces)
         return ImportSummary(
             source=parsed.source,
             total=parsed.total,

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog import Load
 from coach import bodyweight as bodyweight_rules
 from coach.errors import NothingToUndoError, NotYourSetError, StorageUnavailableError, ValidationError
-from coach.exercise_search import ExerciseChoice, RecentExercise, ResolvedExercise
+from coach.exercise_search import ExerciseChoice, RecentExercise, ResolvedExercise, clean_custom_name, custom_key
 from coach.export import ExportFile, ExportWriter
 from coach.logbook_results import (
     HistoryEntry,
@@ -482,6 +482,16 @@ class LogbookService(Service):
     async def map_exercise(self, member_id: int, name: str, exercise: str) -> MappedExercise:
         """Make one of the member's own exercises a catalog exercise: its sets move there, and the name
         means that exercise in their future imports and /log."""
+        target = self.index.resolve(exercise)
+        previous = await self._mapped(member_id, name)
+        if previous is not None and target.exercise is not None:
+            # Mapped before: the name means the new exercise from now on; sets moved then stay where they went
+            # (they are that exercise's sets now, beside any logged as it directly).
+            async with self._storage.write() as session:
+                await ExerciseMapRepository(session).set(
+                    member_id, custom_key(clean_custom_name(name)), target.exercise.id
+                )
+            return MappedExercise(clean_custom_name(name), target.exercise.name, 0, previous.name)
         own = await self.exercise_to_read(member_id, name)
         if own.exercise is not None:
             raise ValidationError(
@@ -489,7 +499,6 @@ class LogbookService(Service):
                 "exercises.",
                 field="name",
             )
-        target = self.index.resolve(exercise)
         if target.exercise is None:  # pragma: no cover - resolve raises for names outside the catalog
             raise ValidationError("Pick a catalog exercise to map to.", field="exercise")
         ex = target.exercise

@@ -312,6 +312,8 @@ class MappedExercise:
     name: str
     exercise_name: str
     moved: int
+    # Re-mapped: the exercise the name meant before (its sets moved then stay there).
+    previous: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

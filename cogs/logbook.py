@@ -321,6 +321,11 @@ class LogbookCog(commands.Cog):
         """Map one of the member's own exercise names to a catalog exercise (privately)."""
 
         def render(done: MappedExercise) -> Answer:
+            if done.previous is not None:
+                return Answer(
+                    content=f"“{safe(done.name)}” now means **{safe(done.exercise_name)}** in your `/log` and "
+                    f"imports (it meant {safe(done.previous)}; the sets moved then stay there)."
+                )
             return Answer(
                 content=f"“{safe(done.name)}” is now **{safe(done.exercise_name)}**: {plural(done.moved, 'set')} "
                 "moved there, with their history and PRs. Your future imports and `/log` read the name that way too."

@@ -36,7 +36,7 @@ UNIT_NOTES = {
     "as {unit}.",
     "default": "The file doesn't say its unit and the weights don't tell, so I read them as **{unit}** (your unit).",
 }
-REIMPORT_HINT = " Wrong? **Re-import as {other}** below swaps these sets for the same ones in {other}."
+REIMPORT_HINT = " Wrong? **Re-import as {other}** below re-reads this file's sets in your log as {other}, in place."
 
 
 def _other_unit(unit: str) -> str:
@@ -49,6 +49,8 @@ def import_embed(summary: ImportSummary, *, offer_reimport: bool = False) -> dis
         f"**{summary.imported}** imported · **{summary.duplicates}** already in your log (skipped as duplicates) · "
         f"**{summary.rejected}** rejected",
     ]
+    if summary.reinterpreted:
+        lines = [f"**{plural(summary.reinterpreted, 'set')}** of this file in your log re-read as **{summary.unit}**."]
     if summary.skipped:
         lines.append(
             f"{plural(summary.skipped, 'row')} without reps (cardio, timed or empty sets) skipped: the log keeps "
@@ -61,7 +63,8 @@ def import_embed(summary: ImportSummary, *, offer_reimport: bool = False) -> dis
         more = "…" if len(summary.custom_counts) >= 5 else ""
         lines.append(
             f"Kept as your own exercises (not in the catalog, or ambiguous): {names}{more}. They log and chart like "
-            "any other; `/log` them by the same name to add to them."
+            "any other; if one is a catalog exercise, `/map` it once and its sets, your `/log` and later imports "
+            "follow."
         )
     if summary.bodyweight_as_weight:
         lines.append(
@@ -71,7 +74,11 @@ def import_embed(summary: ImportSummary, *, offer_reimport: bool = False) -> dis
     unit_note = UNIT_NOTES[summary.unit_source] + (REIMPORT_HINT if offer_reimport else "")
     lines.append(unit_note.format(unit=summary.unit, other=_other_unit(summary.unit)))
     embed = discord.Embed(
-        title=f"Imported from {summary.app}: {summary.imported} of {summary.total} rows",
+        title=(
+            f"Re-read your {summary.app} import as {summary.unit}"
+            if summary.reinterpreted
+            else f"Imported from {summary.app}: {summary.imported} of {summary.total} rows"
+        ),
         description="\n".join(lines)[:4096],
         colour=discord.Colour.green() if summary.imported else discord.Colour.light_grey(),
     )
@@ -190,9 +197,7 @@ class PrivacyCog(commands.Cog):
             other = _other_unit(summary.unit)
 
             async def reimport(pressed: discord.Interaction[Any], _: str) -> None:
-                work = self._importer.import_csv(
-                    owner, fetched[0], unit=other, locale=locale, replaces=summary.import_id
-                )
+                work = self._importer.reinterpret(owner, fetched[0], unit=other, locale=locale)
                 await answer(pressed, work, render, update=True)
 
             view = PickView(owner, [(other, f"Re-import as {other}")], reimport)

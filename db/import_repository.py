@@ -10,7 +10,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +63,24 @@ class ImportRepository:
         statement = _insert_ignoring_duplicates(self.session.get_bind().dialect.name)
         result = await self.session.execute(statement, [dict(r) for r in rows])
         return len(result.all())
+
+    async def reunit(self, member_id: int, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Give imported sets (by ``key``) a new weight reading: ``weight_kg``, ``weight_value``, ``weight_unit``
+        and ``e1rm_kg``; returns how many sets changed. The member's own sets only."""
+        if not rows:
+            return 0
+        stmt = (
+            update(LOGGED_SETS)
+            .where(LOGGED_SETS.c.member_id == member_id, LOGGED_SETS.c.import_key == bindparam("key"))
+            .values(
+                weight_kg=bindparam("weight_kg"),
+                weight_value=bindparam("weight_value"),
+                weight_unit=bindparam("weight_unit"),
+                e1rm_kg=bindparam("e1rm_kg"),
+            )
+        )
+        result: Any = await (await self.session.connection()).execute(stmt, [dict(r) for r in rows])
+        return int(result.rowcount or 0)
 
     async def delete_import(self, member_id: int, import_id: str, *, limit: int = BATCH) -> int:
         """Delete up to ``limit`` of the sets one import added; returns how many went (0 when none are left)."""

@@ -198,3 +198,16 @@ def test_a_semicolon_hevy_file_without_superset_id(catalog: Catalog) -> None:
     )
     parsed = parse_export(data.encode(), ExerciseIndex(catalog), default_unit="lb", now=NOW)
     assert [(r.kind, r.weight_kg) for r in parsed.rows] == [("warmup", 40), ("working", 60)]
+
+
+def test_a_drop_set_stays_right_after_the_set_it_follows(catalog: Catalog) -> None:
+    data = (
+        '"Date";"Workout Name";"Duration (sec)";"Exercise Name";"Set Order";"Weight (kg)";"Reps"\n'
+        '"2026-11-01 10:00:00";"Push";"1800";"Bench Press (Barbell)";"1";"80";"8"\n'
+        '"2026-11-01 10:00:00";"Push";"1800";"Bench Press (Barbell)";"DROP_SET";"60";"10"\n'
+        '"2026-11-01 10:00:00";"Push";"1800";"Bench Press (Barbell)";"2";"80";"7"\n'
+        '"2026-11-01 10:00:00";"Push";"1800";"Bench Press (Barbell)";"3";"80";"6"\n'
+    )
+    parsed = parse_export(data.encode(), ExerciseIndex(catalog), default_unit="kg", now=NOW)
+    in_time = sorted(parsed.rows, key=lambda r: r.performed_at)
+    assert [(r.kind, r.reps) for r in in_time] == [("working", 8), ("drop", 10), ("working", 7), ("working", 6)]

@@ -187,7 +187,10 @@ async def test_re_import_as_the_other_unit_swaps_the_sets(harness: Harness, cdn:
     assert await count(harness, member) == before
     # The member knows better: the same sets, now in kg, replace them (not added beside them).
     swapped = await harness.click(reply.message, label="Re-import as kg")
-    assert "Weights read as **kg**, as you chose." in swapped.message["embeds"][0]["description"]
+    assert swapped.message["embeds"][0]["title"] == "Re-read your Strong import as kg"
+    assert (
+        f"**{before} sets** of this file in your log re-read as **kg**" in swapped.message["embeds"][0]["description"]
+    )
     assert await count(harness, member) == before
     async with harness.bot.session_factory() as session:
         units = set((await session.execute(select(LoggedSet.weight_unit))).scalars())
@@ -223,3 +226,24 @@ async def test_a_mapped_name_moves_its_sets_and_is_remembered(harness: Harness, 
     # Only own exercises can be mapped, and only to the catalog.
     refused = await harness.slash("map", {"name": "bench press", "exercise": "pec_deck_fly"})
     assert "/map is for your own exercises" in refused.content
+
+
+async def test_the_same_file_read_in_another_unit_adds_nothing(harness: Harness, cdn: Cdn) -> None:
+    member = int(harness.default_user["id"])
+    first = summary(await upload(harness, cdn, OLD_STRONG_LB.encode(), unit="lb"))
+    assert "**28** imported" in first["description"]
+    # The member's unit or their choice changed since: the file's sets are still the same sets.
+    again = summary(await upload(harness, cdn, OLD_STRONG_LB.encode(), unit="kg", interaction_id=later(31)))
+    assert "**0** imported · **28** already in your log" in again["description"]
+    assert await count(harness, member) == 28
+
+
+async def test_a_mapping_can_be_changed(harness: Harness) -> None:
+    await harness.slash("log", {"exercise": "custom:Chest Machine", "weight": 40, "reps": 12, "unit": "kg"})
+    first = await harness.slash("map", {"name": "custom:Chest Machine", "exercise": "pec_deck_fly"})
+    assert "is now **Pec Deck Fly**" in first.content
+    changed = await harness.slash("map", {"name": "Chest Machine", "exercise": "chest_press_machine"})
+    assert "now means **Chest Press Machine**" in changed.content
+    assert "it meant Pec Deck Fly" in changed.content
+    logged = await harness.slash("log", {"exercise": "chest machine", "weight": 50, "reps": 10, "unit": "kg"})
+    assert logged.embeds[0]["title"].startswith("Chest Press Machine — ")
