@@ -277,18 +277,24 @@ class ImportService(Service):
             raise
         return inserted, import_id
 
-    async def reinterpret(self, member_id: int, data: bytes, *, unit: str, locale: str | None = None) -> ImportSummary:
-        """Read a file the member imported again in ``unit``: its sets in their log (this import's and any
-        earlier one's: the keys don't depend on the unit) get the new weights, in place — nothing is added or
-        removed, so a wrong unit guess is undone with one press."""
+    async def _read(
+        self, member_id: int, data: bytes, unit: str | None, locale: str | None, now: datetime
+    ) -> PreparedImport:
+        """Parse a file for a member: their chosen unit, else their own as the fallback, and their /map names."""
         chosen = parse_unit(unit)
-        now = self._clock()
         async with self._storage.read() as session:
             settings = await MemberRepository(session).get(member_id)
             mapped = await ExerciseMapRepository(session).all(member_id)
         default: Unit = chosen or preferred_unit(settings.unit if settings is not None else None, locale)
+        return await self._parse(data, default, now, chosen, mapped)
+
+    async def reinterpret(self, member_id: int, data: bytes, *, unit: str, locale: str | None = None) -> ImportSummary:
+        """Read a file the member imported again in ``unit``: its sets in their log (this import's and any
+        earlier one's: the keys don't depend on the unit) get the new weights, in place — nothing is added or
+        removed, so a wrong unit guess is undone with one press."""
+        now = self._clock()
         async with self._import_lock:
-            parsed = await self._parse(data, default, now, chosen, mapped)
+            parsed = await self._read(member_id, data, unit, locale, now)
             fields = {name: i for i, name in enumerate(ROW_FIELDS)}
             legacy = parsed.legacy_keys or ((),) * len(parsed.rows)
             updates = [
@@ -342,18 +348,13 @@ class ImportService(Service):
     ) -> ImportSummary:
         """Parse the export and store its new sets (all or nothing, in short batches); report on every row."""
         check_size(len(data))
-        chosen = parse_unit(unit)
         now = self._clock()
-        async with self._storage.read() as session:
-            settings = await MemberRepository(session).get(member_id)
-            mapped = await ExerciseMapRepository(session).all(member_id)
-        default: Unit = chosen or preferred_unit(settings.unit if settings is not None else None, locale)
         # One import at a time per process: several members importing at once queue here. Parsing 20,000
         # rows is a moment of CPU, in a worker thread so the event loop runs meanwhile (one at a time, so
         # parsers don't crowd the loop out of the interpreter lock); each batch written below holds the
         # write lock only briefly, so /log never waits behind a whole file.
         async with self._import_lock:
-            parsed = await self._parse(data, default, now, chosen, mapped)
+            parsed = await self._read(member_id, data, unit, locale, now)
             imported, import_id = await self._store(member_id, parsed, now, progress) if parsed.rows else (0, None)
         return ImportSummary(
             source=parsed.source,
