@@ -76,6 +76,8 @@ class Settings:
     max_sets_per_member: int = DEFAULT_MAX_SETS_PER_MEMBER
     # Offline mode only: the heartbeat interval the local emulator advertises.
     emulator_heartbeat_interval_ms: int | None = None
+    # SQLite's synchronous pragma: full (durable acknowledgements, the default), extra, or normal.
+    sqlite_synchronous: str = "full"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -110,6 +112,12 @@ class Settings:
             raise ConfigError(f"MESSAGE_CONTENT_INTENT must be true or false (got {intent_raw!r}).")
         shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
         max_sets = _whole(get("MAX_SETS_PER_MEMBER"), "MAX_SETS_PER_MEMBER", low=1, high=10_000_000)
+        synchronous = (get("SQLITE_SYNCHRONOUS") or "full").lower()
+        if synchronous not in ("full", "extra", "normal"):
+            raise ConfigError(
+                f"SQLITE_SYNCHRONOUS must be full (default), extra or normal (got {synchronous!r}); normal can lose "
+                "acknowledged sets on a power cut."
+            )
         heartbeat = _whole(
             get("EMULATOR_HEARTBEAT_INTERVAL_MS"), "EMULATOR_HEARTBEAT_INTERVAL_MS", low=100, high=600_000
         )
@@ -117,6 +125,7 @@ class Settings:
             discord_cdn_base=_url(get("DISCORD_CDN_BASE"), "DISCORD_CDN_BASE", ("http://", "https://")),
             max_sets_per_member=max_sets if max_sets is not None else DEFAULT_MAX_SETS_PER_MEMBER,
             emulator_heartbeat_interval_ms=heartbeat,
+            sqlite_synchronous=synchronous,
             shard_count=shard_count,
             shard_ids=shard_ids,
             message_content_intent=_BOOLEANS[intent_raw],

@@ -38,6 +38,10 @@ PG_CONNECT_TIMEOUT_S = 10
 SQLITE_BEGIN_OPTION = "coach_sqlite_begin"
 
 
+# SQLite ``synchronous`` modes the bot accepts: FULL (default) and EXTRA are durable at commit, NORMAL isn't.
+SQLITE_SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL")
+
+
 def database_url_from_env(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> str:
     """The database the bot would open, from ``Settings.from_env`` (environment, .env, COACH_DATA_DIR), normalised."""
     return normalise_url(Settings.from_env(environ, env_file).database_url)
@@ -68,8 +72,16 @@ def _sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
-    """Create the application's AsyncEngine for ``url`` (usually ``Settings.database_url``)."""
+def create_engine(url: str | URL, *, sqlite_synchronous: str = "full", **kwargs: Any) -> AsyncEngine:
+    """Create the application's AsyncEngine for ``url`` (usually ``Settings.database_url``).
+
+    ``sqlite_synchronous`` is SQLite's ``synchronous`` pragma: ``full`` (the default) syncs the write-ahead
+    log at every commit, so a set the bot acknowledged survives a power cut; ``normal`` survives only an
+    application crash (see docs/operations.md). PostgreSQL keeps its own durable commit.
+    """
+    mode = sqlite_synchronous.strip().upper()
+    if mode not in SQLITE_SYNCHRONOUS_MODES:
+        raise ValueError(f"sqlite_synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS_MODES).lower()}")
     parsed = make_url(normalise_url(url))
     # Database errors are logged; their text must not carry what members typed (notes, names).
     kwargs.setdefault("hide_parameters", True)
@@ -87,11 +99,11 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     # sqlite3's own timeout is the busy timeout at connect time; PRAGMA below sets it for good.
     connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs.pop("connect_args", {})}
     engine = create_async_engine(parsed, connect_args=connect_args, **kwargs)
-    _install_sqlite_hooks(engine, wal=path is not None)
+    _install_sqlite_hooks(engine, wal=path is not None, synchronous=mode)
     return engine
 
 
-def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # We emit BEGIN ourselves (below); the driver's implicit, deferred BEGIN would undo that.
@@ -101,8 +113,9 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            # In WAL mode NORMAL loses no committed data on an application crash, only on power loss.
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL syncs the WAL at each commit, before /log can answer "logged"; NORMAL would lose the latest
+            # commits on a power cut (an operator may choose it explicitly, for throw-away setups).
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:
             cursor.close()

@@ -73,7 +73,7 @@ async def running_bot(
     evidence = evidence or load_evidence()
     apply_endpoints(settings)
     try:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     except ArgumentError:
         raise ConfigError(
             "DATABASE_URL is not a database URL. Use e.g. sqlite+aiosqlite:///data/coach.db or "

@@ -119,3 +119,10 @@ def test_env_example_copied_as_is_is_a_valid_configuration() -> None:
     s = Settings.from_env({}, env_file=EXAMPLE)
     assert s.database_url == "sqlite+aiosqlite:///data/coach.db"
     assert s.discord_token is None
+
+
+def test_sqlite_synchronous_is_full_unless_relaxed_explicitly() -> None:
+    assert Settings.from_env({}, env_file=None).sqlite_synchronous == "full"
+    assert Settings.from_env({"SQLITE_SYNCHRONOUS": "NORMAL"}, env_file=None).sqlite_synchronous == "normal"
+    with pytest.raises(ConfigError, match="SQLITE_SYNCHRONOUS must be full"):
+        Settings.from_env({"SQLITE_SYNCHRONOUS": "off"}, env_file=None)
