@@ -29,7 +29,12 @@ async def test_sqlite_pragmas_and_parent_dir(tmp_path: Path) -> None:
     finally:
         await engine.dispose()
     assert path.parent.is_dir()
-    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 15000, "synchronous": 1}
+    assert pragmas == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 15000,
+        "synchronous": 2,
+    }  # FULL: durable commits
 
 
 async def test_in_memory_sqlite_works_without_wal() -> None:
