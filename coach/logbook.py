@@ -483,7 +483,7 @@ class LogbookService(Service):
         """Make one of the member's own exercises a catalog exercise: its sets move there, and the name
         means that exercise in their future imports and /log."""
         target = self.index.resolve(exercise)
-        previous = await self._mapped(member_id, name)
+        previous = await self._member_name(member_id, name, own=False)
         if previous is not None and target.exercise is not None:
             # Mapped before: the name means the new exercise from now on; sets moved then stay where they went
             # (they are that exercise's sets now, beside any logged as it directly).

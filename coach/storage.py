@@ -140,23 +140,20 @@ class Service:
         try:
             resolved = self.index.resolve(raw, custom=custom)
         except UnknownExerciseError as unknown:
-            mapped = await self._mapped(member_id, unknown.name)
-            if mapped is not None:
-                return mapped
-            own = await self._own_exercise(member_id, unknown.name)
-            if own is None:
+            known = await self._member_name(member_id, unknown.name)
+            if known is None:
                 raise
-            return own
+            return known
         except AmbiguousExerciseError as ambiguous:
             # An import may have kept this very name as the member's own ("Chest Fly"): offer it too.
-            own = await self._own_exercise(member_id, ambiguous.name)
+            own = await self._member_name(member_id, ambiguous.name, mapped=False)
             if own is None:
                 raise
             mine = (CUSTOM_PREFIX + own.name, f"{own.name} (your own)")
             raise AmbiguousExerciseError(ambiguous.name, [*ambiguous.choices, mine]) from None
         if resolved.exercise is None:
             # A name the member mapped with /map is that catalog exercise, even chosen as "Custom: …".
-            return await self._mapped(member_id, resolved.name) or resolved
+            return await self._member_name(member_id, resolved.name, own=False) or resolved
         return resolved
 
     async def exercise_to_read(self, member_id: int, raw: str | None) -> ResolvedExercise:
@@ -165,18 +162,15 @@ class Service:
         try:
             ref = self.index.reference(raw)
         except AmbiguousExerciseError as ambiguous:
-            own = await self._own_exercise(member_id, ambiguous.name)
+            own = await self._member_name(member_id, ambiguous.name, mapped=False)
             if own is None:
                 raise
             return own
         if ref.exercise is not None:
             return ref
-        mapped = await self._mapped(member_id, ref.name)
-        if mapped is not None:
-            return mapped
-        own = await self._own_exercise(member_id, ref.name)
-        if own is not None:
-            return own
+        known = await self._member_name(member_id, ref.name)
+        if known is not None:
+            return known
         suggestions = self.index.suggest(ref.name)
         hint = (" Did you mean " + " or ".join(f"**{s}**" for s in suggestions) + "?") if suggestions else ""
         raise UnknownExerciseError(
@@ -187,24 +181,21 @@ class Service:
             ),
         )
 
-    async def _mapped(self, member_id: int, name: str) -> ResolvedExercise | None:
-        """The catalog exercise the member mapped this name to with /map, if they did."""
+    async def _member_name(
+        self, member_id: int, name: str, *, mapped: bool = True, own: bool = True
+    ) -> ResolvedExercise | None:
+        """What a name means for this member alone, read in one transaction: the catalog exercise they mapped it
+        to with /map (when ``mapped``), else their own exercise of that name as they last wrote it (when
+        ``own``); None when neither."""
         cleaned = clean_custom_name(name)
         if not cleaned:
             return None
+        key = custom_key(cleaned)
         async with self._storage.read() as session:
-            exercise_id = await ExerciseMapRepository(session).get(member_id, custom_key(cleaned))
-        if exercise_id is None or exercise_id not in self.catalog:
-            return None
-        return ResolvedExercise.of(self.catalog.get(exercise_id))
-
-    async def _own_exercise(self, member_id: int, name: str) -> ResolvedExercise | None:
-        """The member's own exercise of that name, as they last wrote it; None if they never logged one."""
-        cleaned = clean_custom_name(name)
-        if not cleaned:
-            return None
-        async with self._storage.read() as session:
-            logged = await SetRepository(session).latest_name(member_id, custom_key(cleaned))
+            exercise_id = await ExerciseMapRepository(session).get(member_id, key) if mapped else None
+            if exercise_id is not None and exercise_id in self.catalog:
+                return ResolvedExercise.of(self.catalog.get(exercise_id))
+            logged = await SetRepository(session).latest_name(member_id, key) if own else None
         return ResolvedExercise.custom(logged) if logged is not None else None
 
     def full_log(self, stored: int, adding: int = 1) -> LimitReachedError:
