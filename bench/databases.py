@@ -59,3 +59,15 @@ async def server_version(url: str) -> str:
         return "PostgreSQL " + str(await conn.fetchval("SHOW server_version"))
     finally:
         await conn.close()
+
+
+async def durable_settings(url: str) -> dict[str, str]:
+    """The server settings a durable commit depends on (``synchronous_commit``, ``fsync``, ``wal_sync_method``)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(_dsn(normalise_url(url)), timeout=10)
+    try:
+        names = ("synchronous_commit", "fsync", "wal_sync_method", "commit_delay")
+        return {name: str(await conn.fetchval(f"SHOW {name}")) for name in names}
+    finally:
+        await conn.close()

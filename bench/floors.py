@@ -60,7 +60,9 @@ class StorageFloor:
 
             # The bot's own connection settings (db.engine), so only the layers above the driver differ.
             self._raw = await aiosqlite.connect(url.database or "", isolation_level=None)
-            for pragma in ("journal_mode=WAL", f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}", "synchronous=NORMAL"):
+            # The durability setting in force (FULL unless SQLITE_SYNCHRONOUS relaxes it), as the bot's engine.
+            synchronous = self._bot.settings.sqlite_synchronous.upper()
+            for pragma in ("journal_mode=WAL", f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}", f"synchronous={synchronous}"):
                 await self._raw.execute(f"PRAGMA {pragma}")
             await self._raw.execute("PRAGMA foreign_keys=ON")
             placeholders = ", ".join("?" for _ in COLUMNS)

@@ -86,6 +86,7 @@ async def saturation(bot: CoachBot, harness: BenchHarness, members: Sequence[Act
     samples = Samples()
     acked: list[int] = []
     started = time.monotonic()
+    commits = _commits(bot)
     # No loop-lag probe here: waking every millisecond would take its share of a saturated loop.
     await asyncio.gather(*(_log_until(harness, m, started + seconds, samples, acked, asyncio.Event()) for m in members))
     elapsed = time.monotonic() - started
@@ -93,8 +94,20 @@ async def saturation(bot: CoachBot, harness: BenchHarness, members: Sequence[Act
         "members": len(members),
         "seconds": round(elapsed, 2),
         "sets_per_s": round(len(acked) / elapsed, 1),
+        "sets_per_commit": _per_commit(bot, commits),
         **{k: v for k, v in samples.summary().items() if k != "calls"},
     }
+
+
+def _commits(bot: CoachBot) -> tuple[int, int]:
+    """(transactions committed, writes in them) by the group commit so far."""
+    group = bot.storage.group_commit
+    return (group.stats.commits, group.stats.jobs) if group is not None else (0, 0)
+
+
+def _per_commit(bot: CoachBot, before: tuple[int, int]) -> float | None:
+    commits, jobs = (now - then for now, then in zip(_commits(bot), before, strict=True))
+    return round(jobs / commits, 2) if commits else None
 
 
 async def load_test(
@@ -109,6 +122,7 @@ async def load_test(
     period = len(members) / rate
     started = time.monotonic() + 0.05
     deadline = started + seconds
+    commits = _commits(bot)
     async with LoopLagProbe() as probe:
         await asyncio.gather(
             *(
@@ -127,6 +141,7 @@ async def load_test(
         **{k: v for k, v in samples.summary().items() if k != "calls"},
         "acknowledged": len(acked),
         "stored": stored,
+        "sets_per_commit": _per_commit(bot, commits),
         "max_loop_stall_ms": round(probe.max_lag_s * 1000, 2),
         "max_gc_pause_ms": round(probe.max_gc_s * 1000, 2),
     }

@@ -163,6 +163,7 @@ class RoundRunner:
                     await self.do_step(step, actor, n, record)
 
     async def do_step(self, step: Step, actor: Actor, n: int, record: bool) -> None:
+        cpu, loop_cpu = time.process_time(), time.thread_time()
         if step.key == "storage":
             seconds = await self.floor.engine_insert()
         elif step.key == "storage_raw":
@@ -184,7 +185,7 @@ class RoundRunner:
                 step.samples.errors += record
                 return
         if record:
-            step.samples.add(seconds)
+            step.samples.add(seconds, time.process_time() - cpu, time.thread_time() - loop_cpu)
 
     async def _respect_cooldown(self, key: str, actor: Actor) -> None:
         """Wait (untimed) until the member may use a cooldown command again, so every call does real work."""

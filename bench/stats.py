@@ -26,10 +26,18 @@ class Samples:
 
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    # CPU seconds per call: the whole process (every thread: the event loop, the database driver's) and
+    # the event-loop thread alone. Only measured where calls run one at a time, so a call owns the CPU.
+    cpu: list[float] = field(default_factory=list)
+    loop_cpu: list[float] = field(default_factory=list)
 
-    def add(self, seconds: float) -> None:
-        """Record one successful call."""
+    def add(self, seconds: float, cpu: float | None = None, loop_cpu: float | None = None) -> None:
+        """Record one successful call (and the CPU it took, when measured)."""
         self.latencies.append(seconds)
+        if cpu is not None:
+            self.cpu.append(cpu)
+        if loop_cpu is not None:
+            self.loop_cpu.append(loop_cpu)
 
     def ms(self, q: float) -> float:
         """The ``q``-th percentile in milliseconds."""
@@ -43,6 +51,15 @@ class Samples:
             "p99_ms": round(self.ms(99), 3),
             "calls": len(self.latencies),
             "errors": self.errors,
+            **(
+                {
+                    # Means, not medians: the clocks tick in microseconds and a call's CPU is all of its cost.
+                    "cpu_ms": round(sum(self.cpu) / len(self.cpu) * 1000, 3),
+                    "loop_cpu_ms": round(sum(self.loop_cpu) / len(self.loop_cpu) * 1000, 3),
+                }
+                if self.cpu and self.loop_cpu
+                else {}
+            ),
         }
 
     def rate_per_s(self) -> float:

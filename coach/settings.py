@@ -56,6 +56,10 @@ def token_looks_valid(token: str) -> bool:
     return bool(_TOKEN_RE.fullmatch(token))
 
 
+# EVENT_LOOP values: auto picks uvloop when it is installed (pip install '.[speed]'), else asyncio's own.
+EVENT_LOOPS = ("auto", "uvloop", "asyncio")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot reads from its environment."""
@@ -78,6 +82,8 @@ class Settings:
     emulator_heartbeat_interval_ms: int | None = None
     # SQLite's synchronous pragma: full (durable acknowledgements, the default), extra, or normal.
     sqlite_synchronous: str = "full"
+    # Which asyncio event loop runs the bot: auto (uvloop when installed, the `speed` extra), uvloop, asyncio.
+    event_loop: str = "auto"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -118,6 +124,9 @@ class Settings:
                 f"SQLITE_SYNCHRONOUS must be full (default), extra or normal (got {synchronous!r}); normal can lose "
                 "acknowledged sets on a power cut."
             )
+        event_loop = (get("EVENT_LOOP") or "auto").lower()
+        if event_loop not in EVENT_LOOPS:
+            raise ConfigError(f"EVENT_LOOP must be one of {', '.join(EVENT_LOOPS)} (got {event_loop!r}).")
         heartbeat = _whole(
             get("EMULATOR_HEARTBEAT_INTERVAL_MS"), "EMULATOR_HEARTBEAT_INTERVAL_MS", low=100, high=600_000
         )
@@ -126,6 +135,7 @@ class Settings:
             max_sets_per_member=max_sets if max_sets is not None else DEFAULT_MAX_SETS_PER_MEMBER,
             emulator_heartbeat_interval_ms=heartbeat,
             sqlite_synchronous=synchronous,
+            event_loop=event_loop,
             shard_count=shard_count,
             shard_ids=shard_ids,
             message_content_intent=_BOOLEANS[intent_raw],

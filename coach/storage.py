@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,9 +32,12 @@ from coach.text import member_text
 from coach.timeparse import utc_now
 from db.engine import transaction
 from db.exercise_map_repository import ExerciseMapRepository
+from db.group_commit import GroupCommit, Job
 from db.repositories import SetRepository
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -71,6 +75,33 @@ class Storage:
         self._interactive = 0
         self._quiet = asyncio.Event()
         self._quiet.set()
+        lock = self._write_lock
+        self._group = GroupCommit(bind, lock=(lambda: lock) if lock is not None else None) if bind is not None else None
+
+    async def run(self, job: Job[T]) -> T:
+        """Run a member's whole write transaction as one call on the database side (``job`` gets a plain
+        connection), sharing its commit with whatever else is queued (``db.group_commit``)."""
+        if self._group is None:  # pragma: no cover - every bot's session factory is bound to its engine
+            raise RuntimeError("storage has no engine")
+        self._interactive += 1
+        self._quiet.clear()
+        try:
+            with storage_errors():
+                return await self._group.run(job)
+        finally:
+            self._interactive -= 1
+            if not self._interactive:
+                self._quiet.set()
+
+    async def close(self) -> None:
+        """Finish queued writes and release the writer (at shutdown)."""
+        if self._group is not None:
+            await self._group.close()
+
+    @property
+    def group_commit(self) -> GroupCommit | None:
+        """The shared writer (its counters are read by the benchmark)."""
+        return self._group
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

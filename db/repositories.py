@@ -6,7 +6,6 @@ the table size, and no query can return another member's rows by accident.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,25 +13,19 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
-    String,
     Table,
-    bindparam,
     delete,
     func,
     literal,
-    null,
     select,
-    true,
     tuple_,
-    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import LOGGED_SETS, BodyWeight, BotState, GuildSettings, LoggedSet, MemberSettings, utc_now
+from db.models import LOGGED_SETS, BotState, GuildSettings, LoggedSet, MemberSettings, utc_now
 
 # Kinds that never count towards records (PRs) or pre-exhaustion.
 NON_RECORD_KINDS = ("warmup",)
@@ -217,109 +210,12 @@ class NewSet:
     id: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class LogContext:
-    """Everything `/log` reads before it writes, from one round trip (see ``SetRepository.log_context``)."""
-
-    duplicate_id: int | None
-    member_exists: bool
-    unit: str | None
-    share: str | None
-    best_e1rm: float | None
-    best_at_reps: float | None
-    # The member's sets with since < performed_at <= at, newest first (at most ``limit``).
-    recent: list[SetRow]
-    # The ``limit`` sets at or before the exercise's latest set at or before ``since``, newest first.
-    before_last: list[SetRow]
-    # How many sets the member has stored, counted no further than the cap the caller gave.
-    stored: int = 0
-
-
-# Every column but the generated id; the statement is built once (see _log_context_statement for why).
-_INSERT_COLUMNS = tuple(c for c in LOGGED_SETS.columns if c.key != "id")
-
-
-@functools.cache
-def _insert_set(dialect: str) -> Any:
-    """The /log insert for a dialect, built once: on the table, not the entity, for a plain result row."""
-    table = LOGGED_SETS
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"unsupported dialect {dialect}")
-    return stmt.on_conflict_do_nothing(index_elements=["interaction_id"]).returning(table.c.id)
-
-
-@functools.cache
-def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> Select[Any]:
-    """The statement behind ``SetRepository.log_context``, built once per shape: building and hashing a
-    statement this size costs more than running it, so the hot path only binds parameters."""
-    scope = [LoggedSet.member_id == bindparam("member_id")]
-    if before:
-        scope.append(LoggedSet.id < bindparam("before_id"))
-    exercise = LoggedSet.exercise_key == bindparam("exercise_key")
-    newest_first = (LoggedSet.performed_at.desc(), LoggedSet.id.desc())
-    recent = (
-        select(literal("recent", String).label("part"), *SET_ROW_COLUMNS)
-        .where(*scope, LoggedSet.performed_at <= bindparam("at"), LoggedSet.performed_at > bindparam("since"))
-        .order_by(*newest_first)
-        .limit(limit)
-    )
-    anchor = (
-        select(LoggedSet.performed_at)
-        .where(*scope, exercise, LoggedSet.performed_at <= bindparam("since"))
-        .order_by(*newest_first)
-        .limit(1)
-        .scalar_subquery()
-    )
-    before_last = (
-        select(literal("before_last", String).label("part"), *SET_ROW_COLUMNS)
-        .where(*scope, LoggedSet.performed_at <= anchor)
-        .order_by(*newest_first)
-        .limit(limit)
-    )
-    # ORDER BY/LIMIT inside a UNION member needs a subquery on SQLite.
-    rows = union_all(select(recent.subquery()), select(before_last.subquery())).subquery("rows")
-    # A record is judged against the sets done before it (by when they were done), so a backdated set is
-    # judged as it stood then — the same bests the /progress chart replays.
-    records = [*scope, exercise, LoggedSet.kind.not_in(NON_RECORD_KINDS), LoggedSet.performed_at <= bindparam("at")]
-    member = MemberSettings.member_id == bindparam("member_id")
-    duplicate: Any = (
-        select(LoggedSet.id).where(LoggedSet.interaction_id == bindparam("interaction_id")).scalar_subquery()
-        if duplicate_check
-        else null()
-    )
-    # Counting stops at the cap: a member's own index range, never more than ``cap`` entries of it.
-    capped = select(literal(1)).where(scope[0]).limit(bindparam("cap")).subquery("capped")
-    meta = select(
-        duplicate.label("duplicate_id"),
-        select(func.count()).select_from(capped).scalar_subquery().label("stored"),
-        select(MemberSettings.member_id).where(member).scalar_subquery().label("settings_member_id"),
-        select(MemberSettings.unit).where(member).scalar_subquery().label("unit"),
-        select(MemberSettings.share).where(member).scalar_subquery().label("share"),
-        # NULLs last: PostgreSQL sorts them first on DESC, and a set without an e1RM (a body-weight lift without
-        # a body weight) must never hide the best one. Still the top of the e1RM index.
-        select(LoggedSet.e1rm_kg)
-        .where(*records, LoggedSet.e1rm_kg.is_not(None))
-        .order_by(LoggedSet.e1rm_kg.desc())
-        .limit(1)
-        .scalar_subquery()
-        .label("best_e1rm"),
-        select(LoggedSet.weight_kg)
-        .where(*records, LoggedSet.reps == bindparam("reps"))
-        .order_by(LoggedSet.weight_kg.desc())
-        .limit(1)
-        .scalar_subquery()
-        .label("best_at_reps"),
-    ).subquery("meta")
-    # The one-row meta part joined to the (possibly empty) set rows: at least one row always comes back.
-    return (
-        select(meta, rows)
-        .select_from(meta.outerjoin(rows, true()))
-        .order_by(rows.c.part, rows.c.performed_at.desc(), rows.c.id.desc())
-    )
+def member_scope(member_id: int, before_id: int | None = None) -> list[ColumnElement[bool]]:
+    """A member's sets, optionally only those logged before set ``before_id`` (ids grow with time)."""
+    clauses: list[ColumnElement[bool]] = [LoggedSet.member_id == member_id]
+    if before_id is not None:
+        clauses.append(LoggedSet.id < before_id)
+    return clauses
 
 
 class SetRepository:
@@ -329,38 +225,11 @@ class SetRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    @staticmethod
-    def _scope(member_id: int, before_id: int | None) -> list[ColumnElement[bool]]:
-        clauses: list[ColumnElement[bool]] = [LoggedSet.member_id == member_id]
-        if before_id is not None:
-            clauses.append(LoggedSet.id < before_id)
-        return clauses
-
-    async def insert(self, row: NewSet) -> bool:
-        """Insert a new set with one Core statement and give ``row`` its id; False when its interaction
-        already stored a set (another delivery of the same interaction won), and nothing was written.
-
-        ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` on both databases makes that race an explicit
-        outcome instead of an exception. A plain object and a Core statement, not the ORM: on /log's hot
-        path the unit-of-work bookkeeping cost as much as the insert itself.
-        """
-        values = {column.key: getattr(row, column.key) for column in _INSERT_COLUMNS}
-        # On the session's connection: a Core statement needs none of the ORM's execution machinery.
-        connection = await self.session.connection()
-        new_id = (await connection.execute(_insert_set(connection.dialect.name), values)).scalar_one_or_none()
-        if new_id is None:
-            return False
-        row.id = new_id
-        return True
+    _scope = staticmethod(member_scope)
 
     async def get(self, set_id: int) -> LoggedSet | None:
         """A set by id, whoever owns it (callers must check the owner)."""
         return await self.session.get(LoggedSet, set_id, populate_existing=True)
-
-    async def by_interaction(self, interaction_id: int) -> LoggedSet | None:
-        """The set created by a Discord interaction, if any."""
-        result = await self.session.execute(select(LoggedSet).where(LoggedSet.interaction_id == interaction_id))
-        return result.scalar_one_or_none()
 
     async def latest_logged(self, member_id: int, guild_id: int | None = None) -> LoggedSet | None:
         """The member's most recently *logged* set (optionally only one logged in ``guild_id``)."""
@@ -369,69 +238,6 @@ class SetRepository:
             stmt = stmt.where(LoggedSet.guild_id == guild_id)
         stmt = stmt.order_by(LoggedSet.created_at.desc(), LoggedSet.id.desc()).limit(1)
         return (await self.session.execute(stmt)).scalar_one_or_none()
-
-    async def session_rows_before(
-        self, member_id: int, at: datetime, *, limit: int, before_id: int | None = None
-    ) -> list[SetRow]:
-        """The member's sets performed at or before ``at``, newest first: enough to walk back through a session."""
-        stmt = (
-            select(*SET_ROW_COLUMNS)
-            .where(*self._scope(member_id, before_id), LoggedSet.performed_at <= at)
-            .order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc())
-            .limit(limit)
-        )
-        return [SetRow._make(row) for row in await self.session.execute(stmt)]
-
-    async def log_context(
-        self,
-        member_id: int,
-        exercise_key: str,
-        reps: int,
-        at: datetime,
-        since: datetime,
-        *,
-        limit: int,
-        cap: int = 0,
-        interaction_id: int | None = None,
-        before_id: int | None = None,
-    ) -> LogContext:
-        """What `/log` needs to know, in one statement: each round trip to the database costs more than
-        the work the database does for it, so the duplicate check, the member's settings, the two bests
-        and the rows that place the set in its session (and find the last session) come back together.
-
-        Every part is a bounded index range scan; see ``LogContext`` for what each part holds.
-        """
-        stmt = _log_context_statement(limit, interaction_id is not None, before_id is not None)
-        params = {
-            "member_id": member_id,
-            "exercise_key": exercise_key,
-            "reps": reps,
-            "at": at,
-            "since": since,
-            "cap": cap,
-        }
-        if interaction_id is not None:
-            params["interaction_id"] = interaction_id
-        if before_id is not None:
-            params["before_id"] = before_id
-        # On the session's connection: a Core statement needs none of the ORM's execution machinery.
-        result = (await (await self.session.connection()).execute(stmt, params)).all()
-        first = result[0]
-        parts: dict[str, list[SetRow]] = {"recent": [], "before_last": []}
-        for row in result:
-            if row.part is not None:
-                parts[row.part].append(SetRow._make(row[-len(SET_ROW_COLUMNS) :]))  # the rows' last columns
-        return LogContext(
-            duplicate_id=first.duplicate_id,
-            member_exists=first.settings_member_id is not None,
-            unit=first.unit,
-            share=first.share,
-            best_e1rm=first.best_e1rm,
-            best_at_reps=first.best_at_reps,
-            recent=parts["recent"],
-            before_last=parts["before_last"],
-            stored=first.stored,
-        )
 
     def _history_filter(
         self, member_id: int, since: datetime | None, exercise_key: str | None
@@ -471,35 +277,6 @@ class SetRepository:
         """How many sets match the history filter."""
         stmt = select(func.count()).select_from(LoggedSet).where(*self._history_filter(member_id, since, exercise_key))
         return int((await self.session.execute(stmt)).scalar_one())
-
-    async def body_context(
-        self, member_id: int, exercise_key: str, weight_kg: float, at: datetime, *, before_id: int | None = None
-    ) -> tuple[int | None, float | None]:
-        """For a lift where the body is the load, in one statement: the most reps the member did in one hard
-        set at this added weight (or assistance), and their body weight at ``at`` (the latest entry at or
-        before it). Only these lifts pay for it; /log's main statement stays as it is for the rest."""
-        records = [*self._scope(member_id, before_id), LoggedSet.exercise_key == exercise_key]
-        records += [LoggedSet.kind.not_in(NON_RECORD_KINDS), LoggedSet.performed_at <= at]
-        # Float weights that went through unit conversion match within a hundredth of a gram.
-        same = LoggedSet.weight_kg.between(weight_kg - SAME_WEIGHT_KG, weight_kg + SAME_WEIGHT_KG)
-        stmt = select(
-            select(func.max(LoggedSet.reps)).where(*records, same).scalar_subquery(),
-            func.coalesce(
-                select(BodyWeight.weight_kg)
-                .where(BodyWeight.member_id == member_id, BodyWeight.measured_at <= at)
-                .order_by(BodyWeight.measured_at.desc())
-                .limit(1)
-                .scalar_subquery(),
-                # Before the first entry, the first entry stands (see coach.bodyweight).
-                select(BodyWeight.weight_kg)
-                .where(BodyWeight.member_id == member_id)
-                .order_by(BodyWeight.measured_at)
-                .limit(1)
-                .scalar_subquery(),
-            ),
-        )
-        best, body = (await self.session.execute(stmt)).one()
-        return best, body
 
     async def latest_name(self, member_id: int, exercise_key: str) -> str | None:
         """The name the member last logged an exercise under, or None if they never logged it (one index probe)."""

@@ -111,9 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(run_offline(settings))
         settings.require_token()  # fail fast, before opening the database or the network
+        from runtime import loop
         from runtime.runner import run
 
-        return asyncio.run(run(settings, force_sync=args.sync))
+        return loop.run(run(settings, force_sync=args.sync), settings.event_loop)
     except ConfigError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

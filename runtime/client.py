@@ -96,6 +96,7 @@ class CoachBot(commands.AutoShardedBot):
         self.guild_config = GuildConfigService(session_factory)
         # One storage (SQLite's writer queue) and one exercise index for every service.
         storage = Storage(session_factory)
+        self.storage = storage
         index = ExerciseIndex(catalog)
         cap = settings.max_sets_per_member
         self.logbook = LogbookService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
@@ -122,10 +123,12 @@ class CoachBot(commands.AutoShardedBot):
         self.watchdog.start()
 
     async def close(self) -> None:
-        """Log out and close what the bot owns (attachment downloads, the loop watchdog, the parser process)."""
+        """Log out and close what the bot owns (attachment downloads, the loop watchdog, the parser process,
+        the database writer)."""
         try:
             await super().close()
         finally:
+            await self.storage.close()
             await self.attachments.close()
             await self.watchdog.stop()
             self.parser.shutdown(wait=False, cancel_futures=True)

@@ -55,7 +55,8 @@ async def test_seeded_rows_are_valid_and_spread_over_a_year(empty_db_url: str) -
 
 async def test_a_tiny_run_reports_every_number(tmp_path: Path) -> None:
     config = Config(quick=True, sizes=(0, 2_000), calls=3, warmup=1, load_seconds=1.0, saturation_seconds=1.0,
-                    load_members=20, charts=2, chart_log_members=2, importers=2, import_rows=1_200)  # fmt: skip
+                    load_members=20, charts=2, chart_log_members=2, importers=2, import_rows=1_200,
+                    real_sequential=5, real_sets_each=2, sync_sets=10)  # fmt: skip
     result = await run(config, None, tmp_path)
     json.dumps(result)  # the --json document
     for size in ("0", "2000"):
@@ -81,3 +82,23 @@ async def test_a_tiny_run_reports_every_number(tmp_path: Path) -> None:
     assert during["log_errors"] == 0
     assert any(t["name"] == "import_log_p99_ms" for t in result["targets"])
     assert "/log during imports" in markdown(result)
+    # CPU per call, next to latency.
+    assert result["sizes"]["0"]["commands"]["log"]["cpu_ms"] > 0
+    assert any(t["name"] == "log_cpu_ms@0" for t in result["targets"])
+    assert "CPU per call" in markdown(result)
+    # The real process: sequential /plan and /log, then the load members at once, all answered.
+    real = result["real_process"]["asyncio"]
+    assert real["sequential"]["log"]["calls"] == 5
+    assert real["sequential"]["plan"]["calls"] == 5
+    assert real["concurrent_log"]["calls"] == 20 * 2
+    assert real["concurrent_log"]["errors"] == 0
+    assert real["sequential"]["bot_cpu_ms_per_call"] > 0
+    assert "Real process" in markdown(result)
+    # Syncs counted from outside, when strace can run here (CI has it).
+    durable = result["durability"]
+    if durable.get("available", True):
+        assert durable["members_1"]["acks"] == 10
+        assert durable["members_1"]["unsynced_acks"] == 0
+        assert "Durability" in markdown(result)
+    assert load["sets_per_commit"] >= 1
+    assert result["load_saturation"]["sets_per_commit"] >= 1

@@ -11,10 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import transaction
+from db.log_queries import LogQueries
 from db.models import LoggedSet, MemberSettings
 from db.repositories import BotStateRepository, GuildRepository, MemberRepository, NewSet, SetRepository
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+
+
+async def queries(session: AsyncSession, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call a /log query (``LogQueries``, synchronous) on the session's connection, as /log's transaction does."""
+    return await session.run_sync(lambda sync: getattr(LogQueries(sync.connection()), method)(*args, **kwargs))
 
 
 def make_set(member_id: int = 1, *, minutes: float = 0, **overrides: Any) -> LoggedSet:
@@ -63,14 +69,14 @@ async def test_interaction_id_is_unique(session_factory: async_sessionmaker[Asyn
     await add_sets(session_factory, make_set(interaction_id=555))
     # The /log insert reports a replayed interaction as an outcome, writing nothing.
     async with transaction(session_factory, write=True) as session:
-        assert not await SetRepository(session).insert(new_set(interaction_id=555, minutes=1))
-        assert await SetRepository(session).insert(new_set(interaction_id=556, minutes=1))
+        assert not await queries(session, "insert", new_set(interaction_id=555, minutes=1))
+        assert await queries(session, "insert", new_set(interaction_id=556, minutes=1))
     with pytest.raises(IntegrityError):
         await add_sets(session_factory, make_set(interaction_id=555, minutes=1))
     # Sets without an interaction (future imports) don't collide with each other.
     await add_sets(session_factory, make_set(minutes=2), make_set(minutes=3))
     async with transaction(session_factory, write=False) as session:
-        assert (await SetRepository(session).by_interaction(555)) is not None
+        assert (await queries(session, "by_interaction", 555)) is not None
         assert await SetRepository(session).count(1) == 4  # 555, 556 and the two without an interaction
 
 
@@ -161,12 +167,16 @@ async def test_queries_are_scoped_to_the_member(session_factory: async_sessionma
     )
     async with transaction(session_factory, write=False) as session:
         repo = SetRepository(session)
-        known = await repo.log_context(1, "bench_press", 5, T0 + timedelta(hours=1), T0 - timedelta(hours=1), limit=10)
+        known = await queries(
+            session, "log_context", 1, "bench_press", 5, T0 + timedelta(hours=1), T0 - timedelta(hours=1), limit=10
+        )
         assert (known.best_e1rm, known.best_at_reps) == (110.0, 100.0)
         assert [r.member_id for r in await repo.history(1)] == [1, 1]
         assert await repo.count(2) == 1
         assert [r.performed_at for r in known.recent] == [T0 + timedelta(minutes=2), T0]
-        assert [r.performed_at for r in await repo.session_rows_before(1, T0 + timedelta(hours=1), limit=10)] == [
+        assert [
+            r.performed_at for r in await queries(session, "session_rows_before", 1, T0 + timedelta(hours=1), limit=10)
+        ] == [
             T0 + timedelta(minutes=2),
             T0,
         ]
@@ -185,11 +195,12 @@ async def test_records_ignore_warmups_and_respect_before_id(session_factory: asy
         make_set(minutes=2, weight_kg=100.0, e1rm_kg=116.7),
     )
     async with transaction(session_factory, write=False) as session:
-        repo = SetRepository(session)
 
         async def bests(reps: int, before_id: int | None = None) -> tuple[float | None, float | None]:
             at, since = T0 + timedelta(hours=1), T0 - timedelta(hours=1)
-            known = await repo.log_context(1, "bench_press", reps, at, since, limit=10, before_id=before_id)
+            known = await queries(
+                session, "log_context", 1, "bench_press", reps, at, since, limit=10, before_id=before_id
+            )
             return known.best_e1rm, known.best_at_reps
 
         assert await bests(5) == (116.7, 100.0)
@@ -244,7 +255,7 @@ async def test_member_look_ups_are_index_backed(
         async with transaction(session_factory, write=False) as session:
             repo = SetRepository(session)
             at = T0 + timedelta(hours=1)
-            await repo.session_rows_before(1, at, limit=200)
+            await queries(session, "session_rows_before", 1, at, limit=200)
             await repo.export_batch(1, (T0, 1), 100)
             await repo.count_up_to(1, 1000)
             await repo.history(1, since=T0, exercise_key="bench_press")
@@ -252,9 +263,9 @@ async def test_member_look_ups_are_index_backed(
             await repo.count(1, since=T0)
             await repo.recent_exercises(1, limit=10)
             await repo.latest_logged(1)
-            await repo.by_interaction(123)
+            await queries(session, "by_interaction", 123)
             # /log's single read: every part of it must be index-backed too.
-            await repo.log_context(1, "bench_press", 5, at, T0, limit=60, interaction_id=123)
+            await queries(session, "log_context", 1, "bench_press", 5, at, T0, limit=60, interaction_id=123)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
 
