@@ -18,6 +18,7 @@ What a file may look like, and how each row is read (formats, dates, kinds, unit
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 import uuid
@@ -27,6 +28,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Connection
 
 from catalog import Catalog
 from coach import bodyweight as bodyweight_rules
@@ -50,7 +53,8 @@ from coach.metrics import Unit, preferred_unit, set_e1rm
 from coach.set_rules import parse_unit
 from coach.storage import Service
 from db.exercise_map_repository import ExerciseMapRepository
-from db.import_repository import ImportRepository
+from db.import_repository import ImportRepository, insert_new
+from db.log_queries import LogQueries
 from db.repositories import MemberRepository, SetRepository
 
 __all__ = [
@@ -260,10 +264,9 @@ class ImportService(Service):
                 batch = [
                     {**dict(zip(ROW_FIELDS, row, strict=True)), **fixed} for row in fresh[start : start + IMPORT_BATCH]
                 ]
-                async with self._storage.write(background=True) as session:
-                    if start == 0:
-                        await MemberRepository(session).ensure(member_id)
-                    inserted += await ImportRepository(session).insert_new(batch)
+                # A job in the shared write queue, in turn with members' /logs (not after them all).
+                job = functools.partial(_write_batch, member_id, batch, first=start == 0)
+                inserted += await self._storage.run(job, background=True)
                 if progress is not None:
                     await progress(min(start + IMPORT_BATCH, len(fresh)), len(fresh))
             body_lifts = {ex.id for ex in self.catalog.exercises if ex.uses_bodyweight}
@@ -407,3 +410,10 @@ def _prepare_in_worker(
     return prepare_export(
         data, _worker_index, default_unit=default_unit, now=now, explicit_unit=explicit, mapped=mapped
     )
+
+
+def _write_batch(member_id: int, batch: list[dict[str, Any]], conn: Connection, *, first: bool) -> int:
+    """One import batch on the database side (``Storage.run``): the member's row first, then the sets."""
+    if first:
+        LogQueries(conn).ensure_member(member_id)
+    return insert_new(conn, batch)

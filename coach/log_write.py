@@ -1,18 +1,19 @@
 """The /log write transaction: one synchronous call on the database side, run by ``Storage.run``.
 
-Everything a /log needs to know comes from one statement (``LogQueries.log_context``), read in the same
-transaction as the insert, and the transaction is one call to the database (``db.group_commit``): the reads,
-the checks that need them (the member's unit, the set cap), the insert and the reply's facts (set number,
-last session, PRs, 🔥 pre-exhausted) together. A replayed interaction answers from the same statement,
-restricted to sets logged before it.
+The transaction is one call to the database (``db.group_commit``): the reads, the checks that need them
+(the member's unit, the set cap), the insert and the reply's facts (set number, last session, PRs, 🔥
+pre-exhausted) together. It reads one row of facts (``LogQueries.log_context``: duplicate, settings, set
+count, bests), the current session and the exercise's previous one, each walked back only as far as the
+session goes (``LogQueries.walk``). A replayed interaction answers from the same reads, restricted to sets
+logged before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -23,7 +24,6 @@ from coach.logbook_results import LastSession, LogRequest, LogResult, SetSummary
 from coach.metrics import (
     MAX_SESSION_SETS,
     MAX_SESSION_SPAN,
-    SESSION_GAP,
     SetKind,
     Unit,
     counts_body,
@@ -37,7 +37,7 @@ from coach.metrics import (
 from coach.set_rules import check_weight, parse_kind, parse_note, parse_number, parse_reps, parse_rpe, parse_unit
 from coach.timeparse import parse_when_known
 from db.log_queries import LogContext, LogQueries
-from db.repositories import NewSet, SetRow
+from db.repositories import NewSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +121,8 @@ class LogWriter:
         Runs inside ``Storage.run`` (one call, a shared commit). It raises a domain error only before its
         first write, so a refused set never leaves anything behind in the shared transaction."""
         q = LogQueries(conn)
-        known = _known(
-            q, req.member_id, parsed.exercise.key, parsed.reps, parsed.performed_at,
+        known = q.log_context(
+            req.member_id, parsed.exercise.key, parsed.reps, parsed.performed_at,
             cap=self.max_sets, interaction_id=req.interaction_id,
         )  # fmt: skip
         if known.duplicate_id is None:
@@ -138,8 +138,10 @@ class LogWriter:
             if not known.member_exists:  # First set ever: the member's row (defaults) comes into being.
                 q.ensure_member(req.member_id)
             if q.insert(row):
+                # The sets logged before this one: the same reads a replay of it makes.
+                at = parsed.performed_at
                 ctx = self._context(
-                    q, req.member_id, parsed.exercise, parsed.performed_at, known, kind=parsed.kind, body=body
+                    q, req.member_id, parsed.exercise, at, known, kind=parsed.kind, body=body, before_id=row.id
                 )
                 return _build_result(row, ctx, display_unit, prefs.share, parsed.exercise.suggestions)
         # Another delivery of this interaction stored the set (before, or in a race just now): its reply.
@@ -154,7 +156,7 @@ class LogWriter:
             # Interaction ids are per user, so this is a forged or corrupted request: reveal nothing.
             raise NotYourSetError("That interaction belongs to someone else.")
         exercise = self.index.for_row(row.exercise_key, row.exercise_name, row.exercise_id, row.custom_name)
-        known = _known(q, row.member_id, row.exercise_key, row.reps, row.performed_at, before_id=row.id)
+        known = q.log_context(row.member_id, row.exercise_key, row.reps, row.performed_at, before_id=row.id)
         body = _body(
             q, row.member_id, exercise, row.weight_kg, row.performed_at, before_id=row.id, stored=row.bodyweight_kg
         )
@@ -178,29 +180,24 @@ class LogWriter:
     ) -> _Context:
         """Where a set at ``at`` stands: its session, set number, last session of the exercise and bests.
 
-        ``known.recent`` covers the whole session-so-far (a session spans at most ``MAX_SESSION_SPAN``
-        and ``MAX_SESSION_SETS``). The exercise's previous session is anchored at its latest set before
-        this session: among ``known.recent``, or else ``known.before_last`` (the sets up to the latest
-        one older than the window). Only when an anchor inside the window has a session reaching back
-        past it are that session's sets read once more.
+        The session is walked back from ``at`` (``session_so_far``) over rows read only as far as the walk
+        goes; the exercise's previous session is anchored at its latest set before this session and walked
+        back from there the same way. A reply reads the sets of two sessions and three single rows.
         """
-        start, window = session_so_far(at, known.recent)
-        earlier: Sequence[SetRow] = known.before_last
-        for index, row in enumerate(known.recent):
-            if row.performed_at < start and row.exercise_key == exercise.key:
-                earlier = known.recent[index:]
-                if _may_reach_past(earlier, at - MAX_SESSION_SPAN, full=len(known.recent) >= MAX_SESSION_SETS):
-                    earlier = q.session_rows_before(
-                        member_id, row.performed_at, limit=MAX_SESSION_SETS, before_id=before_id
-                    )
-                break
+        limit = MAX_SESSION_SETS + 1  # the walk stops at the cap, after reading one row past it
+        with closing(q.walk(member_id, at, at - MAX_SESSION_SPAN, limit=limit, before_id=before_id)) as rows:
+            start, window = session_so_far(at, rows)
+        anchor = q.latest_before(member_id, exercise.key, start, before_id=before_id)
         last = None
-        if earlier:
-            _, previous = session_so_far(earlier[0].performed_at, earlier[1:])
-            rows = [r for r in (*previous, earlier[0]) if r.exercise_key == exercise.key]
+        if anchor is not None:
+            floor = anchor.performed_at - MAX_SESSION_SPAN
+            walk = q.walk(member_id, anchor.performed_at, floor, limit=limit, before_id=before_id, after_id=anchor.id)
+            with closing(walk) as rows:
+                _, previous = session_so_far(anchor.performed_at, rows)
+            sets = [r for r in (*previous, anchor) if r.exercise_key == exercise.key]
             last = LastSession(
-                started_at=rows[0].performed_at,
-                sets=tuple(SetSummary(r.weight_kg, r.reps, r.kind, r.rpe) for r in rows),
+                started_at=sets[0].performed_at,
+                sets=tuple(SetSummary(r.weight_kg, r.reps, r.kind, r.rpe) for r in sets),
             )
         pre = (
             pre_exhausted_by(exercise.exercise, window, self.catalog, kind=kind)
@@ -298,12 +295,6 @@ def _build_result(
     )
 
 
-def _known(q: LogQueries, member_id: int, exercise_key: str, reps: int, at: datetime, **options: Any) -> LogContext:
-    """The single look-up for a set at ``at``: its whole possible session (``MAX_SESSION_SPAN`` back, at most
-    ``MAX_SESSION_SETS`` rows) and the rest of ``LogQueries.log_context``."""
-    return q.log_context(member_id, exercise_key, reps, at, at - MAX_SESSION_SPAN, limit=MAX_SESSION_SETS, **options)
-
-
 def _body(
     q: LogQueries,
     member_id: int,
@@ -321,11 +312,3 @@ def _body(
     assisted = exercise.exercise is not None and exercise.exercise.load is Load.ASSISTED
     # A replay shows the body weight the set was stored with, even if entries changed since.
     return _Body(True, assisted, stored if before_id is not None else bodyweight, best)
-
-
-def _may_reach_past(rows: Sequence[SetRow], floor: datetime, *, full: bool) -> bool:
-    """Whether the session ending at ``rows[0]`` may hold sets older than ``rows`` (read down to ``floor``)."""
-    start, previous = session_so_far(rows[0].performed_at, rows[1:])
-    if len(previous) < len(rows) - 1:
-        return False  # the walk stopped at a gap or a cap inside the rows: the session is all here
-    return full or start - floor < SESSION_GAP

@@ -78,11 +78,16 @@ class Storage:
         lock = self._write_lock
         self._group = GroupCommit(bind, lock=(lambda: lock) if lock is not None else None) if bind is not None else None
 
-    async def run(self, job: Job[T]) -> T:
-        """Run a member's whole write transaction as one call on the database side (``job`` gets a plain
-        connection), sharing its commit with whatever else is queued (``db.group_commit``)."""
+    async def run(self, job: Job[T], *, background: bool = False) -> T:
+        """Run a whole write transaction as one call on the database side (``job`` gets a plain connection),
+        sharing its commit with whatever else is queued (``db.group_commit``), first come first served.
+
+        ``background`` jobs (import batches) don't hold back other background writes as members' do."""
         if self._group is None:  # pragma: no cover - every bot's session factory is bound to its engine
             raise RuntimeError("storage has no engine")
+        if background:
+            with storage_errors():
+                return await self._group.run(job)
         self._interactive += 1
         self._quiet.clear()
         try:

@@ -2,9 +2,10 @@
 
 SQLite is tuned for many members writing at once from one process: WAL (readers never block the
 writer), a busy timeout (writers queue instead of failing with "database is locked"),
-``synchronous=NORMAL`` (durable across application crashes, fsync only at checkpoints) and foreign
-keys on. Write transactions start with ``BEGIN IMMEDIATE`` so a transaction that reads first and
-then writes can't hit SQLite's un-waitable lock-upgrade deadlock (SQLITE_BUSY_SNAPSHOT).
+``synchronous=FULL`` by default (every commit synced before anyone is told; ``SQLITE_SYNCHRONOUS``
+relaxes it only explicitly) and foreign keys on. Write transactions start with ``BEGIN IMMEDIATE`` so a
+transaction that reads first and then writes can't hit SQLite's un-waitable lock-upgrade deadlock
+(SQLITE_BUSY_SNAPSHOT).
 
 PostgreSQL (``postgresql+asyncpg://…``) needs none of this and runs the same code.
 

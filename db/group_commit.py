@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -87,6 +87,11 @@ class GroupCommit:
         self._thread = (
             ThreadPoolExecutor(1, thread_name_prefix="coach-writer") if self._thread_engine is not None else None
         )
+
+    @property
+    def sync_engine(self) -> Engine:
+        """The engine whose connections run the batches (the writer thread's, or the async engine's own)."""
+        return self._thread_engine if self._thread_engine is not None else self._engine.sync_engine
 
     async def run(self, job: Job[T]) -> T:
         """Run ``job`` in a shared write transaction; its result once that transaction has committed."""

@@ -12,6 +12,7 @@ marks the connection (``WROTE``), so the group commit knows an error after it ca
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,14 +20,12 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Select,
-    String,
     bindparam,
     func,
     literal,
     null,
     select,
-    true,
-    union_all,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -47,10 +46,6 @@ class LogContext:
     share: str | None
     best_e1rm: float | None
     best_at_reps: float | None
-    # The member's sets with since < performed_at <= at, newest first (at most ``limit``).
-    recent: list[SetRow]
-    # The ``limit`` sets at or before the exercise's latest set at or before ``since``, newest first.
-    before_last: list[SetRow]
     # How many sets the member has stored, counted no further than the cap the caller gave.
     stored: int = 0
 
@@ -73,35 +68,13 @@ def _insert_set(dialect: str) -> Any:
 
 
 @functools.cache
-def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> Select[Any]:
+def _log_context_statement(duplicate_check: bool, before: bool) -> Select[Any]:
     """The statement behind ``LogQueries.log_context``, built once per shape: building and hashing a
-    statement this size costs more than running it, so the hot path only binds parameters."""
+    statement costs more than running it, so the hot path only binds parameters."""
     scope = [LoggedSet.member_id == bindparam("member_id")]
     if before:
         scope.append(LoggedSet.id < bindparam("before_id"))
     exercise = LoggedSet.exercise_key == bindparam("exercise_key")
-    newest_first = (LoggedSet.performed_at.desc(), LoggedSet.id.desc())
-    recent = (
-        select(literal("recent", String).label("part"), *SET_ROW_COLUMNS)
-        .where(*scope, LoggedSet.performed_at <= bindparam("at"), LoggedSet.performed_at > bindparam("since"))
-        .order_by(*newest_first)
-        .limit(limit)
-    )
-    anchor = (
-        select(LoggedSet.performed_at)
-        .where(*scope, exercise, LoggedSet.performed_at <= bindparam("since"))
-        .order_by(*newest_first)
-        .limit(1)
-        .scalar_subquery()
-    )
-    before_last = (
-        select(literal("before_last", String).label("part"), *SET_ROW_COLUMNS)
-        .where(*scope, LoggedSet.performed_at <= anchor)
-        .order_by(*newest_first)
-        .limit(limit)
-    )
-    # ORDER BY/LIMIT inside a UNION member needs a subquery on SQLite.
-    rows = union_all(select(recent.subquery()), select(before_last.subquery())).subquery("rows")
     # A record is judged against the sets done before it (by when they were done), so a backdated set is
     # judged as it stood then — the same bests the /progress chart replays.
     records = [*scope, exercise, LoggedSet.kind.not_in(NON_RECORD_KINDS), LoggedSet.performed_at <= bindparam("at")]
@@ -113,7 +86,7 @@ def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> S
     )
     # Counting stops at the cap: a member's own index range, never more than ``cap`` entries of it.
     capped = select(literal(1)).where(scope[0]).limit(bindparam("cap")).subquery("capped")
-    meta = select(
+    return select(
         duplicate.label("duplicate_id"),
         select(func.count()).select_from(capped).scalar_subquery().label("stored"),
         select(MemberSettings.member_id).where(member).scalar_subquery().label("settings_member_id"),
@@ -133,12 +106,40 @@ def _log_context_statement(limit: int, duplicate_check: bool, before: bool) -> S
         .limit(1)
         .scalar_subquery()
         .label("best_at_reps"),
-    ).subquery("meta")
-    # The one-row meta part joined to the (possibly empty) set rows: at least one row always comes back.
+    )
+
+
+@functools.cache
+def _latest_before_statement(before: bool) -> Select[Any]:
+    """The statement behind ``LogQueries.latest_before``, built once per shape."""
+    where = [
+        LoggedSet.member_id == bindparam("member_id"),
+        LoggedSet.exercise_key == bindparam("exercise_key"),
+        LoggedSet.performed_at < bindparam("before"),
+    ]
+    if before:
+        where.append(LoggedSet.id < bindparam("before_id"))
+    return select(*SET_ROW_COLUMNS).where(*where).order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc()).limit(1)
+
+
+@functools.cache
+def _walk_statement(before: bool, after: bool) -> Select[Any]:
+    """The statement behind ``LogQueries.walk``, built once per shape."""
+    where = [LoggedSet.member_id == bindparam("member_id"), LoggedSet.performed_at >= bindparam("floor")]
+    if before:
+        where.append(LoggedSet.id < bindparam("before_id"))
+    if after:  # strictly older than a given set, in (performed_at, id) order
+        older = tuple_(
+            bindparam("at", type_=LoggedSet.performed_at.type), bindparam("after_id", type_=LoggedSet.id.type)
+        )
+        where.append(tuple_(LoggedSet.performed_at, LoggedSet.id) < older)
+    else:
+        where.append(LoggedSet.performed_at <= bindparam("at"))
     return (
-        select(meta, rows)
-        .select_from(meta.outerjoin(rows, true()))
-        .order_by(rows.c.part, rows.c.performed_at.desc(), rows.c.id.desc())
+        select(*SET_ROW_COLUMNS)
+        .where(*where)
+        .order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc())
+        .limit(bindparam("limit"))
     )
 
 
@@ -186,17 +187,41 @@ class LogQueries:
         row = self.conn.execute(select(*LOGGED_SETS.columns).where(LoggedSet.interaction_id == interaction_id)).first()
         return NewSet(**row._asdict()) if row is not None else None
 
-    def session_rows_before(
-        self, member_id: int, at: datetime, *, limit: int, before_id: int | None = None
-    ) -> list[SetRow]:
-        """The member's sets performed at or before ``at``, newest first: enough to walk back through a session."""
-        stmt = (
-            select(*SET_ROW_COLUMNS)
-            .where(*self._scope(member_id, before_id), LoggedSet.performed_at <= at)
-            .order_by(LoggedSet.performed_at.desc(), LoggedSet.id.desc())
-            .limit(limit)
-        )
-        return [SetRow._make(row) for row in self.conn.execute(stmt)]
+    def walk(
+        self,
+        member_id: int,
+        at: datetime,
+        floor: datetime,
+        *,
+        limit: int,
+        before_id: int | None = None,
+        after_id: int | None = None,
+    ) -> Iterator[SetRow]:
+        """The member's sets performed between ``floor`` and ``at``, newest first, read only as far as they are
+        consumed: a session walk (``coach.metrics.session_so_far``) stops at the session's first gap, and so
+        does the reading. With ``after_id``, only sets older than that set (performed at ``at``). Close the
+        iterator when done (``contextlib.closing``)."""
+        params: dict[str, Any] = {"member_id": member_id, "at": at, "floor": floor, "limit": limit}
+        if before_id is not None:
+            params["before_id"] = before_id
+        if after_id is not None:
+            params["after_id"] = after_id
+        result = self.conn.execute(_walk_statement(before_id is not None, after_id is not None), params)
+        try:
+            for row in result:
+                yield SetRow._make(row)
+        finally:
+            result.close()
+
+    def latest_before(
+        self, member_id: int, exercise_key: str, before: datetime, *, before_id: int | None = None
+    ) -> SetRow | None:
+        """The member's latest set of an exercise performed before ``before`` (one index probe)."""
+        params: dict[str, Any] = {"member_id": member_id, "exercise_key": exercise_key, "before": before}
+        if before_id is not None:
+            params["before_id"] = before_id
+        row = self.conn.execute(_latest_before_statement(before_id is not None), params).first()
+        return SetRow._make(row) if row is not None else None
 
     def log_context(
         self,
@@ -204,38 +229,22 @@ class LogQueries:
         exercise_key: str,
         reps: int,
         at: datetime,
-        since: datetime,
         *,
-        limit: int,
         cap: int = 0,
         interaction_id: int | None = None,
         before_id: int | None = None,
     ) -> LogContext:
-        """What `/log` needs to know, in one statement: each round trip to the database costs more than
-        the work the database does for it, so the duplicate check, the member's settings, the two bests
-        and the rows that place the set in its session (and find the last session) come back together.
-
-        Every part is a bounded index range scan; see ``LogContext`` for what each part holds.
-        """
-        stmt = _log_context_statement(limit, interaction_id is not None, before_id is not None)
-        params = {
-            "member_id": member_id,
-            "exercise_key": exercise_key,
-            "reps": reps,
-            "at": at,
-            "since": since,
-            "cap": cap,
-        }
+        """What `/log` needs to know besides the session, in one single-row statement: already logged by
+        this interaction?, how many sets the member has (up to ``cap``), their settings, and the two bests.
+        Every part is a bounded index probe."""
+        stmt = _log_context_statement(interaction_id is not None, before_id is not None)
+        params: dict[str, Any] = {"member_id": member_id, "exercise_key": exercise_key, "reps": reps, "at": at}
+        params["cap"] = cap
         if interaction_id is not None:
             params["interaction_id"] = interaction_id
         if before_id is not None:
             params["before_id"] = before_id
-        result = self.conn.execute(stmt, params).all()
-        first = result[0]
-        parts: dict[str, list[SetRow]] = {"recent": [], "before_last": []}
-        for row in result:
-            if row.part is not None:
-                parts[row.part].append(SetRow._make(row[-len(SET_ROW_COLUMNS) :]))  # the rows' last columns
+        first = self.conn.execute(stmt, params).one()
         return LogContext(
             duplicate_id=first.duplicate_id,
             member_exists=first.settings_member_id is not None,
@@ -243,8 +252,6 @@ class LogQueries:
             share=first.share,
             best_e1rm=first.best_e1rm,
             best_at_reps=first.best_at_reps,
-            recent=parts["recent"],
-            before_last=parts["before_last"],
             stored=first.stored,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import Callable
@@ -183,6 +184,10 @@ class CoachBot(commands.AutoShardedBot):
     async def on_ready(self) -> None:
         """Log readiness once the gateway session is up."""
         user = self.user
-        log.info("ready as %s (id %s) in %d server(s)", user, user.id if user else "?", len(self.guilds))
+        loop = type(asyncio.get_running_loop())
+        log.info(
+            "ready as %s (id %s) in %d server(s); event loop %s.%s",
+            user, user.id if user else "?", len(self.guilds), loop.__module__, loop.__name__,
+        )  # fmt: skip
         with self.watchdog.expected():  # one deliberate full collection at start-up
             freeze_startup_objects()

@@ -102,7 +102,6 @@ async def run(settings: Settings, *, force_sync: bool = False) -> int:
     """Run the bot until SIGINT/SIGTERM; raise ConfigError for problems the operator must fix."""
     token = settings.require_token()
     loop = asyncio.get_running_loop()
-    log.info("event loop: %s.%s", type(loop).__module__, type(loop).__name__)
     async with running_bot(settings, force_sync=force_sync) as bot:
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.load import strong_export
 from catalog import Catalog
+from coach import importer as importer_module
 from coach.errors import ImportFileError, StorageUnavailableError, ValidationError
 from coach.exercise_search import ExerciseIndex
 from coach.importer import (
@@ -30,7 +32,6 @@ from coach.importer import (
 from coach.logbook import LogbookService
 from coach.logbook_results import LogRequest
 from coach.text import plain
-from db.import_repository import ImportRepository
 from db.models import LoggedSet
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
@@ -277,22 +278,22 @@ async def test_a_failed_batch_takes_back_the_whole_import(
 ) -> None:
     """Batches commit one by one (so /log interleaves); a failure later takes the earlier ones back."""
     data = strong_export(IMPORT_BATCH * 2 + 100, now=NOW)
-    real = ImportRepository.insert_new
+    real = importer_module.insert_new
     calls = 0
 
-    async def fail_on_the_third_batch(self: ImportRepository, values: Any) -> int:
+    def fail_on_the_third_batch(conn: Any, values: Any) -> int:
         nonlocal calls
         calls += 1
         if calls == 3:
-            raise StorageUnavailableError()
-        return await real(self, values)
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return real(conn, values)
 
-    monkeypatch.setattr(ImportRepository, "insert_new", fail_on_the_third_batch)
+    monkeypatch.setattr(importer_module, "insert_new", fail_on_the_third_batch)
     with pytest.raises(StorageUnavailableError):
         await importer.import_csv(ALICE, data, unit="kg")
     assert calls == 3, "two batches were committed before the failure"
     assert await rows(session_factory, ALICE) == 0, "and taken back: nothing of the file stays"
-    monkeypatch.setattr(ImportRepository, "insert_new", real)
+    monkeypatch.setattr(importer_module, "insert_new", real)
     done = await importer.import_csv(ALICE, data, unit="kg")
     assert done.imported == IMPORT_BATCH * 2 + 100
     assert await rows(session_factory, ALICE) == IMPORT_BATCH * 2 + 100
@@ -308,14 +309,15 @@ async def test_a_log_waits_for_one_batch_not_the_whole_import(
     logbook = LogbookService(session_factory, logbook_catalog, storage=importer._storage, clock=lambda: NOW)
     data = strong_export(IMPORT_BATCH * 8, now=NOW)
     first_batch = asyncio.Event()
-    real = ImportRepository.insert_new
+    real = importer_module.insert_new
+    loop = asyncio.get_running_loop()
 
-    async def insert_new(self: ImportRepository, values: Any) -> int:
-        inserted = await real(self, values)
-        first_batch.set()
+    def insert_new(conn: Any, values: Any) -> int:  # on the database side: possibly the writer thread
+        inserted = real(conn, values)
+        loop.call_soon_threadsafe(first_batch.set)
         return inserted
 
-    monkeypatch.setattr(ImportRepository, "insert_new", insert_new)
+    monkeypatch.setattr(importer_module, "insert_new", insert_new)
     importing = asyncio.ensure_future(importer.import_csv(ALICE, data, unit="kg"))
     await first_batch.wait()
     await logbook.log_set(LogRequest(member_id=BOB, exercise="bench press", weight=60, reps=5, unit="kg"))

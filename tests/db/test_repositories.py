@@ -19,8 +19,14 @@ T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
 
 async def queries(session: AsyncSession, method: str, *args: Any, **kwargs: Any) -> Any:
-    """Call a /log query (``LogQueries``, synchronous) on the session's connection, as /log's transaction does."""
-    return await session.run_sync(lambda sync: getattr(LogQueries(sync.connection()), method)(*args, **kwargs))
+    """Call a /log query (``LogQueries``, synchronous) on the session's connection, as /log's transaction does
+    (a walk is read to its end)."""
+
+    def call(sync: Any) -> Any:
+        result = getattr(LogQueries(sync.connection()), method)(*args, **kwargs)
+        return list(result) if method == "walk" else result
+
+    return await session.run_sync(call)
 
 
 def make_set(member_id: int = 1, *, minutes: float = 0, **overrides: Any) -> LoggedSet:
@@ -167,19 +173,22 @@ async def test_queries_are_scoped_to_the_member(session_factory: async_sessionma
     )
     async with transaction(session_factory, write=False) as session:
         repo = SetRepository(session)
-        known = await queries(
-            session, "log_context", 1, "bench_press", 5, T0 + timedelta(hours=1), T0 - timedelta(hours=1), limit=10
-        )
+        at = T0 + timedelta(hours=1)
+        known = await queries(session, "log_context", 1, "bench_press", 5, at)
         assert (known.best_e1rm, known.best_at_reps) == (110.0, 100.0)
         assert [r.member_id for r in await repo.history(1)] == [1, 1]
         assert await repo.count(2) == 1
-        assert [r.performed_at for r in known.recent] == [T0 + timedelta(minutes=2), T0]
-        assert [
-            r.performed_at for r in await queries(session, "session_rows_before", 1, T0 + timedelta(hours=1), limit=10)
-        ] == [
-            T0 + timedelta(minutes=2),
-            T0,
-        ]
+        walked = await queries(session, "walk", 1, at, T0 - timedelta(hours=1), limit=10)
+        assert [r.performed_at for r in walked] == [T0 + timedelta(minutes=2), T0]
+        # Older than a given set (the previous session's walk), and the floor and limit respected.
+        older = await queries(session, "walk", 1, T0 + timedelta(minutes=2), T0, limit=10, after_id=walked[0].id)
+        assert [r.performed_at for r in older] == [T0]
+        assert await queries(session, "walk", 1, at, T0 + timedelta(minutes=1), limit=10) == walked[:1]
+        assert len(await queries(session, "walk", 1, at, T0, limit=1)) == 1
+        anchor = await queries(session, "latest_before", 1, "bench_press", T0 + timedelta(minutes=2))
+        assert anchor is not None
+        assert anchor.performed_at == T0
+        assert await queries(session, "latest_before", 1, "bench_press", T0) is None
         latest = await repo.latest_logged(1)
         assert latest is not None
         assert latest.exercise_key == "squat"
@@ -197,10 +206,8 @@ async def test_records_ignore_warmups_and_respect_before_id(session_factory: asy
     async with transaction(session_factory, write=False) as session:
 
         async def bests(reps: int, before_id: int | None = None) -> tuple[float | None, float | None]:
-            at, since = T0 + timedelta(hours=1), T0 - timedelta(hours=1)
-            known = await queries(
-                session, "log_context", 1, "bench_press", reps, at, since, limit=10, before_id=before_id
-            )
+            at = T0 + timedelta(hours=1)
+            known = await queries(session, "log_context", 1, "bench_press", reps, at, before_id=before_id)
             return known.best_e1rm, known.best_at_reps
 
         assert await bests(5) == (116.7, 100.0)
@@ -255,7 +262,9 @@ async def test_member_look_ups_are_index_backed(
         async with transaction(session_factory, write=False) as session:
             repo = SetRepository(session)
             at = T0 + timedelta(hours=1)
-            await queries(session, "session_rows_before", 1, at, limit=200)
+            await queries(session, "walk", 1, at, T0, limit=101)
+            await queries(session, "walk", 1, at, T0, limit=101, after_id=3)
+            await queries(session, "latest_before", 1, "bench_press", at)
             await repo.export_batch(1, (T0, 1), 100)
             await repo.count_up_to(1, 1000)
             await repo.history(1, since=T0, exercise_key="bench_press")
@@ -265,11 +274,11 @@ async def test_member_look_ups_are_index_backed(
             await repo.latest_logged(1)
             await queries(session, "by_interaction", 123)
             # /log's single read: every part of it must be index-backed too.
-            await queries(session, "log_context", 1, "bench_press", 5, at, T0, limit=60, interaction_id=123)
+            await queries(session, "log_context", 1, "bench_press", 5, at, cap=1000, interaction_id=123)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", capture)
 
-    assert len(captured) == 10
+    assert len(captured) == 12
     for statement, params in captured:
         plan = await _explain(engine, statement, params)
         if engine.dialect.name == "sqlite":

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,11 +46,15 @@ def install_delay(delay_s: float | Callable[[], float], target: Any = Engine) ->
     """Make every transaction on ``target`` (default: all engines) start ``delay_s`` seconds late."""
 
     @event.listens_for(target, "begin")
-    def _slow_begin(_conn: Connection) -> None:
+    def _slow_begin(conn: Connection) -> None:
         seconds = delay_s() if callable(delay_s) else delay_s
-        if seconds > 0:
+        if seconds <= 0:
+            return
+        if conn.dialect.is_async:
             # Runs inside SQLAlchemy's greenlet bridge, so awaiting here suspends only this unit of work.
             await_only(asyncio.sleep(seconds))
+        else:
+            time.sleep(seconds)  # the writer thread's own connection (db.group_commit): a slow disk, there
 
 
 def _delay_from(path: Path) -> float:

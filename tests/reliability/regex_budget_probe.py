@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +57,21 @@ def _flags(node: ast.Call) -> int:
     return value
 
 
+def _parse(source: str) -> ast.Module:
+    """``ast.parse``, retried on a fresh thread when CPython 3.11's recursion bookkeeping was disturbed by
+    greenlet switches earlier in the same thread (gh-106905: "AST constructor recursion depth mismatch")."""
+    try:
+        return ast.parse(source)
+    except SystemError:
+        with ThreadPoolExecutor(1) as fresh:
+            return fresh.submit(ast.parse, source).result()
+
+
 def inline_patterns(path: Path) -> Iterator[tuple[str, re.Pattern[str] | None, int]]:
     """Patterns written as literals in re.* calls, and (as None) non-literal ones found inside functions."""
     source = path.read_text(encoding="utf-8")
     lines = source.splitlines()
-    tree = ast.parse(source)
+    tree = _parse(source)
     in_function: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):

@@ -108,10 +108,12 @@ async def test_each_command_and_press_logs_one_line_with_ids_duration_and_outcom
 
 async def test_database_errors_in_logs_do_not_carry_member_text(harness: Harness, logs: LogCapture) -> None:
     """A write failing mid-statement (disk full) is logged with the SQL, but not with the values members typed."""
-    engine = harness.bot.engine
+    group = harness.bot.storage.group_commit
+    assert group is not None
+    engine = group.sync_engine  # /log's transactions run on the shared writer's connection
     dbapi = engine.dialect.loaded_dbapi
 
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    @event.listens_for(engine, "before_cursor_execute")
     def disk_full(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.startswith("INSERT INTO logged_sets"):
             raise dbapi.OperationalError("database or disk is full")

@@ -114,9 +114,10 @@ async def test_sigkill_mid_traffic_loses_no_acknowledged_set(
 async def test_sigterm_finishes_in_flight_work_before_exit(
     tmp_path: Path, emu: DiscordEmulator, launch: Launch
 ) -> None:
-    # Every transaction starts 0.25 s late and SQLite writers queue, so 20 sets take seconds: when
-    # SIGTERM arrives, most members have only seen "thinking…".
-    bot = await launch(bot_env(tmp_path, emu, COACH_TEST_DB_BEGIN_DELAY_S="0.25"), shim=True)
+    # Every transaction starts 3 s late: past the 2 s point where every member is shown "thinking…", and
+    # the sets queued behind the first share the next commit (3 s more, within the 8 s SIGTERM grants).
+    # When SIGTERM arrives, most members have only seen "thinking…".
+    bot = await launch(bot_env(tmp_path, emu, COACH_TEST_DB_BEGIN_DELAY_S="3"), shim=True)
     await wait_ready(emu, bot)
     users = [emu.add_member(f"member{n}") for n in range(MEMBERS)]
 
