@@ -12,7 +12,7 @@ marks the connection (``WROTE``), so the group commit knows an error after it ca
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -110,7 +110,7 @@ def _log_context_statement(duplicate_check: bool, before: bool) -> Select[Any]:
 
 
 @functools.cache
-def _latest_before_statement(before: bool) -> Select[Any]:
+def _latest_before_statement(before: bool) -> Any:
     """The statement behind ``LogQueries.latest_before``, built once per shape."""
     where = [
         LoggedSet.member_id == bindparam("member_id"),
@@ -123,7 +123,7 @@ def _latest_before_statement(before: bool) -> Select[Any]:
 
 
 @functools.cache
-def _walk_statement(before: bool, after: bool) -> Select[Any]:
+def _walk_statement(before: bool, after: bool) -> Any:
     """The statement behind ``LogQueries.walk``, built once per shape."""
     where = [LoggedSet.member_id == bindparam("member_id"), LoggedSet.performed_at >= bindparam("floor")]
     if before:
@@ -196,7 +196,7 @@ class LogQueries:
         limit: int,
         before_id: int | None = None,
         after_id: int | None = None,
-    ) -> Iterator[SetRow]:
+    ) -> Generator[SetRow, None, None]:
         """The member's sets performed between ``floor`` and ``at``, newest first, read only as far as they are
         consumed: a session walk (``coach.metrics.session_so_far``) stops at the session's first gap, and so
         does the reading. With ``after_id``, only sets older than that set (performed at ``at``). Close the
