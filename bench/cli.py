@@ -32,6 +32,7 @@ from bench.syncs import TraceUnavailable, traced
 from catalog import load_catalog
 from coach.evidence import load_evidence
 from runtime.client import CoachBot
+from runtime.loop import tune_process
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -259,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         calls=args.calls or config.calls,
         load_seconds=args.load_seconds or config.load_seconds,
     )
+    tune_process()  # the bot's process settings: it runs in this process
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord.client").setLevel(logging.ERROR)  # "voice will NOT be supported", every start
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="coach-bench-"))

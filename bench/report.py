@@ -292,8 +292,16 @@ def _real_section(result: dict[str, Any]) -> list[str]:
 def _durability_section(result: dict[str, Any]) -> list[str]:
     durable = result.get("durability") or {}
     if "postgresql" in durable:
-        settings = ", ".join(f"{k}={v}" for k, v in durable["postgresql"].items())
-        return ["", f"Durability: PostgreSQL commits durably before /log answers ({settings})."]
+        pg = durable["postgresql"]
+        settings = ", ".join(f"{k}={v}" for k, v in pg.items())
+        durable_here = pg.get("synchronous_commit") != "off" and pg.get("fsync") != "off"
+        verdict = (
+            "this server commits durably before /log answers"
+            if durable_here
+            else "this server does NOT sync commits (a throw-away test server); with PostgreSQL's defaults "
+            "(fsync and synchronous_commit on) every commit is flushed before /log answers"
+        )
+        return ["", f"Durability: {verdict} ({settings})."]
     if not durable.get("available", True):
         return ["", f"Durability: syncs not counted ({durable.get('reason')})."]
     parts = [

@@ -32,7 +32,7 @@ from coach.text import member_text
 from coach.timeparse import utc_now
 from db.engine import transaction
 from db.exercise_map_repository import ExerciseMapRepository
-from db.group_commit import GroupCommit, Job
+from db.group_commit import BACKGROUND_MAX_WAIT_S, GroupCommit, Job
 from db.repositories import SetRepository
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,6 @@ def storage_errors() -> Iterator[None]:
         else:
             log.warning("storage unavailable: %s", error, exc_info=True)
         raise StorageUnavailableError() from error
-
-
-# Longest a background write (an import batch) lets members' own writes go first.
-BACKGROUND_MAX_WAIT_S = 0.5
 
 
 class Storage:
@@ -80,14 +76,14 @@ class Storage:
 
     async def run(self, job: Job[T], *, background: bool = False) -> T:
         """Run a whole write transaction as one call on the database side (``job`` gets a plain connection),
-        sharing its commit with whatever else is queued (``db.group_commit``), first come first served.
+        sharing its commit with whatever else is queued (``db.group_commit``).
 
-        ``background`` jobs (import batches) don't hold back other background writes as members' do."""
+        ``background`` jobs (import batches) let members' jobs go first, for at most half a second."""
         if self._group is None:  # pragma: no cover - every bot's session factory is bound to its engine
             raise RuntimeError("storage has no engine")
         if background:
             with storage_errors():
-                return await self._group.run(job)
+                return await self._group.run(job, background=True)
         self._interactive += 1
         self._quiet.clear()
         try:

@@ -44,12 +44,15 @@ Job = Callable[[Connection], T]
 # Most jobs one transaction holds: enough that a burst shares few commits, few enough that the write lock
 # is never held for long (a job costs well under a millisecond of database time).
 MAX_BATCH = 64
+# Longest a background job (an import batch) lets members' jobs go first.
+BACKGROUND_MAX_WAIT_S = 0.5
 
 
 @dataclass(slots=True)
 class _Waiting:
     job: Job[Any]
     future: asyncio.Future[Any]
+    queued_at: float = 0.0
     outcome: Any = None
     error: BaseException | None = None
     done: bool = False
@@ -81,6 +84,8 @@ class GroupCommit:
         self._lock = lock or contextlib.nullcontext
         self._max_batch = max_batch
         self._queue: collections.deque[_Waiting] = collections.deque()
+        # Background jobs (import batches) wait here while members' jobs are queued, at most BACKGROUND_MAX_WAIT_S.
+        self._background: collections.deque[_Waiting] = collections.deque()
         self._writer: asyncio.Task[None] | None = None
         self.stats = GroupCommitStats()
         self._thread_engine = sqlite_writer(engine)
@@ -93,22 +98,34 @@ class GroupCommit:
         """The engine whose connections run the batches (the writer thread's, or the async engine's own)."""
         return self._thread_engine if self._thread_engine is not None else self._engine.sync_engine
 
-    async def run(self, job: Job[T]) -> T:
-        """Run ``job`` in a shared write transaction; its result once that transaction has committed."""
-        waiting = _Waiting(job, asyncio.get_running_loop().create_future())
-        self._queue.append(waiting)
+    async def run(self, job: Job[T], *, background: bool = False) -> T:
+        """Run ``job`` in a shared write transaction; its result once that transaction has committed.
+
+        ``background`` jobs (import batches) go in only when no member's job is waiting, or once they have
+        waited ``BACKGROUND_MAX_WAIT_S``; one per transaction, so a member's set never waits behind several."""
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(job, loop.create_future(), queued_at=loop.time())
+        (self._background if background else self._queue).append(waiting)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="coach-group-commit")
         # Shielded: a waiter that gives up (a cancelled command) must not cancel the batch others share.
         return await asyncio.shield(waiting.future)
 
+    def _next_batch(self) -> list[_Waiting]:
+        batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
+        if self._background and (
+            not batch or asyncio.get_running_loop().time() - self._background[0].queued_at >= BACKGROUND_MAX_WAIT_S
+        ):
+            batch.append(self._background.popleft())
+        return batch
+
     async def _drain(self) -> None:
-        while self._queue:
-            batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
+        while self._queue or self._background:
+            batch = self._next_batch()
             try:
                 await self._commit(batch)
             except asyncio.CancelledError:
-                for waiting in (*batch, *self._queue):  # shutting down: nobody is told "logged"
+                for waiting in (*batch, *self._queue, *self._background):  # shutting down: nobody is told "logged"
                     waiting.future.cancel()
                 raise
             except Exception as error:

@@ -107,9 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(report.summary())
             return 0
         if args.offline:
+            from runtime import loop
             from runtime.offline import run_offline
 
-            return asyncio.run(run_offline(settings))
+            return loop.run(run_offline(settings), settings.event_loop)
         settings.require_token()  # fail fast, before opening the database or the network
         from runtime import loop
         from runtime.runner import run

@@ -132,3 +132,49 @@ async def test_batches_never_pass_the_limit(
     await asyncio.gather(*(group.run(_log(n)) for n in range(1, 101)))
     assert max(group.stats.sizes) <= size
     assert await _stored(session_factory) == set(range(1, 101))
+
+
+async def test_members_jobs_go_before_a_background_job(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    await _member(session_factory)
+    group = GroupCommit(engine, lock=_lock_for(engine))
+    order: list[str] = []
+
+    def job(name: str, n: int) -> Any:
+        inner = _log(n)
+
+        def run(conn: Connection) -> int:
+            order.append(name)
+            return int(inner(conn))
+
+        return run
+
+    jobs = [group.run(job("member", n)) for n in range(1, 4)]
+    jobs.append(group.run(job("import", 4), background=True))
+    jobs += [group.run(job("member", n)) for n in range(5, 8)]
+    await asyncio.gather(*jobs)
+    assert order == ["member"] * 6 + ["import"], "queued together: the members' sets commit first"
+    assert await _stored(session_factory) == set(range(1, 8))
+
+
+async def test_a_background_job_waits_at_most_half_a_second(
+    engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members logging without a pause can't starve an import: after the wait it shares their commit."""
+    await _member(session_factory)
+    monkeypatch.setattr("db.group_commit.BACKGROUND_MAX_WAIT_S", 0.05)
+    group = GroupCommit(engine, lock=_lock_for(engine))
+    stop = asyncio.Event()
+    numbers = iter(range(100, 10_000))
+
+    async def member() -> None:
+        while not stop.is_set():
+            await group.run(_log(next(numbers)))
+
+    members = [asyncio.ensure_future(member()) for _ in range(4)]
+    await asyncio.sleep(0.02)
+    await asyncio.wait_for(group.run(_log(1), background=True), 5)
+    stop.set()
+    await asyncio.gather(*members)
+    assert 1 in await _stored(session_factory)
