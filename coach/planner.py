@@ -54,7 +54,7 @@ NO_ISOLATION_NOTE = (
 
 CAVEAT = (
     "Research: pre-exhaust lowers the load you can use on the compound and isn't shown to build more muscle "
-    "than the usual order — but it saves time. See /evidence."
+    "than the usual order; it may save time (a preprint, per secondary reports). See /evidence."
 )
 
 

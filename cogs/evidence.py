@@ -12,8 +12,16 @@ from discord.ext import commands
 
 from coach.cooldown import Cooldown, RateLimit
 from coach.errors import CoachError
-from coach.evidence import EvidenceBase, EvidenceEntry, is_evidence_question
-from coach.evidence.render import EmbedSpec, fit_embed, study_embed, summary_embed
+from coach.evidence import EvidenceBase, EvidenceMatcher, QuestionKind
+from coach.evidence.render import (
+    EmbedSpec,
+    chat_embed,
+    fit_embed,
+    picker_line,
+    studies_embed,
+    study_embed,
+    summary_embed,
+)
 from coach.guild_config import GuildConfigService
 from coach.insight import InsightService
 from coach.insight_results import DaySuggestion
@@ -23,6 +31,9 @@ from runtime.tree import NO_MENTIONS, CoachView
 log = logging.getLogger(__name__)
 
 STUDY_SELECT_ID = "evidence:study"
+FULL_SUMMARY_ID = "evidence:full"
+STUDIES_ID = "evidence:studies"
+TRY_PLAN_ID = "evidence:plan"
 SELECT_LIMIT = 25
 MENTION_AGAIN = "You asked me a moment ago — my answer is just above. Ask again in a few seconds if you need it."
 # Mention answers per channel within the window (a raid's flood is cut off; a busy channel never is).
@@ -49,6 +60,17 @@ def pointer_text(suggestion: DaySuggestion | None) -> str:
     return "\n".join(lines)
 
 
+def try_plan_text(suggestion: DaySuggestion | None) -> str:
+    """What "Try it: /plan" answers: the member's next day in the rotation and how to lay it out."""
+    day = suggestion.day if suggestion is not None else "push"
+    return (
+        f"Try it: `/plan day:{day}` lays out a pre-exhaust {day} day — each isolation exercise straight before "
+        "its compound lift, least to most intense. Prefer to switch orders? `/plan day:" + day + " protocol:alternate` "
+        "puts the compound first on alternate sessions. Log each set with `/log`; `/compare` then shows "
+        "pre-exhausted against fresh sets."
+    )
+
+
 def to_embed(spec: EmbedSpec) -> discord.Embed:
     """A neutral embed spec as a discord.Embed, trimmed to Discord's limits."""
     return discord.Embed.from_dict(fit_embed(spec).to_dict())
@@ -59,7 +81,7 @@ class StudySelect(discord.ui.Select["EvidenceView"]):
 
     def __init__(self, base: EvidenceBase) -> None:
         options = [
-            discord.SelectOption(label=entry.choice_label(100), value=entry.id, description=_kind_line(entry))
+            discord.SelectOption(label=entry.choice_label(100), value=entry.id, description=picker_line(entry))
             for entry in base.entries[:SELECT_LIMIT]
         ]
         super().__init__(custom_id=STUDY_SELECT_ID, placeholder="Open a study in detail…", options=options)
@@ -89,9 +111,33 @@ class EvidenceView(CoachView):
         return not self._registered or super().is_finished()
 
 
-def _kind_line(entry: EvidenceEntry) -> str:
-    verdict = entry.verdict or "no verified result"
-    return f"{entry.kind.replace('_', ' ')} · {verdict}"[:100]
+class ChatAnswerView(CoachView):
+    """The buttons under the short chat answer; persistent, and anyone may press them (answers are private)."""
+
+    def __init__(self, cog: EvidenceCog | None = None, *, registered: bool = False) -> None:
+        super().__init__(timeout=None)
+        self._cog = cog
+        self._registered = registered
+        for label, custom_id, style in (
+            ("Full summary", FULL_SUMMARY_ID, discord.ButtonStyle.primary),
+            ("Studies", STUDIES_ID, discord.ButtonStyle.secondary),
+            ("Try it: /plan", TRY_PLAN_ID, discord.ButtonStyle.success),
+        ):
+            button: discord.ui.Button[ChatAnswerView] = discord.ui.Button(label=label, custom_id=custom_id, style=style)
+            button.callback = self._pressed(custom_id)  # type: ignore[method-assign]
+            self.add_item(button)
+
+    def is_finished(self) -> bool:
+        """Copies sent with messages aren't kept: the registered one dispatches presses by custom id."""
+        return not self._registered or super().is_finished()
+
+    def _pressed(self, custom_id: str) -> Any:
+        async def callback(interaction: discord.Interaction[Any]) -> None:
+            if self._cog is None:  # pragma: no cover - only the registered copy receives presses
+                raise CoachError("Run /evidence for the summary.")
+            await self._cog.answer_button(interaction, custom_id)
+
+        return callback
 
 
 class EvidenceCog(commands.Cog):
@@ -103,12 +149,14 @@ class EvidenceCog(commands.Cog):
         base: EvidenceBase,
         guild_config: GuildConfigService,
         insight: InsightService,
+        matcher: EvidenceMatcher,
         *,
         cooldown: Cooldown,
         member_cooldown: Cooldown,
     ) -> None:
         self._bot = bot
         self._base = base
+        self._matcher = matcher
         self._guild_config = guild_config
         self._insight = insight
         # Unprompted replies: one per channel per window. Mentions: one full answer per member per window,
@@ -122,8 +170,9 @@ class EvidenceCog(commands.Cog):
         self._channel_mentions = RateLimit(MENTION_BURST, MENTION_BURST_WINDOW_S)
 
     async def cog_load(self) -> None:
-        """Register the persistent study menu so old summaries keep working."""
+        """Register the persistent study menu and chat-answer buttons so old messages keep working."""
         self._bot.add_view(EvidenceView(self._base, registered=True))
+        self._bot.add_view(ChatAnswerView(self, registered=True))
 
     def summary_message(self) -> dict[str, Any]:
         """The summary embed and its study menu, as send() keyword arguments."""
@@ -132,6 +181,39 @@ class EvidenceCog(commands.Cog):
             "view": EvidenceView(self._base),
             "allowed_mentions": NO_MENTIONS,
         }
+
+    def chat_message(self) -> dict[str, Any]:
+        """The short chat answer and its buttons (full summary, studies, a plan to try)."""
+        return {"embed": to_embed(chat_embed(self._base)), "view": ChatAnswerView(), "allowed_mentions": NO_MENTIONS}
+
+    def studies_message(self) -> dict[str, Any]:
+        """The list of studies and the menu that opens one."""
+        return {
+            "embed": to_embed(studies_embed(self._base)),
+            "view": EvidenceView(self._base),
+            "allowed_mentions": NO_MENTIONS,
+        }
+
+    def reply_for(self, kind: QuestionKind) -> dict[str, Any]:
+        """What a chat question gets: the short answer, or the studies list when the sources were asked for."""
+        return self.studies_message() if kind is QuestionKind.STUDIES else self.chat_message()
+
+    async def answer_button(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
+        """A press on the chat answer's buttons: the full summary, the studies, or a plan to try, privately."""
+        if custom_id == FULL_SUMMARY_ID:
+            await interaction.response.send_message(ephemeral=True, **self.summary_message())
+        elif custom_id == STUDIES_ID:
+            await interaction.response.send_message(ephemeral=True, **self.studies_message())
+        else:
+            try:
+                suggestion = await asyncio.wait_for(
+                    self._insight.suggest_day(interaction.user.id), SUGGESTION_TIMEOUT_S
+                )
+            except (CoachError, TimeoutError):
+                suggestion = None
+            await interaction.response.send_message(
+                try_plan_text(suggestion), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
 
     @app_commands.command(name="evidence", description="Does pre-exhaust work? A cited summary of the studies.")
     @app_commands.describe(study="One study in detail (start typing an author, a year or a topic)")
@@ -178,9 +260,10 @@ class EvidenceCog(commands.Cog):
         if self._cooldown.retry_after(message.channel.id) > 0:
             log.info("evidence reply in channel %s skipped: cooldown", message.channel.id)
             return
-        if not is_evidence_question(message.content) or not self._cooldown.try_acquire(message.channel.id):
+        kind = self._matcher.classify(message.content)
+        if kind is None or not self._cooldown.try_acquire(message.channel.id):
             return
-        await message.reply(mention_author=False, **self.summary_message())
+        await message.reply(mention_author=False, **self.reply_for(kind))
 
     async def _answer_mention(self, message: discord.Message) -> None:
         """The evidence summary for an evidence question, otherwise a short pointer with today's suggestion."""
@@ -196,8 +279,9 @@ class EvidenceCog(commands.Cog):
             # Not answered, so not "asked a moment ago": the member's retry gets a real answer.
             self._member_cooldown.release(member)
             return
-        if is_evidence_question(message.content):
-            await message.reply(mention_author=False, **self.summary_message())
+        kind = self._matcher.classify(message.content)
+        if kind is not None:
+            await message.reply(mention_author=False, **self.reply_for(kind))
             return
         try:
             suggestion = await asyncio.wait_for(self._insight.suggest_day(member), SUGGESTION_TIMEOUT_S)

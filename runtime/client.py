@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from catalog import Catalog
 from coach.cooldown import Cooldown
-from coach.evidence import EvidenceBase
+from coach.evidence import EvidenceBase, EvidenceMatcher
 from coach.exercise_search import ExerciseIndex
 from coach.guild_config import GuildConfigService
 from coach.importer import ImportService, parser_process
@@ -94,6 +94,8 @@ class CoachBot(commands.AutoShardedBot):
         self.session_factory = session_factory
         self.clock = clock
         self.planner = Planner(catalog)
+        # Which chat messages ask about the evidence: built once, from the catalog's exercises.
+        self.evidence_matcher = EvidenceMatcher(catalog)
         self.guild_config = GuildConfigService(session_factory)
         # One storage (SQLite's writer queue) and one exercise index for every service.
         storage = Storage(session_factory)
@@ -150,6 +152,7 @@ class CoachBot(commands.AutoShardedBot):
                 self.evidence,
                 self.guild_config,
                 self.insight,
+                self.evidence_matcher,
                 cooldown=Cooldown(EVIDENCE_REPLY_COOLDOWN_S),
                 member_cooldown=Cooldown(MENTION_COOLDOWN_S),
             )

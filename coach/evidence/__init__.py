@@ -17,7 +17,7 @@ from coach.evidence.base import (
     load_evidence,
     traceability_problems,
 )
-from coach.evidence.matcher import is_evidence_question, mentions_pre_exhaust
+from coach.evidence.matcher import EvidenceMatcher, QuestionKind, is_evidence_question, mentions_pre_exhaust
 from coach.evidence.render import (
     UNVERIFIED_LABEL,
     EmbedField,
@@ -42,8 +42,10 @@ __all__ = [
     "EvidenceBase",
     "EvidenceEntry",
     "EvidenceError",
+    "EvidenceMatcher",
     "Finding",
     "Population",
+    "QuestionKind",
     "Section",
     "Summary",
     "claim_numbers",

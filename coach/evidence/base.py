@@ -15,12 +15,15 @@ from typing import Any
 
 from catalog.loader import STUDIES_FILE
 from catalog.yamlfile import DataFileError, load_yaml_mapping
+from coach.evidence.rules import link_problem, stance_problems
 
 KINDS = ("trial", "acute", "review", "meta_analysis", "expert_opinion")
 TECHNIQUES = ("classic", "variant", "exercise_order", "general")
 VERDICTS = ("supports", "against", "neutral", "mixed")
 VERIFICATION = ("true", "partial", "false")
-STANCES = VERDICTS
+# A summary sentence's strength: for pre-exhaust, no difference ("neutral"), against, mixed, or a description
+# that judges nothing (what the technique is, how a study was run). Every sentence states one.
+STANCES = (*VERDICTS, "description")
 BASES = ("verified", "secondary")
 
 # A claim of basis "secondary" must say where it comes from, with one of these words or phrases.
@@ -34,7 +37,9 @@ _ENTRY_REQUIRED = (
     "doi", "pmid", "url", "population", "design", "exercises", "measured", "findings", "verdict",
     "limitations", "verification", "verification_note",
 )  # fmt: skip
-_ENTRY_OPTIONAL = ("pmcid", "verdict_note", "relevance_note", "citation_notes")
+_ENTRY_OPTIONAL = (
+    "pmcid", "verdict_note", "relevance_note", "citation_notes", "authors_complete", "verdict_provisional",
+)  # fmt: skip
 _POPULATION_KEYS = ("n", "training_status", "sex")
 _CLAIM_KEYS = ("text", "cites", "stance", "basis")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -96,6 +101,10 @@ class EvidenceEntry:
     citation_notes: tuple[str, ...]
     verification: str
     verification_note: str
+    # False when only the first author(s) are known: citations then add "et al.".
+    authors_complete: bool = True
+    # True when the verdict rests on a result not checked yet: shown as provisional before anything else.
+    verdict_provisional: bool = False
 
     @property
     def verified_findings(self) -> tuple[Finding, ...]:
@@ -139,10 +148,12 @@ class Summary:
     verdict: tuple[Claim, ...]
     sections: tuple[Section, ...]
     footer: str
+    # The short chat answer: a few claims held to the same rules as the rest.
+    chat: tuple[Claim, ...] = ()
 
     def all_claims(self) -> tuple[Claim, ...]:
-        """Every claim in display order."""
-        return self.verdict + tuple(c for s in self.sections for c in s.claims)
+        """Every claim in display order (the chat answer's last)."""
+        return self.verdict + tuple(c for s in self.sections for c in s.claims) + self.chat
 
 
 @dataclass(frozen=True)
@@ -261,6 +272,8 @@ def load_evidence(path: Path | str | None = None) -> EvidenceBase:
 def _claims_with_location(summary: Summary) -> Iterator[tuple[str, Claim]]:
     for i, claim in enumerate(summary.verdict):
         yield f"summary.verdict[{i}]", claim
+    for i, claim in enumerate(summary.chat):
+        yield f"summary.chat[{i}]", claim
     for s, section in enumerate(summary.sections):
         for i, claim in enumerate(section.claims):
             yield f"summary.sections[{s}] ({section.title}).claims[{i}]", claim
@@ -275,6 +288,7 @@ def _claim_problems(claim: Claim, entries: Mapping[str, EvidenceEntry]) -> list[
     if unknown:
         return [("cites", f"unknown entry id(s) {unknown}")]
     cited = [entries[c] for c in claim.cites]
+    problems.extend(("stance", p) for p in stance_problems(claim, cited))
     for entry in cited:
         if not entry.findings:
             problems.append(("cites", f"{entry.id} has no findings to cite (its results were not checked)"))
@@ -282,6 +296,8 @@ def _claim_problems(claim: Claim, entries: Mapping[str, EvidenceEntry]) -> list[
             problems.append(
                 ("cites", f"{entry.id} tests a different technique and cannot be cited in support of pre-exhaust")
             )
+        if entry.technique == "variant" and "variant" not in claim.text.casefold():
+            problems.append(("text", f"{entry.id} tests a variant: a sentence citing it must say so ('variant')"))
         if claim.basis == "verified" and not entry.verified_findings:
             problems.append(("basis", f"{entry.id} has no verified findings; mark the claim basis: secondary"))
     if claim.basis == "secondary":
@@ -333,6 +349,12 @@ class _Fields:
         if not value and not allow_empty:
             raise self.fail(key, "must not be empty")
         return tuple(" ".join(v.split()) for v in value)
+
+    def flag(self, key: str, *, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, got {value!r}")
+        return value
 
     def pattern(self, key: str, regex: re.Pattern[str]) -> str | None:
         value = self.data.get(key)
@@ -395,9 +417,11 @@ def _parse_entry(path: Path, index: int, item: Any) -> EvidenceEntry:
     if verification not in VERIFICATION:
         raise f.fail("verification", f"expected true, partial or false, got {verification!r}")
     title = f.text("title", nullable=expert)
-    url = f.text("url", nullable=expert)
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise f.fail("url", f"expected an http(s) link, got {url!r}")
+    doi, pmid, pmcid = f.pattern("doi", _DOI_RE), f.pattern("pmid", _PMID_RE), f.pattern("pmcid", _PMCID_RE)
+    url = f.text("url", nullable=True)
+    problem = link_problem(url, doi=doi, pmid=pmid, pmcid=pmcid, study=not expert)
+    if problem:
+        raise f.fail("url", problem)
     citation_notes = f.texts("citation_notes") if "citation_notes" in item else ()
     return EvidenceEntry(
         id=entry_id,
@@ -409,9 +433,9 @@ def _parse_entry(path: Path, index: int, item: Any) -> EvidenceEntry:
         title=title,
         journal=f.text("journal", nullable=True),
         volume_pages=f.text("volume_pages", nullable=True),
-        doi=f.pattern("doi", _DOI_RE),
-        pmid=f.pattern("pmid", _PMID_RE),
-        pmcid=f.pattern("pmcid", _PMCID_RE),
+        doi=doi,
+        pmid=pmid,
+        pmcid=pmcid,
         url=url,
         population=population,
         design=str(f.text("design")),
@@ -425,6 +449,8 @@ def _parse_entry(path: Path, index: int, item: Any) -> EvidenceEntry:
         citation_notes=citation_notes,
         verification=str(verification),
         verification_note=str(f.text("verification_note")),
+        authors_complete=f.flag("authors_complete", default=True),
+        verdict_provisional=f.flag("verdict_provisional", default=False),
     )
 
 
@@ -471,8 +497,9 @@ def _parse_summary(path: Path, value: Any) -> Summary:
     if not isinstance(value, dict):
         raise EvidenceError(path, "summary", None, "expected a mapping {title, verdict, sections, footer}")
     f = _Fields(path, "summary", value)
-    _check_keys(f, ("title", "verdict", "sections", "footer"), ())
+    _check_keys(f, ("title", "verdict", "sections", "footer"), ("chat",))
     verdict = _parse_claims(path, "summary.verdict", value.get("verdict"))
+    chat = _parse_claims(path, "summary.chat", value.get("chat")) if "chat" in value else ()
     sections_raw = value.get("sections")
     if not isinstance(sections_raw, list) or not sections_raw:
         raise f.fail("sections", "expected a non-empty list")
@@ -486,7 +513,9 @@ def _parse_summary(path: Path, value: Any) -> Summary:
         sections.append(
             Section(title=str(sf.text("title")), claims=_parse_claims(path, f"{where}.claims", raw.get("claims")))
         )
-    return Summary(title=str(f.text("title")), verdict=verdict, sections=tuple(sections), footer=str(f.text("footer")))
+    return Summary(
+        title=str(f.text("title")), verdict=verdict, sections=tuple(sections), footer=str(f.text("footer")), chat=chat
+    )
 
 
 def _parse_claims(path: Path, where: str, value: Any) -> tuple[Claim, ...]:
@@ -497,7 +526,7 @@ def _parse_claims(path: Path, where: str, value: Any) -> tuple[Claim, ...]:
         if not isinstance(item, dict):
             raise EvidenceError(path, f"{where}[{i}]", None, "expected a mapping {text, cites}")
         f = _Fields(path, f"{where}[{i}]", item)
-        _check_keys(f, ("text", "cites"), ("stance", "basis"))
+        _check_keys(f, ("text", "cites", "stance"), ("basis",))
         text = str(f.text("text"))
         if "(" in text or ")" in text:
             raise f.fail("text", "no parentheses: citations are added when rendering")
@@ -505,7 +534,7 @@ def _parse_claims(path: Path, where: str, value: Any) -> tuple[Claim, ...]:
             Claim(
                 text=text,
                 cites=f.texts("cites"),
-                stance=str(f.choice("stance", STANCES)) if "stance" in item else "neutral",
+                stance=str(f.choice("stance", STANCES)),
                 basis=str(f.choice("basis", BASES)) if "basis" in item else "verified",
             )
         )

@@ -1,16 +1,43 @@
-"""Spot chat messages that ask whether pre-exhaust works, without firing on mere mentions.
+"""Recognise chat questions about pre-exhaust from concepts, not phrasings (issue #13).
 
-A message matches when some sentence refers to pre-exhaust (by any common spelling, typo or
-loan word, or by "it"/"this" right after a sentence that named it), asks something (a question
-mark, a question opener such as "does"/"is"/"should", or "I wonder if"), and asks about
-efficacy: works, worth it, effective, any good, builds more muscle, backed by science, legit,
-helps, should I, better than traditional. Pure Python, no Discord import.
+A message is a SUMMARY question when a clause is about the technique (named by any spelling, typo or
+loan word, or described: an isolation lift before a compound for the same muscle, "iso before
+compounds"), is asked (a question mark, a question opener, "I wonder", a slang ending such as "or nah",
+or a verbless "pre-exhaust worth it") and asks about its effect, worth or evidence, with the technique
+as the subject. It is a STUDIES request when it asks for the sources themselves (link, source, DOI,
+PubMed, citation, "list the studies"). Scheduling and logistics ("which day", "how many sets", "what
+weight"), exercise choices ("leg press or hack squat after leg extensions") and statements are neither.
+Pure Python, no Discord import; see docs/evidence-matcher.md.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from catalog import Catalog
+from coach.evidence.concepts import (
+    AUX,
+    GENERIC_LIFTS,
+    GREETINGS,
+    IMPERATIVES,
+    NON_CONTENT,
+    OPENERS,
+    PRONOUNS,
+    SHOULD_BRIDGE,
+    Lift,
+    Span,
+    catalog_lifts,
+    described_spans,
+    find_lifts,
+    is_fragment,
+)
 
 # Every pre-exhaust spelling is rewritten to this private-use character, which members cannot
 # smuggle in: normalize() deletes it from the input first.
@@ -18,6 +45,14 @@ PE = "\ue000"
 
 # Only the start of a message is read: enough for any real question, and a hard bound on matching time.
 MAX_MATCHED_CHARS = 500
+
+
+class QuestionKind(StrEnum):
+    """What a chat question asks for: the evidence summary or the list of studies."""
+
+    SUMMARY = "summary"
+    STUDIES = "studies"
+
 
 # --- normalization -------------------------------------------------------------------------
 
@@ -40,6 +75,10 @@ _PE_TERM = re.compile(
     r"|vor[\s-]*ermu(?:e)?dung\w*|voor[\s-]*vermoei\w*"
     r")"
 )
+# "pull-ups" is one lift, "pre-exhaust - does it work" is two clauses: only a spaced dash breaks.
+_WORD_HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")
+_TOKEN = re.compile(r"\ue000|[a-z0-9]+|[^\sa-z0-9]")
+_COMMAND = re.compile(r"^[/!$?]\w")
 
 
 def normalize(text: str) -> str:
@@ -60,190 +99,282 @@ def mentions_pre_exhaust(text: str) -> bool:
     return PE in normalize(text)
 
 
-# --- question form -------------------------------------------------------------------------
+# --- what a clause asks ------------------------------------------------------------------------
+# Each pattern runs on one clause's words joined by single spaces, so every alternative is a plain
+# word list between boundaries: no nested or overlapping repeats, linear on any text.
 
-# One word per alternative, each ending at a word boundary, so a run of greetings ("hey q hey q")
-# splits into words exactly one way ("quick question" is "quick" then "question"); "real talk"
-# stands before "real" because the lead below never backtracks into an earlier choice.
-_GREETING = (
-    r"(?:real\s+talk|hey|hi|hello|yo|okay|ok|so|but|and|um|uh|hmm|quick|serious|genuine|honest|dumb|stupid|"
-    r"noob|newbie|honestly|seriously|genuinely|real|random|question|q|coach|bot|guys|folks|all|everyone|bro|"
-    r"pls|please|lol)\b"
-)
-_OPENERS = (
-    r"does|do|did|doesnt|dont|didnt|is|isnt|are|arent|was|were|will|wont|would|wouldnt|can|cant|could|"
-    r"couldnt|should|shouldnt|shall|has|have|any|anyone|anybody|someone|somebody|what|whats|how|hows|why|"
-    r"which|thoughts|opinions?|verdict|explain|tell|is\s+there|are\s+there"
-)
-# Possessive: the greetings are taken greedily once and never re-split, which keeps a failing
-# match linear in the text (an ambiguous, backtracking lead took seconds on "hey q " * 20).
-_LEAD = rf"^(?:@?{_GREETING}[\s,:!.-]*)*+"
-# "pre-exhaust, does it work" and "pre exhaust does it work": a fronted topic before the opener is fine.
-_QUESTION_START = re.compile(
-    rf"{_LEAD}(?:{PE}\s+(?:{_OPENERS})\s+(?:it|this|that|they|there|you|u|anyone|anybody)\b|(?:{_OPENERS})\b)"
-)
-_EMBEDDED_QUESTION = re.compile(
-    r"\b(?:wonder(?:ing)?|curious|idk|dunno|not\s+sure|unsure|whether|is\s+it\s+true|tell\s+me|"
-    r"(?:any(?:one|body)|some(?:one|body))\s+know|asking|i\s+want\s+to\s+know|question\s+about|"
-    r"which\s+(?:one|is|are|builds?|works?|gives?|gets?))\b"
-)
-
-# --- efficacy intent -----------------------------------------------------------------------
-# Subject-bound intents ("X works", "X is worth it") must be about pre-exhaust, not another noun.
-_AUX = re.compile(
-    r"\b(?:does|do|did|doesnt|dont|didnt|is|isnt|are|arent|was|were|will|wont|would|wouldnt|can|cant|could|"
-    r"couldnt|should|shouldnt|might|may|has|have)\b"
-)
-# English pronouns plus "it/that" in the loan languages (fr ca/cela, pt isso/isto, es eso/esto, de es/das, nl het/dat).
-_REFERS = re.compile(
-    rf"{PE}|\b(?:it|its|this|that|thats|they|these|those|them|theyre|ca|cela|isso|isto|eso|esto|es|das|het|dat)\b"
-)
-_FILLER = {
-    "really", "actually", "even", "truly", "still", "honestly", "seriously", "genuinely", "just", "so",
-    "you", "u", "i", "we", "yall", "guys", "people", "anyone", "anybody", "think", "reckon", "feel", "say",
-    "there", "the", "a", "an", "ever", "all", "at", "in", "your", "ur", "my", "experience", "opinion", "hey",
-    "coach", "bot", "lol", "tbh", "imo", "ngl", "doing", "using", "training", "with", "method", "technique",
-    "protocol", "style", "stuff", "sets", "set", "supersets", "superset", "approach", "thing", "whole",
-    "idea", "of", "for", "as", "like", "kind", "type", "way", "order", "also", "then", "too", "bro", "which",
-    "one", "better", "more",
-}  # fmt: skip
-
+# Intents about the technique's effect, worth or evidence; the technique must be their subject.
 _SUBJECT_BOUND = [
     re.compile(p)
     for p in (
-        r"\bwork(?:s|ing|ed)?\b(?!\s+(?:out|outs|on|today|tonight|tomorrow|session|day|sheet|split))",
-        r"\bworth\b",
-        r"\b(?:effective|efective|effectve|efficient|efficacious|ineffective|productive)\b",
-        r"\b(?:any|much)\s+good\b(?!\s+(?:tips|ideas|exercises|videos|programs?|plans?|links|resources))",
-        r"\b(?:good|bad|legit|effective|worth)\s*$",
-        r"\bgood\s+(?:for\s+(?:growth|size|gains|mass|muscle|hypertrophy|building|strength)|idea|or\s+bad)\b",
-        r"\b(?:legit|legitimate|overrated|underrated|a\s+myth|myth|bro\s*science|a\s+scam|scam|a\s+meme|"
-        r"hype|overhyped|placebo|bs|bullshit|nonsense|pointless|useless|a\s+waste|waste\s+of\s+time|"
-        r"necessary|needed|optimal|superior|inferior|bad\s+for\s+gains)\b",
-        r"\b(?:help|helps|helpful|useful|beneficial|benefit)\b",
-        r"\b(?:build|builds|building|grow|grows|growing|give|gives|get|gets|mean|means|make|makes)\b"
-        r"(?:\s+\w+){0,3}?\s+(?:more|extra|better|bigger|faster)\b(?:\s+\w+){0,2}?\s+"
-        r"(?:muscle|muscles|size|growth|gains|mass|hypertrophy|results|strength)\b",
-        r"\b(?:more|extra|better|faster)\s+(?:muscle|size|growth|gains|mass|hypertrophy)\b",
-        r"\b(?:increase|increases|boost|boosts|improve|improves|maximi[sz]e|maximi[sz]es)\s+(?:\w+\s+)?"
-        r"(?:muscle|growth|gains|size|mass|hypertrophy|strength|results|activation|activity)\b",
-        r"\bdo(?:es)?\s+(?:anything|much|something)\b|\bmake\s+(?:a|any)\s+difference\b",
-        r"\bbad\s+(?:for|idea)\b|\b(?:hurt|hurts|kill|kills|ruin|ruins)\s+(?:\w+\s+)?"
-        r"(?:gains|strength|growth|progress|performance)\b",
-        r"\b(?:make|makes|get|gets)\s+(?:\w+\s+)?(?:weaker|stronger|bigger|smaller)\b",
-        r"\b(?:better|worse|superior|inferior)\s+(?:than|vs|versus|compared)\b",
-        r"\bsave\w*\s+(?:\w+\s+)?time\b|\btime[\s-]*(?:efficient|saver|saving)\b",
-        # loan-language efficacy verbs (pt, es, it, de, nl, fr)
-        r"\b(?:funciona|funcionam|funcione|vale\s+a\s+pena|vale\s+la\s+pena|sirve|funziona|"
-        r"funktioniert|bringt|lohnt\s+sich|werkt|helpt|marche|fonctionne|efficace|eficaz|efectivo|eficiente)\b",
-    )
-]
-# Topic-level intents may follow "pre-exhaust, ..." without naming it again.
-_TOPIC = [
-    re.compile(p)
-    for p in (
-        r"\b(?:science|scientific|scientifically|evidence[\s-]based|research|researched|studies|study|evidence|proof|proven|data|literature|"
-        r"papers?|meta[\s-]?analys[ie]s|peer[\s-]?reviewed|ciencia|estudos|estudios|evidencia|studien|"
+        r"\b(?:work|works|working|worked)\b"
+        r"(?! (?:out|outs|on|today|tonight|tomorrow|session|day|days|sheet|split|load|capacity)\b)",
+        r"\b(?:worth|worthwhile|worthit)\b",
+        r"\b(?:effective|efective|effectve|efficient|efficacious|efficacy|ineffective|productive|effectiveness)\b",
+        r"\b(?:legit|legitimate|overrated|underrated|myth|meme|scam|hype|overhyped|placebo|bs|bullshit|"
+        r"nonsense|pointless|useless|waste|gimmick|broscience)\b|\bbro science\b",
+        r"\b(?:any|much) good\b(?! (?:tips|ideas|exercises|videos|programs?|plans?|links|resources|routines?|"
+        r"options|alternatives)\b)|\bgood (?:for|or|idea)\b|\bgood$|\bbad (?:for|idea)\b",
+        r"\b(?:help|helps|helped|helping|helpful|useful|beneficial|benefit|benefits|advantage|advantages|pros|"
+        r"cons|upside|downside|drawback|drawbacks)\b"
+        r"(?! (?:me )?(?:with|set|setting|plan|planning|program|programming|log|logging)\b)",
+        r"\b(?:matter|matters|mattered|difference)\b|\b(?:any|the) point\b|\bpoint (?:of|in|to|doing)\b|"
+        r"\bdo (?:anything|much|something|nothing)\b",
+        r"\b(?:better|worse|superior|inferior|outperforms?)\b",
+        r"\b(?:vs|versus|or|than|compared to|compared with) (?:the |a |just |doing )?"
+        r"(?:(?:traditional|normal|regular|straight|standard|conventional|usual|classic|plain)\b|no \ue000|"
+        r"(?:compounds?|pressing) first\b)",
+        r"\b(?:grow|grows|growing|growth|gains|gain|size|bigger|hypertrophy|mass|strength|stronger|weaker|"
+        r"stimulus|activation|recruitment)\b|\b(?:build|builds|building|more|extra) (?:\w+ )?muscle\b",
+        r"\b(?:science|scientific|scientifically|research|researched|studies|study|evidence|proof|proven|"
+        r"prove|data|literature|backed|supported)\b|\bmeta analys[ie]s\b|\bpeer reviewed\b",
+        r"\b(?:true|correct|accurate)\b|\b(?:he|she|it|that|this|they|thats|hes|shes|theyre) (?:\w+ )?right\b",
+        r"\b(?:hurt|hurts|hurting|ruin|ruins|ruined|kill|kills|wreck|wrecks|compromise|compromises)\b",
+        r"\b(?:yay|yea|yeah) or nay\b|\bhit or miss\b",
+        r"\bsave[sd]? (?:\w+ )?time\b|\bsaving (?:\w+ )?time\b|\btime (?:efficient|saver|saving)\b|\bless time\b",
+        r"\b(?:necessary|needed|optimal|smart|mistake)\b|\b(?:good|bad|dumb|smart) idea\b",
+        # loan-language efficacy and evidence words (es, pt, it, de, nl, fr)
+        r"\b(?:funciona|funcionam|funcione|vale|sirve|funziona|funktioniert|bringt|lohnt|werkt|helpt|marche|"
+        r"fonctionne|efficace|eficaz|efectivo|eficiente|ciencia|estudos|estudios|evidencia|studien|"
         r"wissenschaft|onderzoek|wetenschap|etudes)\b",
-        rf"\bshould\s+(?:i|we|you|one|people|beginners?|newbies?|lifters?)\s+"
-        r"(?:(?:even|really|actually|still|be|start|keep|bother)\s+)*"
-        r"(?:(?:do(?:ing)?|try(?:ing)?|us(?:e|ing)|add(?:ing)?|switch(?:ing)?\s+to|includ(?:e|ing)|"
-        r"incorporat(?:e|ing)|implement(?:ing)?|run(?:ning)?|consider(?:ing)?|giv(?:e|ing)|go\s+for|with)\s+)?"
-        rf"(?:(?:the|some|a|any|more)\s+)?{PE}",
-        r"^(?:any\s+)?(?:thoughts|opinions?|verdict)\s*$",
-        r"\bshould\s+(?:i|we)\s+(?:\w+\s+){0,2}?(?:it|this|that)\s*$",
-        r"\b(?:recommend|recommended|suggest)\b",
-        rf"\b(?:point|benefits?|advantages?|pros|upside|downside|drawbacks?)\s+(?:of|to|in)\s+(?:\w+\s+)?(?:{PE}|it\b)",
-        rf"{PE}\s+(?:vs|versus|or|compared\s+(?:to|with))\s+(?:\w+\s+)?"
-        r"(?:traditional|normal|regular|straight|standard|conventional|compounds?|usual|classic|plain)\b",
-        r"\b(?:yay\s+or\s+nay|yea\s+or\s+nay|hit\s+or\s+miss|good\s+or\s+bad|worth\s+it\s+or\s+not)\b",
-        rf"\bhow\s+(?:effective|good|useful|legit|beneficial|efficient)\s+(?:is|are)\s+(?:the\s+)?(?:{PE}|it\b|this\b)",
-        rf"\b(?:thoughts|opinions?|views?|verdict|take)\s+(?:on|about)\s+(?:\w+\s+)?{PE}",
-        r"\bdoes\s+it\s+(?:even\s+|really\s+|actually\s+)?(?:work|help)\b",
-        r"\bis\s+it\s+(?:even\s+|really\s+|actually\s+)?(?:worth|effective|legit|good)\b",
     )
 ]
-# Strong phrasings that are questions even without a question mark.
-_STRONG = [
+# Softer intents (an opinion, a recommendation): a date in the same sentence makes them plans instead.
+_WEAK = [
     re.compile(p)
     for p in (
-        # fragments that read as questions even without "?": "pre-exhaust worth it", "any research on pre-fatigue"
-        rf"{_LEAD}(?:(?:is|are)\s+)?(?:the\s+)?{PE}\s+(?:\w+\s+){{0,2}}?(?:backed|supported|proven|validated)\s+"
-        r"(?:up\s+)?by\b",
-        rf"{_LEAD}(?:any\s+|the\s+|some\s+)?(?:science|research|studies|study|evidence|data|literature|papers?)\s+"
-        rf"(?:on|about|behind|for|regarding|into)\s+(?:the\s+)?(?:\w+\s+)?{PE}(?:\s+\w+)?\s*$",
-        rf"{_LEAD}{PE}\s+(?:\w+\s+)?(?:science|research|studies|evidence)\s*$",
-        rf"{_LEAD}{PE}\s+(?:\w+\s+)?(?:worth\s+(?:it|trying|doing|the\s+\w+)|any\s+good|legit|effective)"
-        r"(?:\s+for\s+\w+(?:\s+\w+)?)?\s*$",
-        rf"{_LEAD}(?:any\s+)?(?:thoughts|opinions?)\s+(?:on|about)\s+(?:\w+\s+)?{PE}\s*$",
+        r"\b(?:recommend|recommended|recommendation|suggest|suggested)\b",
+        r"\b(?:verdict|thoughts|opinion|opinions|consensus|views)\b|\btake on\b|\byour take\b",
     )
 ]
-_COMMAND = re.compile(r"^[/!$?]\w")
-_SENTENCE = re.compile(r"[^.!?\n¿¡]+[.!?\n¿¡]*")
-# Clause breaks: a comma, semicolon or colon, or a spaced dash. The look-behind starts a match only
-# where a run of spaces begins, so a long run of spaces is scanned once, not once per position.
-_CLAUSE = re.compile(r"(?<!\s)(?:\s*+[,;:]|\s++--?(?=\s))\s*+")
+_EMBEDDED_QUESTION = re.compile(
+    r"\b(?:wonder|wondering|wondered|curious|idk|dunno|unsure|whether|asking)\b|\bnot sure\b|\bis it true\b|"
+    r"\btell me\b|\b(?:any|some)(?:one|body) know\b|\bi want to know\b|\bquestion about\b|"
+    r"\bwhich (?:one|is|are|builds?|works?|gives?|gets?|way)\b"
+)
+# Slang endings that make a statement a question: "worth it or nah", "does it work or not".
+_SLANG_QUESTION = re.compile(r"\bor (?:nah\w*|na|naw|nope|not|no|what|nay)\b")
+# Logistics and scheduling: the member is planning a session, not asking whether the technique works.
+_LOGISTICS = re.compile(
+    r"\bhow many (?:sets|reps|rounds|exercises|times|days|minutes|mins|seconds|secs)\b|"
+    r"\bhow much (?:weight|rest|time|kg|lbs?|load)\b|"
+    r"\b(?:what|which) (?:weight|reps|day|days|time|size|order)\b|\b(?:how heavy|how long|how often)\b|"
+    r"\b(?:rep range|rest day|rest between|rest time|spotter|schedule|scheduled|weekend)\b|"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|thurs|tues)\b"
+)
+_WHEN = re.compile(r"\b(?:today|tonight|tomorrow|tmrw|tmr|later|this week|next week|this morning|this evening)\b")
+_HOW_TO = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|u)\b|\bhow to\b")
+# Asking for the sources themselves (the studies list), not for what they conclude.
+_SOURCE_REQUEST = [
+    re.compile(p)
+    for p in (
+        r"(?<!weak )(?<!weakest )\b(?:link|links|linked)\b",
+        r"\b(?:source|sources|sauce|citation|citations|cite|refs|references|reference|doi|dois|pubmed|pdf|"
+        r"bibliography)\b",
+        r"\b(?:which|what) (?:study|studies|paper|papers|trial)\b",
+        r"\b(?:list|send|drop|gimme|give me|share|post|show me|name)\b(?: \S+){0,3}? (?:studies|study|papers|paper)\b",
+    )
+]
+# "the weak-link thing": pre-exhaust's own rationale, standing in for its name.
+_RATIONALE_NOUNS = frozenset(
+    {"thing", "theory", "principle", "idea", "method", "concept", "approach", "logic", "rationale", "argument"}
+)
+
+
+_SENTENCE_BREAKS = frozenset("?.!\u2026\u00bf\u00a1")
+_SENTENCE_STARTS = frozenset("\u00bf\u00a1")  # Spanish opens a question with "¿", an exclamation with "¡"
+_OPENS_QUESTION = frozenset("\u00bf")
+_QUESTION_MARKS = frozenset("?")
+_CLAUSE_BREAKS = frozenset(",;:()[]-/")
+
+
+@dataclass
+class _Sentence:
+    """One sentence: its clauses' words, which words are the technique, and whether it has a '?'."""
+
+    marked: bool = False
+    clauses: list[list[str]] = field(default_factory=list)
+    technique: list[list[bool]] = field(default_factory=list)
+    lifts: list[Span] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+
+
+def _sentences(norm: str) -> list[_Sentence]:
+    """Split normalized text into sentences of clauses of word tokens."""
+    sentences = [_Sentence(clauses=[[]])]
+    for token in _TOKEN.findall(_WORD_HYPHEN.sub(" ", norm)):
+        current = sentences[-1]
+        if token in _SENTENCE_BREAKS:
+            if not any(current.clauses) and token not in _SENTENCE_STARTS:
+                continue  # "??" or "...": one break
+            current.marked = current.marked or token in _QUESTION_MARKS
+            if token in _SENTENCE_STARTS or any(current.clauses):
+                sentences.append(_Sentence(marked=token in _OPENS_QUESTION, clauses=[[]]))
+        elif token in _CLAUSE_BREAKS:
+            current.clauses.append([])
+        elif token == PE or token.isalnum():
+            current.clauses[-1].append(token)
+    result = []
+    for sentence in sentences:
+        sentence.clauses = [c for c in sentence.clauses if c]
+        if sentence.clauses:
+            result.append(sentence)
+    return result
+
+
+def _mark_technique(sentence: _Sentence, lifts: Mapping[tuple[str, ...], Lift]) -> None:
+    """Flag the words that name or describe the technique, across the sentence's clauses."""
+    words = [w for clause in sentence.clauses for w in clause]
+    flags = [w == PE for w in words]
+    for i in range(len(words) - 2):
+        if words[i] in {"weak", "weakest"} and words[i + 1] == "link" and words[i + 2] in _RATIONALE_NOUNS:
+            flags[i : i + 3] = [True, True, True]
+    spans = find_lifts(words, lifts)
+    for start, end in described_spans(words, spans):
+        flags[start:end] = [True] * (end - start)
+    sentence.words, sentence.lifts = words, spans
+    at = 0
+    sentence.technique = []
+    for clause in sentence.clauses:
+        sentence.technique.append(flags[at : at + len(clause)])
+        at += len(clause)
+
+
+def _opens_question(words: Sequence[str], technique: Sequence[bool]) -> bool:
+    """A question opener first ("does", "is", "any"), or after a fronted topic ("pre-exhaust, does it")."""
+    i = 0
+    while i < len(words) and words[i] in GREETINGS:
+        i += 1
+    if i < len(words) and words[i] in OPENERS:
+        return True
+    if i >= len(words) or not technique[i]:
+        return False
+    while i < len(words) and (technique[i] or words[i] in GREETINGS):
+        i += 1
+    if i + 1 >= len(words) or words[i] not in OPENERS:
+        return False
+    follower = words[i + 1]
+    return technique[i + 1] or follower in PRONOUNS or follower in {"there", "you", "u", "anyone", "anybody"}
+
+
+def _choice_between_lifts(sentence: _Sentence) -> bool:
+    """ "leg press or hack squat after leg extensions?": choosing an exercise, not judging the technique."""
+    spans, words = sentence.lifts, sentence.words
+    for left, right in itertools.pairwise(spans):
+        gap = words[left.end : right.start]
+        same_kind = left.lift.isolation == right.lift.isolation
+        if gap and gap[0] == "or" and len(gap) <= 2 and same_kind and not (left.lift.generic or right.lift.generic):
+            return True
+    return False
+
+
+def _asks_about_sources(sentence: _Sentence) -> bool:
+    """Whether the sentence requests links, sources or the studies list, as a question or an order."""
+    text = " ".join(sentence.words)
+    if not any(p.search(text) for p in _SOURCE_REQUEST):
+        return False
+    first = next((w for w in sentence.words if w not in GREETINGS), "")
+    return (
+        sentence.marked
+        or _opens_question(sentence.clauses[0], sentence.technique[0])
+        or first in IMPERATIVES
+        or any(w in {"pls", "please", "plz", "need", "want"} for w in sentence.words)
+    )
+
+
+def _bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
+    """Whether the intent word at `at` has the technique (or a pronoun for it) as its subject."""
+    last_ref = max((j for j in range(at) if refs[j]), default=None)
+    last_aux = max((j for j in range(at) if words[j] in AUX), default=None)
+    if last_ref is not None and (last_aux is None or last_aux < last_ref):
+        return True
+    if last_aux is None:
+        window = range(at)
+    elif last_aux + 1 < at:
+        window = range(last_aux + 1, at)
+    else:  # "wondering if pre-exhaust is worth it": the subject is before the verb
+        window = range(last_ref + 1, last_aux) if last_ref is not None else range(last_aux)
+    # A noun of its own ("does creatine work", "which pre-exhaust plan is better") takes the subject.
+    return all(words[j] in NON_CONTENT or not words[j].isalpha() for j in window)
+
+
+def _should_do_technique(words: Sequence[str], refs: Sequence[bool]) -> int | None:
+    """Where "should I (even) do pre-exhaust" starts: asking whether to use it at all."""
+    for i, word in enumerate(words):
+        if word != "should":
+            continue
+        for j in range(i + 1, min(len(words), i + 7)):
+            if refs[j]:
+                return i
+            if words[j] not in SHOULD_BRIDGE:
+                break
+    return None
+
+
+def _clause_asks_effect(words: Sequence[str], refs: Sequence[bool], weak_allowed: bool) -> bool:
+    """Whether the clause asks about the technique's effect, worth or evidence."""
+    text = " ".join(words)
+    starts = [0]
+    for word in words[:-1]:
+        starts.append(starts[-1] + len(word) + 1)
+    families = [(p, True) for p in _SUBJECT_BOUND] + [(p, False) for p in _WEAK]
+    for pattern, strong in families:
+        if not strong and not weak_allowed:
+            continue
+        for match in pattern.finditer(text):
+            if _bound(words, refs, bisect.bisect_right(starts, match.start()) - 1):
+                return True
+    return weak_allowed and _should_do_technique(words, refs) is not None
+
+
+def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKind | None:
+    if not isinstance(text, str):
+        return None
+    # A question worth answering is asked early; capping the text bounds the work any message costs.
+    text = text[:MAX_MATCHED_CHARS]
+    if _COMMAND.match(_DISCORD_MARKUP.sub(" ", text).strip()):
+        return None  # a command for this or another bot, not a question
+    sentences = _sentences(normalize(text.replace("\n", " . ")))
+    for sentence in sentences:
+        _mark_technique(sentence, lifts)
+    if not any(any(flags) for s in sentences for flags in s.technique):
+        return None
+    if any(_asks_about_sources(s) for s in sentences):
+        return QuestionKind.STUDIES
+    carry = False
+    for sentence in sentences:
+        joined = " ".join(sentence.words)
+        planning = bool(_LOGISTICS.search(joined) or _HOW_TO.search(joined)) or _choice_between_lifts(sentence)
+        asked = (
+            sentence.marked
+            or _opens_question(sentence.clauses[0], sentence.technique[0])
+            or bool(_EMBEDDED_QUESTION.search(joined) or _SLANG_QUESTION.search(joined))
+        )
+        weak_allowed = not _WHEN.search(joined)
+        for words, technique in zip(sentence.clauses, sentence.technique, strict=True):
+            named_here = any(technique)
+            if not planning and (named_here or carry):
+                clause_asked = asked or _opens_question(words, technique) or is_fragment(words, technique)
+                refs = [t or w in PRONOUNS for w, t in zip(words, technique, strict=True)]
+                if clause_asked and _clause_asks_effect(words, refs, weak_allowed):
+                    return QuestionKind.SUMMARY
+            carry = carry or named_here
+    return None
+
+
+class EvidenceMatcher:
+    """Classifies chat messages as evidence questions, reading lifts from the exercise catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        # Generic words last, so "iso"/"compound" keep their meaning whatever the catalog holds.
+        self._lifts: Mapping[tuple[str, ...], Lift] = MappingProxyType({**catalog_lifts(catalog), **GENERIC_LIFTS})
+
+    def classify(self, text: str) -> QuestionKind | None:
+        """SUMMARY for "does pre-exhaust work?", STUDIES for "link the studies", else None."""
+        return _classify(text, self._lifts)
 
 
 def is_evidence_question(text: str) -> bool:
-    """True when a chat message asks whether pre-exhaust works, is worth it or is backed by evidence."""
-    if not isinstance(text, str):
-        return False
-    # A question worth answering is asked early; capping the text bounds the work any message costs.
-    text = text[:MAX_MATCHED_CHARS]
-    stripped = _DISCORD_MARKUP.sub(" ", text).strip()
-    if _COMMAND.match(stripped):
-        return False  # a command for this or another bot, not a question
-    norm = normalize(text)
-    if PE not in norm:
-        return False
-    previous_named_pe = False
-    for raw_sentence in _SENTENCE.findall(norm):
-        sentence = raw_sentence.strip()
-        if not sentence:
-            continue
-        has_qmark = "?" in sentence or "¿" in sentence
-        body = sentence.strip(" .!?¿¡")
-        asked = has_qmark or bool(_QUESTION_START.match(body)) or bool(_EMBEDDED_QUESTION.search(body))
-        carry = previous_named_pe
-        for clause in (c.strip() for c in _CLAUSE.split(body)):
-            if not clause:
-                continue
-            names_pe = PE in clause
-            clause_asked = asked or bool(_QUESTION_START.match(clause))
-            if _clause_matches(clause, names_pe, carry, clause_asked):
-                return True
-            carry = carry or names_pe
-        previous_named_pe = PE in body
-    return False
-
-
-def _clause_matches(clause: str, names_pe: bool, carry: bool, asked: bool) -> bool:
-    if names_pe and any(p.search(clause) for p in _STRONG):
-        return True
-    if not asked or not (names_pe or carry):
-        return False
-    if any(p.search(clause) for p in _TOPIC):
-        return names_pe or carry
-    for pattern in _SUBJECT_BOUND:
-        for match in pattern.finditer(clause):
-            if _about_pre_exhaust(clause, match.start(), names_pe, carry):
-                return True
-    return False
-
-
-def _about_pre_exhaust(clause: str, intent_at: int, names_pe: bool, carry: bool) -> bool:
-    """Whether the subject before an intent word is pre-exhaust (or a pronoun for it), not another noun."""
-    before = clause[:intent_at]
-    auxes = list(_AUX.finditer(before))
-    if auxes:
-        after_aux = before[auxes[-1].end() :]
-        window = after_aux if after_aux.strip() else before[: auxes[-1].start()]
-    else:
-        window = before
-    if _REFERS.search(window):
-        return names_pe or carry
-    words = re.findall(r"[a-z0-9]+", window)
-    if any(w not in _FILLER for w in words):
-        return False  # the intent is about something else ("does creatine work")
-    return names_pe or carry
+    """True when a message asks whether pre-exhaust works (catalog-free: named or "iso before compound")."""
+    # Without the catalog, "flyes before bench" is not recognised; EvidenceMatcher reads those.
+    return _classify(text, GENERIC_LIFTS) is QuestionKind.SUMMARY

@@ -124,10 +124,52 @@ def render_claim(base: EvidenceBase, claim: Claim) -> str:
 
 
 def render_finding(finding: Finding) -> str:
-    """A finding as a bullet line; an unverified one carries a visible label and its source."""
+    """A finding as a bullet line with its source whenever it has one; an unverified one is labelled too."""
     if finding.verified:
-        return f"• {finding.text}"
+        return f"• {finding.text} _(source: {finding.source_note})_" if finding.source_note else f"• {finding.text}"
     return f"• {finding.text} _({UNVERIFIED_LABEL}: {finding.source_note})_"
+
+
+def verdict_label(entry: EvidenceEntry) -> str:
+    """What an entry's verdict says about classic pre-exhaust, qualified wherever it needs to be: a variant's
+    support is only for its variant, and a provisional verdict says so first."""
+    if entry.verdict is None:
+        return "No verdict: results not checked"
+    if entry.verdict == "supports" and entry.technique == "variant":
+        return "Supports its own variant — not classic pre-exhaust"
+    label = VERDICT_LABELS[entry.verdict]
+    return f"Provisional, not checked yet — {label[0].lower()}{label[1:]}" if entry.verdict_provisional else label
+
+
+def picker_line(entry: EvidenceEntry) -> str:
+    """The one-line description under a study in the study picker (at most 100 characters)."""
+    return f"{KIND_LABELS[entry.kind]} · {verdict_label(entry)}"[:100]
+
+
+def chat_embed(base: EvidenceBase) -> EmbedSpec:
+    """The short chat answer to "does pre-exhaust work?": the bottom line in a few cited lines."""
+    lines = [f"• {render_claim(base, c)}" for c in base.summary.chat or base.summary.verdict]
+    return fit_embed(
+        EmbedSpec(
+            title=base.summary.title,
+            description="\n".join(lines),
+            footer="Full summary, the studies, or a plan to try: the buttons below.",
+            color=SUMMARY_COLOR,
+        )
+    )
+
+
+def studies_embed(base: EvidenceBase) -> EmbedSpec:
+    """The list of studies, reviews and expert positions behind the summary, one line each."""
+    lines = [f"• **{e.short_cite}** — {picker_line(e)}" for e in base.entries]
+    return fit_embed(
+        EmbedSpec(
+            title="The studies behind the summary",
+            description="\n".join(lines),
+            footer="Open one: the menu below, or /evidence study:<name>. Links are DOIs or PubMed where verified.",
+            color=SUMMARY_COLOR,
+        )
+    )
 
 
 def summary_embed(base: EvidenceBase) -> EmbedSpec:
@@ -153,7 +195,8 @@ def study_embed(entry: EvidenceEntry) -> EmbedSpec:
     """One study, review or expert position in detail, with labelled unverified findings."""
     fields: list[EmbedField] = []
     if entry.is_expert:
-        fields.append(EmbedField("Who", ", ".join(entry.authors) + (f" ({entry.journal})" if entry.journal else "")))
+        who = ", ".join(entry.authors) + ("" if entry.authors_complete else " et al.")
+        fields.append(EmbedField("Who", who + (f" ({entry.journal})" if entry.journal else "")))
     fields.append(EmbedField("Design", entry.design))
     who = _population_line(entry)
     if who:
@@ -238,12 +281,7 @@ def _population_line(entry: EvidenceEntry) -> str:
 
 
 def _verdict_line(entry: EvidenceEntry) -> str:
-    if entry.verdict is None:
-        label = "No verdict"
-    elif entry.verdict == "supports" and entry.technique == "variant":
-        label = "Supports only its own variant, not classic pre-exhaust"
-    else:
-        label = VERDICT_LABELS[entry.verdict]
+    label = verdict_label(entry)
     return f"**{label}.** {entry.verdict_note}" if entry.verdict_note else f"**{label}.**"
 
 
@@ -269,7 +307,7 @@ def _study_description(entry: EvidenceEntry) -> str:
 
 def _citation_lines(entry: EvidenceEntry) -> list[str]:
     authors = list(entry.authors)
-    shown = ", ".join(authors[:6]) + (", et al." if len(authors) > 6 else "")
+    shown = ", ".join(authors[:6]) + (", et al." if len(authors) > 6 else "" if entry.authors_complete else " et al.")
     year = f" ({entry.year})" if entry.year is not None else ""
     parts = [f"{shown}{year}."]
     if entry.title:

@@ -30,6 +30,25 @@ def assert_summary(message: dict, evidence: EvidenceBase) -> None:
             assert cited(bullet, evidence), f"uncited sentence in {field['name']!r}: {bullet!r}"
 
 
+def assert_chat(message: dict, evidence: EvidenceBase) -> None:
+    """The short chat answer: one cited embed of at most 8 lines, with its three buttons."""
+    (embed,) = message["embeds"]
+    lines = [embed["title"], *embed["description"].splitlines(), embed["footer"]["text"]]
+    assert len(lines) <= 8, lines
+    for line in embed["description"].splitlines():
+        assert cited(line, evidence), line
+    assert len(discord.Embed.from_dict(embed)) <= 6000
+    ids = [c["custom_id"] for row in message["components"] for c in row["components"]]
+    labels = [c["label"] for row in message["components"] for c in row["components"]]
+    assert ids == ["evidence:full", "evidence:studies", "evidence:plan"]
+    assert labels == ["Full summary", "Studies", "Try it: /plan"]
+
+
+def posted(harness: Harness) -> dict:
+    """The message the bot posted last (a chat reply), as the client would see it."""
+    return list(harness.messages.values())[-1]
+
+
 async def test_evidence_summary_is_public_cited_and_has_a_study_menu(harness: Harness, evidence: EvidenceBase) -> None:
     reply = await harness.slash("evidence")
     assert reply.callback_type == 4
@@ -81,13 +100,51 @@ async def test_study_autocomplete(harness: Harness) -> None:
     assert all(len(c["name"]) <= 100 for c in choices)
 
 
-async def test_mention_question_gets_the_summary(harness: Harness, evidence: EvidenceBase) -> None:
+async def test_mention_question_gets_the_short_answer(harness: Harness, evidence: EvidenceBase) -> None:
     call = await harness.message("does pre-exhaust work?", mention_bot=True)
     assert call is not None
     assert call.path == f"/channels/{harness.channel_id}/messages"
     assert call.json["allowed_mentions"] == {"parse": [], "replied_user": False}
     assert call.json["message_reference"]["channel_id"] == harness.channel_id
-    assert_summary(call.json, evidence)
+    assert_chat(call.json, evidence)
+
+
+async def test_the_short_answers_buttons_answer_whoever_presses_privately(
+    harness: Harness, evidence: EvidenceBase
+) -> None:
+    await harness.message("does doing flyes before bench actually help chest growth?", mention_bot=True)
+    answer = posted(harness)
+    someone = harness.new_user("someone")
+    full = await harness.click(answer, "evidence:full", user=someone)
+    assert full.ephemeral
+    assert_summary(full.message, evidence)
+    studies = await harness.click(answer, "evidence:studies")
+    assert studies.ephemeral
+    (embed,) = studies.embeds
+    assert embed["title"] == "The studies behind the summary"
+    assert (
+        "Aguiar et al., 2015** — Training study · Supports its own variant — not classic pre-exhaust"
+        in (embed["description"])
+    )
+    (select,) = studies.buttons()
+    assert select["custom_id"] == "evidence:study"
+    plan = await harness.click(answer, "evidence:plan")
+    assert plan.ephemeral
+    assert "`/plan day:lower`" in plan.content  # nothing logged yet: the rotation starts with lower
+    assert "protocol:alternate" in plan.content
+
+
+async def test_a_request_for_the_study_gets_the_studies_list(harness: Harness) -> None:
+    call = await harness.message("can someone link that pre-exhaust study the bot posted yesterday?", mention_bot=True)
+    assert call is not None
+    (embed,) = call.json["embeds"]
+    assert embed["title"] == "The studies behind the summary"
+
+
+async def test_scheduling_is_not_the_evidence_question(harness: Harness) -> None:
+    call = await harness.message("should I do pre-exhaust on monday or wednesday?", mention_bot=True)
+    assert call is not None
+    assert "`/plan" in call.json["content"], "the pointer"
 
 
 @pytest.mark.parametrize(
@@ -116,7 +173,7 @@ async def test_the_pointer_suggests_the_day_after_the_members_last(harness: Harn
 async def test_a_mention_twice_in_a_row_is_answered_twice(harness: Harness, evidence: EvidenceBase) -> None:
     first = await harness.message("does pre-exhaust work?", mention_bot=True)
     assert first is not None
-    assert_summary(first.json, evidence)
+    assert_chat(first.json, evidence)
     again = await harness.message("does pre-exhaust work?", mention_bot=True)
     assert again is not None, "the channel cooldown is for unprompted replies only"
     assert "asked me a moment ago" in again.json["content"]
@@ -126,7 +183,7 @@ async def test_a_mention_twice_in_a_row_is_answered_twice(harness: Harness, evid
     other = harness.new_user("other")
     theirs = await harness.message("does pre-exhaust work?", mention_bot=True, author=other)
     assert theirs is not None
-    assert_summary(theirs.json, evidence)
+    assert_chat(theirs.json, evidence)
 
 
 async def test_unmentioned_question_needs_config_and_respects_cooldown(harness: Harness) -> None:

@@ -39,7 +39,7 @@ async def test_plan_push_is_public_and_in_seed_order(harness: Harness) -> None:
     assert embed["fields"][0]["name"] == "Why this order"
     assert "isolation" in embed["fields"][0]["value"].lower()
     assert "/evidence" in embed["footer"]["text"]
-    assert "saves time" in embed["footer"]["text"]
+    assert "may save time (a preprint, per secondary reports)" in embed["footer"]["text"]
     assert reply.calls[0].json["data"]["allowed_mentions"] == {"parse": []}, "a plan must never ping anyone"
 
 

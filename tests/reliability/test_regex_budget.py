@@ -16,8 +16,7 @@ import sys
 
 import pytest
 
-import cogs.evidence
-from coach.evidence.matcher import MAX_MATCHED_CHARS
+from coach.evidence.matcher import MAX_MATCHED_CHARS, QuestionKind
 from emulator import payloads
 from emulator.driver import Harness
 from tests.reliability import regex_budget_probe
@@ -100,13 +99,14 @@ async def test_cooldown_is_checked_before_the_text_is_matched(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = cogs.evidence.is_evidence_question
+    matcher = harness.bot.evidence_matcher
+    real = matcher.classify
 
-    def counting(text: str) -> bool:
+    def counting(text: str) -> QuestionKind | None:
         calls.append(text)
         return real(text)
 
-    monkeypatch.setattr(cogs.evidence, "is_evidence_question", counting)
+    monkeypatch.setattr(matcher, "classify", counting)
     assert await harness.message("does pre-exhaust work?", mention_bot=True) is not None
     assert len(calls) == 1
     for _ in range(5):  # one member flooding: one short "asked a moment ago", and no matching at all
