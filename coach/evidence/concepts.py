@@ -65,6 +65,17 @@ VERB_FORMS: Mapping[str, str] = MappingProxyType(
 # Order words: isolation ORDER compound, or compound AFTER isolation.
 BEFORE = frozenset({"before", "then", "into", "first", "1st", "prior", "preceding", "followed", "beforehand"})
 AFTER = frozenset({"after", "following"})
+FIRST = frozenset({"first", "1st", "beforehand"})
+# "starting with leg curls", "open with flyes": the lift that opens the session comes first.
+STARTS = frozenset({"start", "starts", "starting", "begin", "begins", "beginning", "open", "opening", "lead"})
+# Verbs for what pre-exhaust does to a muscle: "tiring out my pecs with flyes first", "isolating first".
+FATIGUE_VERBS = frozenset({"tire", "tiring", "pretire", "pretiring", "fatigue", "fatiguing", "exhaust", "exhausting"})
+ISOLATE_VERBS = frozenset({"isolate", "isolating"})
+MUSCLE_WORDS = frozenset(
+    {"quads", "quad", "chest", "pecs", "pec", "tris", "triceps", "tricep", "biceps", "bicep", "bis", "lats", "lat",
+     "back", "delts", "delt", "shoulders", "shoulder", "glutes", "hamstrings", "hams", "hammies", "calves", "legs",
+     "arms", "traps", "muscle", "muscles"}
+)  # fmt: skip
 
 # --- the words around a question -------------------------------------------------------------
 
@@ -74,6 +85,7 @@ GREETINGS = frozenset(
         "genuine", "honest", "dumb", "stupid", "noob", "newbie", "honestly", "seriously", "genuinely", "real",
         "random", "question", "q", "coach", "bot", "guys", "folks", "all", "everyone", "bro", "pls", "please",
         "lol", "lmao", "fr", "ngl", "tbh", "talk", "wait", "btw", "also", "sorry", "like", "well", "alright",
+        "tho", "though", "lowkey", "srsly", "legit", "actually", "now", "then", "idk",
     }
 )  # fmt: skip
 OPENERS = frozenset(
@@ -81,7 +93,7 @@ OPENERS = frozenset(
         "does", "do", "did", "doesnt", "dont", "didnt", "is", "isnt", "are", "arent", "was", "were", "will",
         "wont", "would", "wouldnt", "can", "cant", "could", "couldnt", "should", "shouldnt", "shall", "has",
         "have", "any", "anyone", "anybody", "someone", "somebody", "what", "whats", "how", "hows", "why",
-        "which", "thoughts", "opinions", "opinion", "verdict", "explain", "tell",
+        "which", "thoughts", "opinions", "opinion", "verdict", "explain", "tell", "got",
     }
 )  # fmt: skip
 AUX = frozenset(
@@ -163,25 +175,48 @@ def _variants(words: tuple[str, ...]) -> set[tuple[str, ...]]:
     """A phrase with its last word singular and plural, since members write both."""
     *head, last = words
     forms = {last, last + "s", last + "es", last.removesuffix("s"), last.removesuffix("es")}
+    if last.endswith("y"):
+        forms.add(last[:-1] + "ies")  # "fly" -> "flies"
     return {(*head, form) for form in forms if form}
+
+
+# Name endings that are not lift nouns ("pull up", "assisted", "loaded"), so they never stand for a lift alone.
+_NOT_HEAD_NOUNS = frozenset({"up", "ups", "down", "assisted", "loaded", "machine", "barbell", "cable", "bar"})
 
 
 def catalog_lifts(catalog: Catalog) -> dict[tuple[str, ...], Lift]:
     """Every phrase the catalog resolves to a lift: names, aliases, their shorter parts and plurals."""
-    candidates: set[tuple[str, ...]] = set()
+    bases: set[tuple[str, ...]] = set()
+    heads: dict[str, set[Exercise]] = {}
     for exercise in catalog.exercises:
         for name in (exercise.id.replace("_", " "), exercise.name, *exercise.aliases):
             words = tuple(normalise_name(name).split())
+            heads.setdefault(words[-1], set()).add(exercise)
             for size in range(1, min(MAX_PHRASE, len(words)) + 1):
                 for start in range(len(words) - size + 1):
-                    candidates |= _variants(words[start : start + size])
-    lifts: dict[tuple[str, ...], Lift] = {}
-    for phrase in candidates:
+                    bases.add(words[start : start + size])
+
+    def resolve(phrase: tuple[str, ...]) -> Lift | None:
         text = " ".join(phrase)
         found = catalog.find(text)
-        lift = _lift_of((found,) if found else catalog.ambiguous(text))
+        return _lift_of((found,) if found else catalog.ambiguous(text))
+
+    lifts: dict[tuple[str, ...], Lift] = {}
+    for phrase in {v for base in bases for v in _variants(base)}:
+        lift = resolve(phrase)
         if lift is not None:
             lifts[phrase] = lift
+    # A plural the catalog lacks ("straight arm pulldowns") is still the lift its singular names.
+    for base in bases:
+        if (known := lifts.get(base)) is not None:
+            for variant in _variants(base):
+                lifts.setdefault(variant, known)
+    # A noun that ends several names of one mechanic ("extensions": leg, triceps, back) names that kind of lift.
+    for head, exercises in heads.items():
+        lift = _lift_of(sorted(exercises, key=lambda ex: ex.id)) if len(exercises) > 1 else None
+        if lift is not None and head not in _NOT_HEAD_NOUNS:
+            for variant in _variants((head,)):
+                lifts.setdefault(variant, lift)
     return lifts
 
 
@@ -236,13 +271,44 @@ def find_lifts(words: Sequence[str], lifts: Mapping[tuple[str, ...], Lift]) -> l
     return spans
 
 
+def _comes_first(words: Sequence[str], iso: Span) -> bool:
+    """ "flyes first", "doing flyes first", "starting leg day with leg curls": the lift opens the session."""
+    if _word_within(words, iso.end, 1, FIRST) is not None:
+        return True
+    if iso.end < len(words) and words[iso.end] == "or":
+        return False  # "start with leg extensions or squats?" chooses what goes first
+    lead = words[max(0, iso.start - 5) : iso.start]
+    return "with" in lead and any(w in STARTS for w in lead[: lead.index("with")])
+
+
+def fatigue_spans(words: Sequence[str], spans: Sequence[Span]) -> list[tuple[int, int]]:
+    """The technique told by its mechanism: a muscle tired first ("tiring out my pecs with flyes first")."""
+    found = []
+    lift_at = {i for s in spans for i in range(s.start, s.end)}
+    for i, word in enumerate(words):
+        if word not in FATIGUE_VERBS | ISOLATE_VERBS:
+            continue
+        order_at = _word_within(words, i + 1, ORDER_WINDOW + 2, FIRST | {"before", "then"})
+        if order_at is None:
+            continue
+        # Tiring what? A muscle or a lift must be named, unless the verb is "isolating" itself.
+        gap = range(i + 1, order_at)
+        if word in ISOLATE_VERBS or any(words[j] in MUSCLE_WORDS or j in lift_at for j in gap):
+            found.append((i, order_at + 1))
+    return found
+
+
 def described_spans(words: Sequence[str], spans: Sequence[Span]) -> list[tuple[int, int]]:
     """Where the technique is described: an isolation lift before a compound for the same muscle."""
     found: list[tuple[int, int]] = []
     for index, iso in enumerate(spans):
         if not iso.lift.isolation:
             continue
-        generic_first = iso.lift is _GENERIC_ISO and _word_within(words, iso.end, 1, {"first", "1st"}) is not None
+        first = _comes_first(words, iso)
+        # "doing straight arm pulldowns first help you feel lats more on rows": the compound comes later.
+        if first and any(iso.lift.pre_exhausts(s.lift) for s in spans[index + 1 :]):
+            found.append((iso.start, iso.end + (_word_within(words, iso.end, 1, FIRST) is not None)))
+        generic_first = iso.lift is _GENERIC_ISO and first
         order_at = _word_within(words, iso.end, ORDER_WINDOW, BEFORE)
         compound = None
         if order_at is not None:

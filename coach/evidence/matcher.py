@@ -23,7 +23,10 @@ from types import MappingProxyType
 
 from catalog import Catalog
 from coach.evidence.concepts import (
+    AFTER,
     AUX,
+    BEFORE,
+    FIRST,
     GENERIC_LIFTS,
     GREETINGS,
     IMPERATIVES,
@@ -35,6 +38,7 @@ from coach.evidence.concepts import (
     Span,
     catalog_lifts,
     described_spans,
+    fatigue_spans,
     find_lifts,
     is_fragment,
 )
@@ -59,6 +63,7 @@ class QuestionKind(StrEnum):
 _DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w{1,32}:\d+>|<t:\d+(?::[a-zA-Z])?>|https?://\S+")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
 _APOSTROPHES = re.compile(r"(?<=[a-z])['\u2019\u02bc`](?=[a-z])")
+_ARROWS = re.compile(r"->|=>|[\u2192\u21d2\u27f6\u2794\u279c\u27a1]")
 _GREATER = re.compile(r"(?<=\w)\s*>\s*(?=\w)")
 _MARKDOWN = re.compile(r"[@*_~|>`\"\u201c\u201d\u2018\u2019\u00ab\u00bb]")
 
@@ -88,6 +93,7 @@ def normalize(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = _DASHES.sub("-", text)
     text = _APOSTROPHES.sub("", text)
+    text = _ARROWS.sub(" then ", text)  # "iso -> compound": an order, read as "then"
     text = _GREATER.sub(" vs ", text)  # "pre-exhaust > traditional?"
     text = _MARKDOWN.sub(" ", text)
     text = _PE_TERM.sub(f" {PE} ", text)
@@ -107,28 +113,36 @@ def mentions_pre_exhaust(text: str) -> bool:
 _SUBJECT_BOUND = [
     re.compile(p)
     for p in (
-        r"\b(?:work|works|working|worked)\b"
+        # "from work", "after work" are the job, not the technique working
+        r"(?<!from )(?<!after )(?<!at )(?<!before )\b(?:work|works|working|worked)\b"
         r"(?! (?:out|outs|on|today|tonight|tomorrow|session|day|days|sheet|split|load|capacity)\b)",
         r"\b(?:worth|worthwhile|worthit)\b",
         r"\b(?:effective|efective|effectve|efficient|efficacious|efficacy|ineffective|productive|effectiveness)\b",
         r"\b(?:legit|legitimate|overrated|underrated|myth|meme|scam|hype|overhyped|placebo|bs|bullshit|"
-        r"nonsense|pointless|useless|waste|gimmick|broscience)\b|\bbro science\b",
+        r"nonsense|pointless|useless|waste|gimmick|broscience|garbage|trash|crap|junk|fad|cope|debunked|"
+        r"disproven|outdated|obsolete|snakeoil)\b|\bbro science\b|\bmade up\b|\bsnake oil\b|"
+        # predicate only: "is it real or cap", not "the real name"; "dead" only of the technique itself
+        r"\b(?:real|fake|cap)(?: or| and| tho| lol|$)|(?:\ue000|\bit|\bthat) (?:is |now |really )?dead\b",
         r"\b(?:any|much) good\b(?! (?:tips|ideas|exercises|videos|programs?|plans?|links|resources|routines?|"
-        r"options|alternatives)\b)|\bgood (?:for|or|idea)\b|\bgood$|\bbad (?:for|idea)\b",
+        r"options|alternatives)\b)|\bgood (?:for|or|idea)\b|\bgood$|\bhow good\b|\bbad (?:for|idea)\b",
         r"\b(?:help|helps|helped|helping|helpful|useful|beneficial|benefit|benefits|advantage|advantages|pros|"
         r"cons|upside|downside|drawback|drawbacks)\b"
         r"(?! (?:me )?(?:with|set|setting|plan|planning|program|programming|log|logging)\b)",
         r"\b(?:matter|matters|mattered|difference)\b|\b(?:any|the) point\b|\bpoint (?:of|in|to|doing)\b|"
-        r"\bdo (?:anything|much|something|nothing)\b",
-        r"\b(?:better|worse|superior|inferior|outperforms?)\b",
-        r"\b(?:vs|versus|or|than|compared to|compared with) (?:the |a |just |doing )?"
+        r"\b(?:do|does|did|doing) (?:anything|much|something|nothing)\b",
+        r"\b(?:better|worse|superior|inferior|outperforms?|compare|compares|comparison|wins?)\b|"
+        r"\bstacks? up\b",
+        r"\b(?:vs|versus|than|compared to|compared with) (?:the |a |just |doing )?"
         r"(?:(?:traditional|normal|regular|straight|standard|conventional|usual|classic|plain)\b|no \ue000|"
         r"(?:compounds?|pressing) first\b)",
         r"\b(?:grow|grows|growing|growth|gains|gain|size|bigger|hypertrophy|mass|strength|stronger|weaker|"
-        r"stimulus|activation|recruitment)\b|\b(?:build|builds|building|more|extra) (?:\w+ )?muscle\b",
+        r"stimulus|activation|recruitment|pump|plateau|plateaus|plateaued|stall|stalls|"
+        r"stalled|stalling|lagging)\b|\b(?:build|builds|building|more|extra) (?:\w+ )?muscle\b|"
+        r"\bbring (?:\w+ )?up\b",
         r"\b(?:science|scientific|scientifically|research|researched|studies|study|evidence|proof|proven|"
-        r"prove|data|literature|backed|supported)\b|\bmeta analys[ie]s\b|\bpeer reviewed\b",
-        r"\b(?:true|correct|accurate)\b|\b(?:he|she|it|that|this|they|thats|hes|shes|theyre) (?:\w+ )?right\b",
+        r"prove|data|literature|backed|supported|paper|papers|experts)\b|\bmeta analys[ie]s\b|\bpeer reviewed\b",
+        r"\b(?:true|correct|accurate)\b|\b(?:he|she|it|that|this|they|thats|hes|shes|theyre) (?:\w+ )?right\b|"
+        r"\b(?:whos|who is|who) (?:is )?(?:right|correct)\b",
         r"\b(?:hurt|hurts|hurting|ruin|ruins|ruined|kill|kills|wreck|wrecks|compromise|compromises)\b",
         r"\b(?:yay|yea|yeah) or nay\b|\bhit or miss\b",
         r"\bsave[sd]? (?:\w+ )?time\b|\bsaving (?:\w+ )?time\b|\btime (?:efficient|saver|saving)\b|\bless time\b",
@@ -145,22 +159,32 @@ _WEAK = [
     for p in (
         r"\b(?:recommend|recommended|recommendation|suggest|suggested)\b",
         r"\b(?:verdict|thoughts|opinion|opinions|consensus|views)\b|\btake on\b|\byour take\b",
+        # "pre-exhaust or straight sets?" asks which is better, unless it is a choice for a dated session
+        r"\bor (?:the |a |just |doing )?(?:(?:traditional|normal|regular|straight|standard|conventional|usual|"
+        r"classic|plain)\b|no \ue000|(?:compounds?|pressing) first\b)",
     )
 ]
 _EMBEDDED_QUESTION = re.compile(
     r"\b(?:wonder|wondering|wondered|curious|idk|dunno|unsure|whether|asking)\b|\bnot sure\b|\bis it true\b|"
     r"\btell me\b|\b(?:any|some)(?:one|body) know\b|\bi want to know\b|\bquestion about\b|"
-    r"\bwhich (?:one|is|are|builds?|works?|gives?|gets?|way)\b"
+    r"\bwhich (?:one|is|are|builds?|works?|gives?|gets?|way|grows?|makes?|wins?|does|do|would|should)\b|"
+    # a question after a lead-in: "on a scale of 1-10 how legit is pre-exhaust"
+    r"\b(?:how|what|why) (?:\w+ )?(?:is|are|does|do|did|would|will|can)\b|"
+    # doubt that invites an answer: "not convinced prefatigue does anything", "change my mind"
+    r"\b(?:convinced|skeptical|sceptical|doubt|doubtful|confused)\b|\bchange my mind\b|"
+    r"\bprove me wrong\b|\bconvince me\b|\bknow (?:if|whether)\b|\bwho is right\b|\bwhos right\b"
 )
 # Slang endings that make a statement a question: "worth it or nah", "does it work or not".
-_SLANG_QUESTION = re.compile(r"\bor (?:nah\w*|na|naw|nope|not|no|what|nay)\b")
+_SLANG_QUESTION = re.compile(r"\bor (?:nah\w*|na|naw|nope|not|no|what|nay|cap|nay|nope|naur)\b|\by n\b")
 # Logistics and scheduling: the member is planning a session, not asking whether the technique works.
 _LOGISTICS = re.compile(
     r"\bhow many (?:sets|reps|rounds|exercises|times|days|minutes|mins|seconds|secs)\b|"
     r"\bhow much (?:weight|rest|time|kg|lbs?|load)\b|"
     r"\b(?:what|which) (?:weight|reps|day|days|time|size|order)\b|\b(?:how heavy|how long|how often)\b|"
     r"\b(?:rep range|rest day|rest between|rest time|spotter|schedule|scheduled|weekend)\b|"
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|thurs|tues)\b"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|thurs|tues)\b|"
+    # how often: "2x a week or 3x", "twice per week"
+    r"\b(?:once|twice|thrice|\d+x|\d+ times|x) (?:a|per|each|every) (?:week|day|session|workout|month)\b"
 )
 _WHEN = re.compile(r"\b(?:today|tonight|tomorrow|tmrw|tmr|later|this week|next week|this morning|this evening)\b")
 _HOW_TO = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|u)\b|\bhow to\b")
@@ -171,10 +195,24 @@ _SOURCE_REQUEST = [
         r"(?<!weak )(?<!weakest )\b(?:link|links|linked)\b",
         r"\b(?:source|sources|sauce|citation|citations|cite|refs|references|reference|doi|dois|pubmed|pdf|"
         r"bibliography)\b",
-        r"\b(?:which|what) (?:study|studies|paper|papers|trial)\b",
+        r"\b(?:which|what) (?:study|studies|paper|papers|trial)\b|\bwhat are the (?:studies|papers)\b",
+        # wanting to read the sources themselves: "where can i read", "papers i can read"
+        r"\b(?:can|could|to|should) (?:i |we |u )?read\b|\b(?:any|some|got) (?:papers|articles)\b",
+        r"\bwho (?:studied|researched|tested|published)\b",
         r"\b(?:list|send|drop|gimme|give me|share|post|show me|name)\b(?: \S+){0,3}? (?:studies|study|papers|paper)\b",
     )
 ]
+ORDER_WORDS = BEFORE | AFTER
+_ARTICLES = frozenset({"the", "a", "an", "this", "that", "doing", "really", "actually", "even", "just"})
+# Things a member makes or schedules with the technique: "the pre-exhaust plan is real?" asks about the plan.
+_ARTEFACTS = frozenset(
+    {"plan", "plans", "day", "days", "session", "sessions", "workout", "workouts", "class", "log", "logs", "program",
+     "programme", "routine", "routines", "template", "templates", "name", "channel", "video", "videos", "post", "bot",
+     "command", "sheet", "split", "block", "week"}
+)  # fmt: skip
+_COORDINATORS = frozenset({"but", "and", "or", "yet"})
+# "like flyes then bench vs ...": a sentence that only names what the previous question was about
+_FOLLOW_UPS = frozenset({"like", "eg", "ie", "specifically", "meaning"})
 # "the weak-link thing": pre-exhaust's own rationale, standing in for its name.
 _RATIONALE_NOUNS = frozenset(
     {"thing", "theory", "principle", "idea", "method", "concept", "approach", "logic", "rationale", "argument"}
@@ -230,7 +268,7 @@ def _mark_technique(sentence: _Sentence, lifts: Mapping[tuple[str, ...], Lift]) 
         if words[i] in {"weak", "weakest"} and words[i + 1] == "link" and words[i + 2] in _RATIONALE_NOUNS:
             flags[i : i + 3] = [True, True, True]
     spans = find_lifts(words, lifts)
-    for start, end in described_spans(words, spans):
+    for start, end in described_spans(words, spans) + fatigue_spans(words, spans):
         flags[start:end] = [True] * (end - start)
     sentence.words, sentence.lifts = words, spans
     at = 0
@@ -263,7 +301,11 @@ def _choice_between_lifts(sentence: _Sentence) -> bool:
     for left, right in itertools.pairwise(spans):
         gap = words[left.end : right.start]
         same_kind = left.lift.isolation == right.lift.isolation
-        if gap and gap[0] == "or" and len(gap) <= 2 and same_kind and not (left.lift.generic or right.lift.generic):
+        # "bench then flyes or flyes then bench" compares two orders; it does not choose an exercise
+        ordered = left.start > 0 and words[left.start - 1] in ORDER_WORDS
+        ordered = ordered or (right.end < len(words) and words[right.end] in ORDER_WORDS)
+        generic = left.lift.generic or right.lift.generic
+        if gap and gap[0] == "or" and len(gap) <= 2 and same_kind and not generic and not ordered:
             return True
     return False
 
@@ -282,12 +324,32 @@ def _asks_about_sources(sentence: _Sentence) -> bool:
     )
 
 
+def _subject_after(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
+    """ "how legit is pre-exhaust": the intent comes first and the technique is the inverted subject."""
+    j = at + 1
+    if j >= len(words) or words[j] not in AUX:
+        return False
+    j += 1
+    while j < len(words) and not refs[j] and words[j] in _ARTICLES:
+        j += 1
+    return j < len(words) and refs[j]
+
+
 def _bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
     """Whether the intent word at `at` has the technique (or a pronoun for it) as its subject."""
     last_ref = max((j for j in range(at) if refs[j]), default=None)
     last_aux = max((j for j in range(at) if words[j] in AUX), default=None)
-    if last_ref is not None and (last_aux is None or last_aux < last_ref):
+    # "the pre-exhaust plan is real?": the technique names a kind of plan, and the plan is the subject
+    modifies = last_ref is not None and last_ref + 1 < at and words[last_ref + 1] in _ARTEFACTS
+    if last_ref is not None and (last_aux is None or last_aux < last_ref) and not modifies:
         return True
+    if _subject_after(words, refs, at):
+        return True
+    if last_ref is not None and last_aux == at - 1 and words[last_aux - 1] in _COORDINATORS:
+        # "sounds good in theory but doesnt work": a verb with no subject of its own shares the clause's
+        first_verb = next((j for j in range(last_aux) if words[j] in AUX), None)
+        first_ref = min(j for j in range(at) if refs[j])
+        return first_verb is None or first_ref <= first_verb + 1
     if last_aux is None:
         window = range(at)
     elif last_aux + 1 < at:
@@ -327,6 +389,28 @@ def _clause_asks_effect(words: Sequence[str], refs: Sequence[bool], weak_allowed
     return weak_allowed and _should_do_technique(words, refs) is not None
 
 
+def _join_follow_ups(sentences: list[_Sentence]) -> list[_Sentence]:
+    """Join "does the order matter? like flyes then bench vs ..." : the second names what the first asks."""
+    joined: list[_Sentence] = []
+    for sentence in sentences:
+        if joined and sentence.clauses[0][0] in _FOLLOW_UPS and len(sentence.clauses[0]) > 1:
+            joined[-1].clauses.extend(sentence.clauses)
+            joined[-1].marked = joined[-1].marked or sentence.marked
+        else:
+            joined.append(sentence)
+    return joined
+
+
+def _back_refs(words: Sequence[str], refs: list[bool]) -> list[bool]:
+    """Mark "hitting the hammies first" as the technique: a gerund phrase ending in "first" restates it."""
+    for i, word in enumerate(words):
+        if word.endswith("ing") and len(word) > 4:
+            first_at = next((j for j in range(i + 1, min(len(words), i + 5)) if words[j] in FIRST), None)
+            if first_at is not None:
+                refs[i : first_at + 1] = [True] * (first_at + 1 - i)
+    return refs
+
+
 def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKind | None:
     if not isinstance(text, str):
         return None
@@ -334,7 +418,7 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
     text = text[:MAX_MATCHED_CHARS]
     if _COMMAND.match(_DISCORD_MARKUP.sub(" ", text).strip()):
         return None  # a command for this or another bot, not a question
-    sentences = _sentences(normalize(text.replace("\n", " . ")))
+    sentences = _join_follow_ups(_sentences(normalize(text.replace("\n", " . "))))
     for sentence in sentences:
         _mark_technique(sentence, lifts)
     if not any(any(flags) for s in sentences for flags in s.technique):
@@ -351,11 +435,13 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
             or bool(_EMBEDDED_QUESTION.search(joined) or _SLANG_QUESTION.search(joined))
         )
         weak_allowed = not _WHEN.search(joined)
+        # "whats better for growth: iso then compound or ...": the technique may follow the question
+        carry = carry or any(any(flags) for flags in sentence.technique[1:])
         for words, technique in zip(sentence.clauses, sentence.technique, strict=True):
             named_here = any(technique)
             if not planning and (named_here or carry):
                 clause_asked = asked or _opens_question(words, technique) or is_fragment(words, technique)
-                refs = [t or w in PRONOUNS for w, t in zip(words, technique, strict=True)]
+                refs = _back_refs(words, [t or w in PRONOUNS for w, t in zip(words, technique, strict=True)])
                 if clause_asked and _clause_asks_effect(words, refs, weak_allowed):
                     return QuestionKind.SUMMARY
             carry = carry or named_here

@@ -1,8 +1,9 @@
-"""Issue #13: the concept matcher on the fresh labelled set (dev and held-out halves) and the named cases.
+"""Issue #13: the concept matcher on two labelled sets, and the named cases.
 
-The set (data/evidence_questions.yaml) was written before the matcher was rebuilt and split by a seeded,
-stratified shuffle; the matcher was tuned on `dev` only and `held_out` was scored once, at the end.
-Run with ``-s`` to see both halves' figures.
+Set 1 (data/evidence_questions.yaml) scored round 1: tuned on its dev half, held_out scored once. Both halves
+are development data since round 2. Set 2 (data/evidence_questions_2.yaml) was written later by someone who saw
+neither the matcher nor set 1; round 2 was tuned on its dev half only and its held_out half was scored once,
+after the last change. Run with ``-s`` to see every figure. Held-out texts are never printed, even on failure.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ import yaml
 from catalog import load_catalog
 from coach.evidence import EvidenceMatcher, QuestionKind, is_evidence_question
 
-DATA = Path(__file__).parent / "data" / "evidence_questions.yaml"
+DATA = Path(__file__).parent / "data"
+SET_1 = DATA / "evidence_questions.yaml"
+SET_2 = DATA / "evidence_questions_2.yaml"
 GOAL_PRECISION = 0.95
 GOAL_RECALL = 0.90
-# held_out was scored once, after the last change to the matcher: precision 0.977 (42/43) meets the goal,
-# recall 0.824 (42/51) does NOT reach 0.90, and STUDIES-vs-others accuracy was 0.989 (92/93). The recall
-# and studies floors below are those measured figures, so the test fails on a regression, not on the goal.
+# Set 2 held_out, scored once after the last change of round 2 (see docs/evidence-matcher.md): precision 0.981
+# (51/52) meets the goal, recall 0.864 (51/59) does NOT reach the 0.90 goal, and STUDIES-vs-others accuracy was
+# 0.991 (107/108). The recall and studies floors are those measured figures, so the test fails on a regression.
 HELD_OUT_FLOOR_PRECISION = GOAL_PRECISION
-HELD_OUT_FLOOR_RECALL = 0.82
-HELD_OUT_FLOOR_STUDIES = 0.98
+HELD_OUT_FLOOR_RECALL = 0.86
+HELD_OUT_FLOOR_STUDIES = 0.99
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,10 @@ class Score:
     studies_accuracy: float
     misses: tuple[str, ...] = field(repr=False)  # never in a failure message: held-out texts stay unread
 
-    def line(self, half: str) -> str:
+    def line(self, name: str) -> str:
         """The figures on one line."""
         return (
-            f"{half}: n={self.n} summary precision {self.precision:.3f} recall {self.recall:.3f}; "
+            f"{name}: n={self.n} summary precision {self.precision:.3f} recall {self.recall:.3f}; "
             f"studies-vs-others accuracy {self.studies_accuracy:.3f}"
         )
 
@@ -50,16 +53,15 @@ def matcher() -> EvidenceMatcher:
     return EvidenceMatcher(load_catalog())
 
 
-def _entries(half: str) -> list[dict[str, str]]:
-    entries = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    return [e for e in entries if e["half"] == half]
+def _entries(path: Path, halves: tuple[str, ...]) -> list[dict[str, str]]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [e for e in entries if e["half"] in halves]
 
 
-def score(matcher: EvidenceMatcher, half: str) -> Score:
-    """Score one half; the misses name texts, and are only shown for dev."""
+def score(matcher: EvidenceMatcher, rows: list[dict[str, str]]) -> Score:
+    """Score some rows; the misses name texts, and are only shown for development data."""
     tp = fp = fn = studies_ok = 0
     misses: list[str] = []
-    rows = _entries(half)
     for row in rows:
         kind = matcher.classify(row["text"])
         got = "none" if kind is None else str(kind)
@@ -75,24 +77,34 @@ def score(matcher: EvidenceMatcher, half: str) -> Score:
     return Score(len(rows), precision, recall, studies_ok / len(rows), tuple(misses))
 
 
-def test_the_labelled_set_is_split_as_documented() -> None:
-    dev, held_out = _entries("dev"), _entries("held_out")
-    assert len(dev) + len(held_out) == len(yaml.safe_load(DATA.read_text(encoding="utf-8")))
+@pytest.mark.parametrize("path", [SET_1, SET_2], ids=["set1", "set2"])
+def test_the_labelled_sets_are_split_as_documented(path: Path) -> None:
+    dev, held_out = _entries(path, ("dev",)), _entries(path, ("held_out",))
+    assert len(dev) + len(held_out) == len(yaml.safe_load(path.read_text(encoding="utf-8")))
     for answer in ("summary", "studies", "none"):
         assert abs(sum(e["answer"] == answer for e in dev) - sum(e["answer"] == answer for e in held_out)) <= 1
 
 
-def test_both_halves(matcher: EvidenceMatcher) -> None:
-    dev, held_out = score(matcher, "dev"), score(matcher, "held_out")
-    print("\n" + dev.line("dev"))
-    for miss in dev.misses:
-        print("  " + miss)
-    print(held_out.line("held_out"))  # figures only: held-out texts are not for reading while tuning
-    assert dev.precision >= GOAL_PRECISION, dev.misses
-    assert dev.recall >= GOAL_RECALL, dev.misses
-    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("held_out")
-    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("held_out")
-    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("held_out")
+def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
+    for name, rows in (
+        ("set 1 (both halves)", _entries(SET_1, ("dev", "held_out"))),
+        ("set 2 dev", _entries(SET_2, ("dev",))),
+    ):
+        result = score(matcher, rows)
+        print("\n" + result.line(name))
+        for miss in result.misses:
+            print("  " + miss)
+        assert result.precision >= GOAL_PRECISION, result.misses
+        assert result.recall >= GOAL_RECALL, result.misses
+
+
+def test_set_2_held_out(matcher: EvidenceMatcher) -> None:
+    held_out = score(matcher, _entries(SET_2, ("held_out",)))
+    print("\n" + held_out.line("set 2 held_out"))  # figures only: held-out texts are not for reading
+    # The goal is missed on recall here, so recall and studies are held to the measured floors.
+    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("set 2 held_out")
+    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("set 2 held_out")
+    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("set 2 held_out")
 
 
 # --- the cases named in the issue ------------------------------------------------------------
@@ -132,7 +144,33 @@ NOT_QUESTIONS = [
 ]
 
 
-@pytest.mark.parametrize("text", DESCRIBED + SLANG + OUTCOMES)
+# Round 2 concepts, one example each: arrows as order, the mechanism, a lift opening the session, an inverted
+# subject, a coordinated verb, verdict words, "change my mind", a follow-up sentence, orders compared.
+ROUND_2 = [
+    "iso -> compound, better for growth?",
+    "would fatiguing my chest with flyes before bench help growth?",
+    "does starting with leg extensions instead of squats make a difference for quads?",
+    "how good is pre-fatigue really",
+    "pre-exhaust sounds smart but does it work in practice?",
+    "has pre-exhaust been debunked?",
+    "not convinced pre-exhaust does anything. change my mind",
+    "does the order matter? like flyes then bench vs bench then flyes",
+    "curls then chinups or chinups then curls, which grows biceps more",
+]
+ROUND_2_NOT = [
+    "pre-exhaust is cool but does creatine work?",
+    "i'm pre-exhausted from work, does caffeine help?",
+    "should i start with leg extensions or squats on pre-exhaust day",
+    "is the bot's pre-exhaust plan real or a template?",
+    "what is the real name of pre-exhaust?",
+    "should i pre-exhaust legs twice a week?",
+    "not sure if i'll do pre-exhaust or straight sets tomorrow",
+    "tiring out my quads before squats, should i do 3 sets or 4?",
+    "who wrote the pre-exhaust plan in the pins?",
+]
+
+
+@pytest.mark.parametrize("text", DESCRIBED + SLANG + OUTCOMES + ROUND_2)
 def test_questions_from_the_issue_get_the_summary(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is QuestionKind.SUMMARY
 
@@ -142,7 +180,7 @@ def test_requests_for_the_sources_get_the_studies_list(matcher: EvidenceMatcher,
     assert matcher.classify(text) is QuestionKind.STUDIES
 
 
-@pytest.mark.parametrize("text", NOT_QUESTIONS)
+@pytest.mark.parametrize("text", NOT_QUESTIONS + ROUND_2_NOT)
 def test_logistics_statements_and_other_orders_get_nothing(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is None
 
