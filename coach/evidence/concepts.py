@@ -39,6 +39,7 @@ _ALL = frozenset(MUSCLES)
 _PRESSING = frozenset({"chest", "front_delts", "side_delts", "triceps"})
 _GENERIC_ISO = Lift(isolation=True, primary=_ALL, muscles=_ALL, generic=True)
 _GENERIC_COMPOUND = Lift(isolation=False, primary=_ALL, muscles=_ALL, generic=True)
+_KIND_NOUNS = ("exercise", "exercises", "lift", "lifts", "movement", "movements", "move", "moves")
 
 # Words that name the kind of lift without naming an exercise. Catalog phrases win by longest match,
 # so "iso lateral row" (a machine) is a compound row, not the word "iso".
@@ -48,10 +49,9 @@ GENERIC_LIFTS: Mapping[tuple[str, ...], Lift] = MappingProxyType(
         ("single", "joint"): _GENERIC_ISO,
         **{(w,): _GENERIC_COMPOUND for w in ("compound", "compounds", "compund", "multijoint")},
         ("multi", "joint"): _GENERIC_COMPOUND,
-        ("big", "lift"): _GENERIC_COMPOUND,
-        ("big", "lifts"): _GENERIC_COMPOUND,
-        ("main", "lift"): _GENERIC_COMPOUND,
-        ("main", "lifts"): _GENERIC_COMPOUND,
+        # "the small exercise for a muscle first, then the big lift": the kinds of lift told by their size
+        **{("small", w): _GENERIC_ISO for w in _KIND_NOUNS},
+        **{(w, k): _GENERIC_COMPOUND for w in ("big", "bigger", "main") for k in _KIND_NOUNS},
         ("pressing",): Lift(isolation=False, primary=_PRESSING, muscles=_PRESSING, generic=True),
     }
 )
@@ -85,7 +85,7 @@ GREETINGS = frozenset(
         "genuine", "honest", "dumb", "stupid", "noob", "newbie", "honestly", "seriously", "genuinely", "real",
         "random", "question", "q", "coach", "bot", "guys", "folks", "all", "everyone", "bro", "pls", "please",
         "lol", "lmao", "fr", "ngl", "tbh", "talk", "wait", "btw", "also", "sorry", "like", "well", "alright",
-        "tho", "though", "lowkey", "srsly", "legit", "actually", "now", "then", "idk",
+        "tho", "though", "lowkey", "srsly", "legit", "actually", "now", "then", "idk", "or",
     }
 )  # fmt: skip
 OPENERS = frozenset(
@@ -93,14 +93,14 @@ OPENERS = frozenset(
         "does", "do", "did", "doesnt", "dont", "didnt", "is", "isnt", "are", "arent", "was", "were", "will",
         "wont", "would", "wouldnt", "can", "cant", "could", "couldnt", "should", "shouldnt", "shall", "has",
         "have", "any", "anyone", "anybody", "someone", "somebody", "what", "whats", "how", "hows", "why",
-        "which", "thoughts", "opinions", "opinion", "verdict", "explain", "tell", "got",
+        "which", "thoughts", "opinions", "opinion", "verdict", "explain", "tell", "got", "am",
     }
 )  # fmt: skip
 AUX = frozenset(
     {
         "does", "do", "did", "doesnt", "dont", "didnt", "is", "isnt", "are", "arent", "was", "were", "will",
         "wont", "would", "wouldnt", "can", "cant", "could", "couldnt", "should", "shouldnt", "might", "may",
-        "has", "have",
+        "has", "have", "am",
     }
 )  # fmt: skip
 # Pronouns that point back at the technique, in English and the loan languages (fr, pt, es, de, nl).
@@ -127,6 +127,8 @@ _FILLER = frozenset(
         "quads", "quad", "chest", "pecs", "pec", "tris", "triceps", "tricep", "biceps", "bicep", "bis", "lats",
         "lat", "back", "delts", "delt", "shoulders", "shoulder", "glutes", "hamstrings", "hams", "calves",
         "legs", "leg", "arms", "arm", "abs", "traps", "muscle", "muscles", "target",
+        # "have you seen any research on ...": having met the evidence is not a subject of its own
+        "seen", "heard", "looked", "found", "into",
     }
 )  # fmt: skip
 NON_CONTENT = _FILLER | GREETINGS | OPENERS | AUX | PRONOUNS
@@ -155,7 +157,7 @@ SHOULD_BRIDGE = frozenset(
         "i", "we", "you", "u", "one", "people", "beginners", "even", "really", "actually", "still", "be",
         "start", "keep", "bother", "do", "doing", "try", "trying", "use", "using", "add", "adding", "switch",
         "to", "include", "run", "running", "consider", "give", "go", "for", "with", "the", "some", "a", "any",
-        "more", "stop", "skip", "ditch", "drop",
+        "more", "stop", "skip", "ditch", "drop", "would", "anyone", "anybody", "someone", "ppl",
     }
 )  # fmt: skip
 

@@ -27,6 +27,7 @@ from coach.evidence.concepts import (
     AUX,
     BEFORE,
     FIRST,
+    FRAGMENT_WORDS,
     GENERIC_LIFTS,
     GREETINGS,
     IMPERATIVES,
@@ -60,7 +61,10 @@ class QuestionKind(StrEnum):
 
 # --- normalization -------------------------------------------------------------------------
 
-_DISCORD_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w{1,32}:\d+>|<t:\d+(?::[a-zA-Z])?>|https?://\S+")
+# A typed "@mike" addresses someone, like a real mention; neither is part of the question.
+_DISCORD_MARKUP = re.compile(
+    r"<(?:@[!&]?|#)\d+>|<a?:\w{1,32}:\d+>|<t:\d+(?::[a-zA-Z])?>|https?://\S+|@\w{1,32}(?![\w-])"
+)
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
 _APOSTROPHES = re.compile(r"(?<=[a-z])['\u2019\u02bc`](?=[a-z])")
 _ARROWS = re.compile(r"->|=>|[\u2192\u21d2\u27f6\u2794\u279c\u27a1]")
@@ -74,6 +78,8 @@ _PE_TERM = re.compile(
     rf"pre{_SEP}e?x+h?[aeu]{{1,3}}h?u?s+t?\w*"
     # pre-fatigue: fatigue, fatige, fatuge, fatigued, fatiguing
     rf"|pre{_SEP}fat[iyu]{{1,2}}g\w*"
+    # the short form "pre-ex" / "preex", but not "pre existing" or a "pre ex" partner
+    r"|pre[-.]?ex\b"
     # loan words: pre-agotamiento (es), pre-affaticamento (it), pre-epuisement (fr)
     rf"|pre{_SEP}(?:agotamiento|affaticamento|epuisement)\w*"
     # Vorermüdung / Vorermuedung (de), voorvermoeiing (nl)
@@ -120,17 +126,22 @@ _SUBJECT_BOUND = [
         r"\b(?:effective|efective|effectve|efficient|efficacious|efficacy|ineffective|productive|effectiveness)\b",
         r"\b(?:legit|legitimate|overrated|underrated|myth|meme|scam|hype|overhyped|placebo|bs|bullshit|"
         r"nonsense|pointless|useless|waste|gimmick|broscience|garbage|trash|crap|junk|fad|cope|debunked|"
-        r"disproven|outdated|obsolete|snakeoil)\b|\bbro science\b|\bmade up\b|\bsnake oil\b|"
+        r"disproven|outdated|obsolete|snakeoil|wasting|wasted|counterproductive|overkill|suboptimal)\b|"
+        r"\bbro science\b|\bsnake oil\b|\b(?:made|make|makes) (?:that |it |this )?up\b|"
+        # "is it dumb to do skullcrushers first", not "dumb question: ..."
+        r"\b(?:dumb|stupid|silly|bad)\b(?! (?:q|qs|question|questions|day|form|sleep|week|night)\b)|"
+        # "is pre-fatigue actually a thing or ...": asking whether it is real
+        r"\ba (?:real |legit |actual )?thing(?: or| and| tho| lol| anymore| still|$)|"
         # predicate only: "is it real or cap", not "the real name"; "dead" only of the technique itself
         r"\b(?:real|fake|cap)(?: or| and| tho| lol|$)|(?:\ue000|\bit|\bthat) (?:is |now |really )?dead\b",
         r"\b(?:any|much) good\b(?! (?:tips|ideas|exercises|videos|programs?|plans?|links|resources|routines?|"
         r"options|alternatives)\b)|\bgood (?:for|or|idea)\b|\bgood$|\bhow good\b|\bbad (?:for|idea)\b",
         r"\b(?:help|helps|helped|helping|helpful|useful|beneficial|benefit|benefits|advantage|advantages|pros|"
-        r"cons|upside|downside|drawback|drawbacks)\b"
+        r"cons|upside|upsides|downside|downsides|drawback|drawbacks|disadvantage|disadvantages|negatives)\b"
         r"(?! (?:me )?(?:with|set|setting|plan|planning|program|programming|log|logging)\b)",
         r"\b(?:matter|matters|mattered|difference)\b|\b(?:any|the) point\b|\bpoint (?:of|in|to|doing)\b|"
         r"\b(?:do|does|did|doing) (?:anything|much|something|nothing)\b",
-        r"\b(?:better|worse|superior|inferior|outperforms?|compare|compares|comparison|wins?)\b|"
+        r"\b(?:better|worse|superior|inferior|outperforms?|compare|compares|comparison|wins?|beats?)\b|"
         r"\bstacks? up\b",
         r"\b(?:vs|versus|than|compared to|compared with) (?:the |a |just |doing )?"
         r"(?:(?:traditional|normal|regular|straight|standard|conventional|usual|classic|plain)\b|no \ue000|"
@@ -138,7 +149,10 @@ _SUBJECT_BOUND = [
         r"\b(?:grow|grows|growing|growth|gains|gain|size|bigger|hypertrophy|mass|strength|stronger|weaker|"
         r"stimulus|activation|recruitment|pump|plateau|plateaus|plateaued|stall|stalls|"
         r"stalled|stalling|lagging)\b|\b(?:build|builds|building|more|extra) (?:\w+ )?muscle\b|"
-        r"\bbring (?:\w+ )?up\b",
+        r"\bbring (?:\w+ )?up\b|\btakes? over\b|"
+        # the weak-link mechanism as an outcome: "more chest into the bench", "more work on rows"
+        r"\b(?:more|less) (?:chest|pec|pecs|quads?|lats?|triceps|tris|biceps|delts?|glutes|hamstrings|hams|"
+        r"work|tension|fibers|fibres)\b",
         r"\b(?:science|scientific|scientifically|research|researched|studies|study|evidence|proof|proven|"
         r"prove|data|literature|backed|supported|paper|papers|experts)\b|\bmeta analys[ie]s\b|\bpeer reviewed\b",
         r"\b(?:true|correct|accurate)\b|\b(?:he|she|it|that|this|they|thats|hes|shes|theyre) (?:\w+ )?right\b|"
@@ -146,7 +160,7 @@ _SUBJECT_BOUND = [
         r"\b(?:hurt|hurts|hurting|ruin|ruins|ruined|kill|kills|wreck|wrecks|compromise|compromises)\b",
         r"\b(?:yay|yea|yeah) or nay\b|\bhit or miss\b",
         r"\bsave[sd]? (?:\w+ )?time\b|\bsaving (?:\w+ )?time\b|\btime (?:efficient|saver|saving)\b|\bless time\b",
-        r"\b(?:necessary|needed|optimal|smart|mistake)\b|\b(?:good|bad|dumb|smart) idea\b",
+        r"\b(?:necessary|needed|optimal|smart|mistake)\b|\b(?:good|bad|dumb|smart) idea\b|\bmakes? sense\b",
         # loan-language efficacy and evidence words (es, pt, it, de, nl, fr)
         r"\b(?:funciona|funcionam|funcione|vale|sirve|funziona|funktioniert|bringt|lohnt|werkt|helpt|marche|"
         r"fonctionne|efficace|eficaz|efectivo|eficiente|ciencia|estudos|estudios|evidencia|studien|"
@@ -172,13 +186,19 @@ _EMBEDDED_QUESTION = re.compile(
     r"\b(?:how|what|why) (?:\w+ )?(?:is|are|does|do|did|would|will|can)\b|"
     # doubt that invites an answer: "not convinced prefatigue does anything", "change my mind"
     r"\b(?:convinced|skeptical|sceptical|doubt|doubtful|confused)\b|\bchange my mind\b|"
-    r"\bprove me wrong\b|\bconvince me\b|\bknow (?:if|whether)\b|\bwho is right\b|\bwhos right\b"
+    r"\bprove me wrong\b|\bconvince me\b|\bknow (?:if|whether)\b|\bwho is right\b|\bwhos right\b|"
+    # an inverted verb after a lead-in: "as an intermediate lifter would i benefit from ..."
+    r"(?<!what )(?<!how )(?<!when )(?<!if )(?<!that )(?<!as )\b(?:would|should|could|will|can|do|am|did) "
+    r"(?:i|you|u|we)\b"
 )
+# "does that include pre-exhaust?" after a claim ("order doesnt matter"): asks whether the claim covers it.
+_APPLIES = re.compile(r"\b(?:include|includes|apply|applies|cover|covers|count|counts|hold|holds|extend|extends)\b")
 # Slang endings that make a statement a question: "worth it or nah", "does it work or not".
 _SLANG_QUESTION = re.compile(r"\bor (?:nah\w*|na|naw|nope|not|no|what|nay|cap|nay|nope|naur)\b|\by n\b")
 # Logistics and scheduling: the member is planning a session, not asking whether the technique works.
 _LOGISTICS = re.compile(
-    r"\bhow many (?:sets|reps|rounds|exercises|times|days|minutes|mins|seconds|secs)\b|"
+    r"\bhow many (?:sets|reps|rounds|exercises|times|days|minutes|mins|seconds|secs|weeks|months|sessions|"
+    r"workouts)\b|"
     r"\bhow much (?:weight|rest|time|kg|lbs?|load)\b|"
     r"\b(?:what|which) (?:weight|reps|day|days|time|size|order)\b|\b(?:how heavy|how long|how often)\b|"
     r"\b(?:rep range|rest day|rest between|rest time|spotter|schedule|scheduled|weekend)\b|"
@@ -210,6 +230,8 @@ _ARTEFACTS = frozenset(
      "programme", "routine", "routines", "template", "templates", "name", "channel", "video", "videos", "post", "bot",
      "command", "sheet", "split", "block", "week"}
 )  # fmt: skip
+# Parts of the technique a member tunes: "should the pre-exhaust exercise/sets go to failure".
+_TUNED = frozenset({"exercise", "exercises", "movement", "movements", "set", "sets", "lift", "lifts", "move", "reps"})
 _COORDINATORS = frozenset({"but", "and", "or", "yet"})
 # "like flyes then bench vs ...": a sentence that only names what the previous question was about
 _FOLLOW_UPS = frozenset({"like", "eg", "ie", "specifically", "meaning"})
@@ -318,7 +340,7 @@ def _asks_about_sources(sentence: _Sentence) -> bool:
     first = next((w for w in sentence.words if w not in GREETINGS), "")
     return (
         sentence.marked
-        or _opens_question(sentence.clauses[0], sentence.technique[0])
+        or any(_opens_question(c, t) for c, t in zip(sentence.clauses, sentence.technique, strict=True))
         or first in IMPERATIVES
         or any(w in {"pls", "please", "plz", "need", "want"} for w in sentence.words)
     )
@@ -345,6 +367,8 @@ def _bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
         return True
     if _subject_after(words, refs, at):
         return True
+    if any(refs) and "which" in words[max(0, at - 4) : at]:
+        return True  # "pre-exhaust vs post exhaust, which one is better": the technique is one of the options
     if last_ref is not None and last_aux == at - 1 and words[last_aux - 1] in _COORDINATORS:
         # "sounds good in theory but doesnt work": a verb with no subject of its own shares the clause's
         first_verb = next((j for j in range(last_aux) if words[j] in AUX), None)
@@ -361,13 +385,17 @@ def _bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
 
 
 def _should_do_technique(words: Sequence[str], refs: Sequence[bool]) -> int | None:
-    """Where "should I (even) do pre-exhaust" starts: asking whether to use it at all."""
+    """Where "should I do pre-exhaust", "why would anyone do it", "any reason to do it" start: is it worth using."""
     for i, word in enumerate(words):
-        if word != "should":
+        why = word == "why" and i + 1 < len(words) and words[i + 1] in {"would", "do", "does", "should", "even"}
+        reason = word in {"reason", "reasons"} and i + 1 < len(words) and words[i + 1] in {"to", "for", "i", "we"}
+        if word != "should" and not why and not reason:
             continue
         for j in range(i + 1, min(len(words), i + 7)):
             if refs[j]:
-                return i
+                # "should the pre-exhaust exercise go to failure": the technique names a thing to tune
+                follower = words[j + 1] if j + 1 < len(words) else ""
+                return None if follower in _ARTEFACTS or follower in _TUNED else i
             if words[j] not in SHOULD_BRIDGE:
                 break
     return None
@@ -425,7 +453,7 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
         return None
     if any(_asks_about_sources(s) for s in sentences):
         return QuestionKind.STUDIES
-    carry = False
+    carry = claim = False
     for sentence in sentences:
         joined = " ".join(sentence.words)
         planning = bool(_LOGISTICS.search(joined) or _HOW_TO.search(joined)) or _choice_between_lifts(sentence)
@@ -437,14 +465,22 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
         weak_allowed = not _WHEN.search(joined)
         # "whats better for growth: iso then compound or ...": the technique may follow the question
         carry = carry or any(any(flags) for flags in sentence.technique[1:])
+        topic = False
         for words, technique in zip(sentence.clauses, sentence.technique, strict=True):
             named_here = any(technique)
             if not planning and (named_here or carry):
                 clause_asked = asked or _opens_question(words, technique) or is_fragment(words, technique)
+                # "curls before chins, good idea ... or just dumb": a fronted topic, then its verdict
+                clause_asked = clause_asked or (topic and words[0] in FRAGMENT_WORDS)
                 refs = _back_refs(words, [t or w in PRONOUNS for w, t in zip(words, technique, strict=True)])
                 if clause_asked and _clause_asks_effect(words, refs, weak_allowed):
                     return QuestionKind.SUMMARY
+                if clause_asked and claim and named_here and _APPLIES.search(" ".join(words)):
+                    return QuestionKind.SUMMARY
             carry = carry or named_here
+            # a clause that only names the technique is a fronted topic for the next one
+            topic = named_here and all(t or w in GREETINGS for w, t in zip(words, technique, strict=True))
+        claim = claim or any(p.search(joined) for p in _SUBJECT_BOUND)
     return None
 
 

@@ -1,9 +1,10 @@
-"""Issue #13: the concept matcher on two labelled sets, and the named cases.
+"""Issue #13: the concept matcher on three labelled sets, and the named cases.
 
-Set 1 (data/evidence_questions.yaml) scored round 1: tuned on its dev half, held_out scored once. Both halves
-are development data since round 2. Set 2 (data/evidence_questions_2.yaml) was written later by someone who saw
-neither the matcher nor set 1; round 2 was tuned on its dev half only and its held_out half was scored once,
-after the last change. Run with ``-s`` to see every figure. Held-out texts are never printed, even on failure.
+Set 1 (data/evidence_questions.yaml) scored round 1 and set 2 (data/evidence_questions_2.yaml) scored round 2:
+each was tuned on its dev half and its held_out half was scored once. Both halves of both sets are development
+data since round 3. Set 3 (data/evidence_questions_3.yaml) was written by someone who saw neither the matcher nor
+the earlier sets; round 3 was tuned on its dev half only and its held_out half was scored once, after the last
+change. Run with ``-s`` to see every figure. Held-out texts are never printed, even on failure.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from coach.evidence import EvidenceMatcher, QuestionKind, is_evidence_question
 DATA = Path(__file__).parent / "data"
 SET_1 = DATA / "evidence_questions.yaml"
 SET_2 = DATA / "evidence_questions_2.yaml"
+SET_3 = DATA / "evidence_questions_3.yaml"
 GOAL_PRECISION = 0.95
 GOAL_RECALL = 0.90
-# Set 2 held_out, scored once after the last change of round 2 (see docs/evidence-matcher.md): precision 0.981
-# (51/52) meets the goal, recall 0.864 (51/59) does NOT reach the 0.90 goal, and STUDIES-vs-others accuracy was
-# 0.991 (107/108). The recall and studies floors are those measured figures, so the test fails on a regression.
+# Set 3 held_out, scored once after the last change of round 3 (see docs/evidence-matcher.md): precision 0.964
+# (53/55) meets the goal, recall 0.883 (53/60) MISSES the 0.90 goal, and STUDIES-vs-others accuracy was 0.991
+# (107/108). The recall and studies floors are those measured figures, so the test fails on a regression.
 HELD_OUT_FLOOR_PRECISION = GOAL_PRECISION
-HELD_OUT_FLOOR_RECALL = 0.86
+HELD_OUT_FLOOR_RECALL = 0.88
 HELD_OUT_FLOOR_STUDIES = 0.99
 
 
@@ -77,7 +79,7 @@ def score(matcher: EvidenceMatcher, rows: list[dict[str, str]]) -> Score:
     return Score(len(rows), precision, recall, studies_ok / len(rows), tuple(misses))
 
 
-@pytest.mark.parametrize("path", [SET_1, SET_2], ids=["set1", "set2"])
+@pytest.mark.parametrize("path", [SET_1, SET_2, SET_3], ids=["set1", "set2", "set3"])
 def test_the_labelled_sets_are_split_as_documented(path: Path) -> None:
     dev, held_out = _entries(path, ("dev",)), _entries(path, ("held_out",))
     assert len(dev) + len(held_out) == len(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -89,6 +91,8 @@ def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
     for name, rows in (
         ("set 1 (both halves)", _entries(SET_1, ("dev", "held_out"))),
         ("set 2 dev", _entries(SET_2, ("dev",))),
+        ("set 2 held_out (development since round 3)", _entries(SET_2, ("held_out",))),
+        ("set 3 dev", _entries(SET_3, ("dev",))),
     ):
         result = score(matcher, rows)
         print("\n" + result.line(name))
@@ -98,13 +102,13 @@ def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
         assert result.recall >= GOAL_RECALL, result.misses
 
 
-def test_set_2_held_out(matcher: EvidenceMatcher) -> None:
-    held_out = score(matcher, _entries(SET_2, ("held_out",)))
-    print("\n" + held_out.line("set 2 held_out"))  # figures only: held-out texts are not for reading
+def test_set_3_held_out(matcher: EvidenceMatcher) -> None:
+    held_out = score(matcher, _entries(SET_3, ("held_out",)))
+    print("\n" + held_out.line("set 3 held_out"))  # figures only: held-out texts are not for reading
     # The goal is missed on recall here, so recall and studies are held to the measured floors.
-    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("set 2 held_out")
-    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("set 2 held_out")
-    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("set 2 held_out")
+    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("set 3 held_out")
+    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("set 3 held_out")
+    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("set 3 held_out")
 
 
 # --- the cases named in the issue ------------------------------------------------------------
@@ -170,7 +174,35 @@ ROUND_2_NOT = [
 ]
 
 
-@pytest.mark.parametrize("text", DESCRIBED + SLANG + OUTCOMES + ROUND_2)
+# Round 3 concepts, one example each: verdict adjectives, "a thing" / "made up", downsides, "makes sense",
+# wasting time, the weak-link outcome, "why would anyone" / "any reason to", the short "pre-ex", kinds of lift
+# told by size, a fronted topic then its verdict, options compared by "which", a claim then "does that include".
+ROUND_3 = [
+    "is it stupid to do flyes before bench?",
+    "is pre-exhaust even a thing or did someone make it up",
+    "any disadvantages to pre-fatigue?",
+    "does it make sense to do leg curls before deadlifts",
+    "i do pushdowns before dips, am i wasting my time?",
+    "do the triceps take over on bench if you pre-exhaust the chest?",
+    "why would you do laterals before overhead press",
+    "pre-exhaust looks weird. is there any reason to do it?",
+    "is pre-ex legit",
+    "does the small exercise first make the big lift grow your chest more?",
+    "flyes before bench, good idea or not",
+    "pre-fatigue vs normal order, which one wins?",
+    "someone said volume is all that matters for growth. does that apply to pre-exhaust too?",
+]
+ROUND_3_NOT = [
+    "dumb question: pre-exhaust today, does creatine work?",
+    "should the pre-exhaust sets go to failure?",
+    "how many weeks should i run a pre-exhaust block",
+    "why do i feel so exhausted after pre-exhaust day",
+    "pre existing injury, should i do squats?",
+    "@mike thanks for the pre-exhaust plan",
+]
+
+
+@pytest.mark.parametrize("text", DESCRIBED + SLANG + OUTCOMES + ROUND_2 + ROUND_3)
 def test_questions_from_the_issue_get_the_summary(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is QuestionKind.SUMMARY
 
@@ -180,7 +212,7 @@ def test_requests_for_the_sources_get_the_studies_list(matcher: EvidenceMatcher,
     assert matcher.classify(text) is QuestionKind.STUDIES
 
 
-@pytest.mark.parametrize("text", NOT_QUESTIONS + ROUND_2_NOT)
+@pytest.mark.parametrize("text", NOT_QUESTIONS + ROUND_2_NOT + ROUND_3_NOT)
 def test_logistics_statements_and_other_orders_get_nothing(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is None
 
