@@ -188,7 +188,7 @@ async def run(config: Config, server_url: str | None, workdir: Path) -> dict[str
             "warmup_rounds": config.warmup,
             "load_members": config.load_members,
             "load_seconds": config.load_seconds,
-            "load_offered_share_of_storage_rate": LOAD_OFFERED_SHARE,
+            "load_offered_share_of_throughput_target": LOAD_OFFERED_SHARE,
             "saturation_seconds": config.saturation_seconds,
             "database": database,
         },
