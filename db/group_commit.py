@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,8 +34,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import SQLITE_BEGIN_OPTION, sqlite_writer
 from db.log_queries import WROTE
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Job = Callable[[Connection], T]
@@ -55,7 +52,6 @@ class _Waiting:
     queued_at: float = 0.0
     outcome: Any = None
     error: BaseException | None = None
-    done: bool = False
 
 
 @dataclass(slots=True)
@@ -132,7 +128,7 @@ class GroupCommit:
                 if len(batch) > 1:
                     await self._alone(batch)
                 else:
-                    batch[0].error, batch[0].done = error, True
+                    batch[0].error = error
             for waiting in batch:
                 self._answer(waiting)
 
@@ -140,11 +136,11 @@ class GroupCommit:
         """After a failed batch: each job in a transaction of its own, so only the affected ones fail."""
         self.stats.retried_alone += len(batch)
         for waiting in batch:
-            waiting.outcome, waiting.error, waiting.done = None, None, False
+            waiting.outcome, waiting.error = None, None
             try:
                 await self._commit([waiting])
             except Exception as error:
-                waiting.error, waiting.done = error, True
+                waiting.error = error
 
     async def _commit(self, batch: list[_Waiting]) -> None:
         async with self._lock():
@@ -183,7 +179,6 @@ class GroupCommit:
                     if conn.info[WROTE] or len(batch) == 1:
                         raise  # part of it may be written: only a transaction of its own can take it back
                     waiting.error = error
-                waiting.done = True
         conn.info.pop(WROTE, None)
 
     @staticmethod

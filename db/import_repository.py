@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.log_queries import WROTE
 from db.models import LOGGED_SETS, LoggedSet
+from db.repositories import insert_ignoring
 
 # Rows per statement: ~17 bound values each stays far below SQLite's and asyncpg's parameter limits.
 BATCH = 500
@@ -24,17 +24,7 @@ BATCH = 500
 @functools.cache
 def _insert_ignoring_duplicates(dialect: str) -> Any:
     """INSERT … ON CONFLICT (member_id, import_key) DO NOTHING RETURNING id, built once per dialect."""
-    if dialect == "postgresql":
-        insert: Any = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"unsupported dialect {dialect}")
-    return (
-        insert(LOGGED_SETS)
-        .on_conflict_do_nothing(index_elements=["member_id", "import_key"])
-        .returning(LOGGED_SETS.c.id)
-    )
+    return insert_ignoring(dialect, LOGGED_SETS, ("member_id", "import_key")).returning(LOGGED_SETS.c.id)
 
 
 def insert_new(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:

@@ -27,10 +27,18 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
-from db.models import LOGGED_SETS, BodyWeight, LoggedSet, MemberSettings, utc_now
-from db.repositories import NON_RECORD_KINDS, SAME_WEIGHT_KG, SET_ROW_COLUMNS, NewSet, SetRow, member_scope
+from db.models import LOGGED_SETS, BodyWeight, LoggedSet, MemberSettings
+from db.repositories import (
+    NON_RECORD_KINDS,
+    SAME_WEIGHT_KG,
+    SET_ROW_COLUMNS,
+    NewSet,
+    SetRow,
+    insert_ignoring,
+    member_scope,
+    new_member_row,
+)
 
 # ``Connection.info`` key set by a query that wrote in the current transaction.
 WROTE = "coach_wrote"
@@ -57,14 +65,7 @@ _INSERT_COLUMNS = tuple(c for c in LOGGED_SETS.columns if c.key != "id")
 @functools.cache
 def _insert_set(dialect: str) -> Any:
     """The /log insert for a dialect, built once: on the table, not the entity, for a plain result row."""
-    table = LOGGED_SETS
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"unsupported dialect {dialect}")
-    return stmt.on_conflict_do_nothing(index_elements=["interaction_id"]).returning(table.c.id)
+    return insert_ignoring(dialect, LOGGED_SETS, ("interaction_id",)).returning(LOGGED_SETS.c.id)
 
 
 @functools.cache
@@ -143,13 +144,6 @@ def _walk_statement(before: bool, after: bool) -> Any:
     )
 
 
-@functools.cache
-def _ensure_member(dialect: str) -> Any:
-    table: Any = MemberSettings.__table__
-    stmt: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    return stmt.on_conflict_do_nothing(index_elements=["member_id"])
-
-
 class LogQueries:
     """The reads and writes of one /log (or its replay) on one connection. ``before_id`` restricts a query to
     sets logged before a given one (ids grow with time), so a replayed interaction reproduces its reply."""
@@ -161,9 +155,8 @@ class LogQueries:
 
     def ensure_member(self, member_id: int) -> None:
         """Create the member's settings row with defaults if it doesn't exist (race-safe)."""
-        now = utc_now()
-        values = {"member_id": member_id, "share": "private", "created_at": now, "updated_at": now}
-        self.conn.execute(_ensure_member(self.conn.dialect.name), values)
+        table: Any = MemberSettings.__table__
+        self.conn.execute(insert_ignoring(self.conn.dialect.name, table, ("member_id",)), new_member_row(member_id))
         self.conn.info[WROTE] = True
 
     def insert(self, row: NewSet) -> bool:

@@ -6,6 +6,7 @@ the table size, and no query can return another member's rows by accident.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,18 +36,29 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
+@functools.cache
+def insert_ignoring(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (``conflict``) DO NOTHING for a dialect, built once per table and conflict."""
+    if dialect == "postgresql":
+        insert: Any = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"unsupported dialect {dialect}")
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+
+
+def new_member_row(member_id: int) -> dict[str, Any]:
+    """The settings row a member gets on first use: defaults only."""
+    now = utc_now()
+    return {"member_id": member_id, "share": "private", "created_at": now, "updated_at": now}
+
+
 async def _insert_ignore(
     session: AsyncSession, table: Table, values: Mapping[str, Any], conflict: Sequence[str]
 ) -> None:
     """INSERT … ON CONFLICT DO NOTHING: concurrent first uses by the same member both succeed."""
-    name = _dialect(session)
-    if name == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    elif name == "sqlite":
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"unsupported dialect {name}")
-    await session.execute(stmt)
+    await session.execute(insert_ignoring(_dialect(session), table, tuple(conflict)), dict(values))
 
 
 class MemberRepository:
@@ -61,11 +73,10 @@ class MemberRepository:
 
     async def ensure(self, member_id: int) -> None:
         """Create the member's row with defaults if it doesn't exist (race-safe)."""
-        now = utc_now()
         await _insert_ignore(
             self.session,
             MemberSettings.__table__,  # type: ignore[arg-type]
-            {"member_id": member_id, "share": "private", "created_at": now, "updated_at": now},
+            new_member_row(member_id),
             ["member_id"],
         )
 
