@@ -135,8 +135,10 @@ def verdict_label(entry: EvidenceEntry) -> str:
     support is only for its variant, and a provisional verdict says so first."""
     if entry.verdict is None:
         return "No verdict: results not checked"
-    if entry.verdict == "supports" and entry.technique == "variant":
-        return "Supports its own variant — not classic pre-exhaust"
+    if entry.technique == "variant":
+        if entry.verdict == "supports":
+            return "Supports its own variant — not classic pre-exhaust"
+        return f"{VERDICT_LABELS[entry.verdict].split(':')[0]} for its own variant — not classic pre-exhaust"
     label = VERDICT_LABELS[entry.verdict]
     return f"Provisional, not checked yet — {label[0].lower()}{label[1:]}" if entry.verdict_provisional else label
 

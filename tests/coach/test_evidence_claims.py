@@ -234,11 +234,12 @@ def test_the_costs_the_alternate_protocol_and_the_ego_lifting_line_are_in(base: 
 def test_a_variants_support_is_never_shown_unqualified(base: EvidenceBase) -> None:
     for entry in base.entries:
         line = picker_line(entry)
-        if entry.technique == "variant" and entry.verdict == "supports":
+        if entry.technique == "variant":
             assert "its own variant — not classic pre-exhaust" in line, line
             assert "its own variant" in verdict_label(entry)
         assert len(line) <= 100
     assert picker_line(base["aguiar2015"]) == "Training study · Supports its own variant — not classic pre-exhaust"
+    assert picker_line(base["keskin2024"]) == "Training study · Neutral for its own variant — not classic pre-exhaust"
 
 
 def test_a_provisional_verdict_says_so_first(base: EvidenceBase) -> None:
