@@ -63,6 +63,7 @@ from coach.metrics import (
     group_sessions,
     lifted_load,
     pre_exhausted_by,
+    pre_exhausts,
     preferred_unit,
 )
 from coach.planner import DayPlan, Protocol
@@ -116,7 +117,7 @@ def _analyse(sets: tuple[SetRow, ...], catalog: Catalog) -> TrainingSession:
             continue
         conditions[key] = Condition.FRESH
         after = (_catalog_exercise(catalog, s.exercise_id) for s in sets[first + 1 :] if s.kind != "warmup")
-        if any(e is not None and e.is_isolation and compound.target in e.primary for e in after):
+        if any(e is not None and pre_exhausts(e, compound) for e in after):
             traditional.append(compound)
     return TrainingSession(sets, conditions, tuple(pre), tuple(traditional))
 
@@ -343,7 +344,8 @@ def numbers_for(sessions: Sequence[TrainingSession], day: DayPlan, unit: Unit) -
                 f"no compound-first sets yet; pre-exhausted you did {describe_sets(done, unit)}. Fresh you'll likely "
                 f"manage at least that: start there for {rx.reps_text} reps"
             )
-        items.append(replace(base, last_at=other.start, last_sets=done, note=note))
+            start = heaviest
+        items.append(replace(base, last_at=other.start, last_sets=done, note=note, start_weight=start))
     return tuple(items)
 
 
@@ -556,13 +558,15 @@ class InsightService(Service):
             requested=requested,
         )
 
-    # ----------------------------------------------------------------- My numbers
+    # ----------------------------------------------------------------- My numbers and the workout
+
+    async def sessions(self, member_id: int, *, days: int = MY_NUMBERS_DAYS) -> list[TrainingSession]:
+        """The member's sessions of the last ``days`` days, oldest first, classified."""
+        until = self.now()
+        async with self._storage.read() as session:
+            facts = await self._facts(session, member_id, until - timedelta(days=days), until)
+        return await self._sessions(facts)
 
     async def my_numbers(self, member_id: int, day: DayPlan, *, unit: Unit) -> MyNumbers:
         """The member's last working sets and today's target for each exercise of a planned day."""
-        until = self.now()
-        since = until - timedelta(days=MY_NUMBERS_DAYS)
-        async with self._storage.read() as session:
-            facts = await self._facts(session, member_id, since, until)
-        sessions = await self._sessions(facts)
-        return MyNumbers(day=day, unit=unit, items=numbers_for(sessions, day, unit))
+        return MyNumbers(day=day, unit=unit, items=numbers_for(await self.sessions(member_id), day, unit))

@@ -274,6 +274,8 @@ class NumbersItem:
     last_sets: tuple[LastSet, ...] = ()
     target: Target | None = None
     note: str | None = None
+    # Without a target from the same condition: a cautious first load (member's unit) from the other one.
+    start_weight: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,7 +173,12 @@ class LogResult:
 
     @property
     def pr_line(self) -> str:
-        """Which records the set broke, in words ("" for none)."""
+        """Which records the set broke, for the reply ("" for none)."""
+        return "🏆 **PR** — " + self.pr_text if self.pr_text else ""
+
+    @property
+    def pr_text(self) -> str:
+        """The set's best record in words, e.g. "best estimated 1RM" ("" for none)."""
         kinds = self.records.kinds
         if not kinds:
             return ""
@@ -183,7 +188,7 @@ class LogResult:
             "reps at load": "most reps at this load"
             + (f" ({self.weight_display})" if self.weight_kg else " (body weight)"),
         }
-        return "🏆 **PR** — " + words[kinds[0]]
+        return words[kinds[0]]
 
     @property
     def when_display(self) -> str:

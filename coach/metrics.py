@@ -296,6 +296,12 @@ def group_sessions(rows: Iterable[T]) -> list[list[T]]:
     return sessions
 
 
+def pre_exhausts(earlier: Exercise, compound: Exercise) -> bool:
+    """Whether hard sets of ``earlier`` tire ``compound``'s target muscle first: an isolation exercise whose
+    primary muscles include the compound's target (the pairing every pre-exhaust rule builds on)."""
+    return earlier.is_isolation and compound.is_compound and compound.target in earlier.primary
+
+
 def pre_exhausted_by(
     compound: Exercise, session: Sequence[SessionSet], catalog: Catalog, *, kind: str = "working"
 ) -> tuple[str, ...]:
@@ -317,7 +323,7 @@ def pre_exhausted_by(
         if s.exercise_key == compound.id:
             break  # the compound's first hard set: what comes after it doesn't pre-exhaust it
         earlier = catalog.get(s.exercise_id) if s.exercise_id is not None and s.exercise_id in catalog else None
-        if earlier is not None and earlier.is_isolation and compound.target in earlier.primary:
+        if earlier is not None and pre_exhausts(earlier, compound):
             names[earlier.name] = None
     return tuple(names)
 

@@ -229,6 +229,14 @@ class Planner:
         )
 
     def _substitute(self, exercise: Exercise, day: str, equipment: str, used: set[str]) -> Exercise | None:
+        found = self.substitutes(exercise, day, equipment, exclude=used)
+        return found[0] if found else None
+
+    def substitutes(
+        self, exercise: Exercise, day: str, equipment: str, *, exclude: Iterable[str] = ()
+    ) -> list[Exercise]:
+        """Exercises that can stand in for ``exercise`` on ``day`` with this equipment, best first: the same
+        mechanic and target muscle, its curated substitutes first, then the closest in intensity."""
         listed = [self._catalog.get(sub_id) for sub_id in exercise.substitutes]
         # Beyond the curated list, any same-mechanic exercise for the same target muscle will do,
         # closest in intensity first, so the day's shape survives.
@@ -243,15 +251,16 @@ class Planner:
             ),
             key=lambda ex: (abs(ex.intensity - exercise.intensity), ex.id),
         )
-        for candidate in _unique(listed + others):
-            if (
-                candidate.mechanic is exercise.mechanic
-                and candidate.target == exercise.target
-                and candidate.id not in used
-                and fits(candidate, equipment)
-            ):
-                return candidate
-        return None
+        excluded = set(exclude)
+        return [
+            candidate
+            for candidate in _unique(listed + others)
+            if candidate.mechanic is exercise.mechanic
+            and candidate.target == exercise.target
+            and candidate.id not in excluded
+            and candidate.id != exercise.id
+            and fits(candidate, equipment)
+        ]
 
 
 def _unique(exercises: Iterable[Exercise]) -> list[Exercise]:

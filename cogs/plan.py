@@ -25,6 +25,8 @@ from runtime.tree import NO_MENTIONS, CoachView, report_error
 
 PROTOCOL_COLOURS = {Protocol.PRE_EXHAUST: discord.Colour.orange(), Protocol.TRADITIONAL: discord.Colour.blurple()}
 Choice = app_commands.Choice
+# The workout cog's Start button (a dynamic item built from day, protocol, equipment and week).
+StartButtonType = Callable[..., discord.ui.DynamicItem[discord.ui.Button[Any]]]
 MY_NUMBERS_TEMPLATE = (
     r"plan:mine:(?P<day>lower|push|pull):(?P<protocol>pre-exhaust|traditional|alternate)"
     r":(?P<equipment>gym|dumbbells|bodyweight):(?P<week>\d{1,2})"
@@ -141,12 +143,22 @@ class MyNumbersButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=M
             await report_error(interaction, error)
 
 
-def my_numbers_view(button: type[MyNumbersButton], plan: Plan, week_index: int) -> CoachView:
-    """One "My numbers" button per planned day (labelled by day when the plan is a whole week)."""
+def my_numbers_view(
+    button: type[MyNumbersButton], plan: Plan, week_index: int, start: StartButtonType | None = None
+) -> CoachView:
+    """Per planned day a "Start workout" button (when the workout cog is loaded) and a "My numbers" button,
+    labelled by day when the plan is a whole week."""
     view = CoachView(timeout=None)
-    for day in plan.days:
-        label = "My numbers" if len(plan.days) == 1 else f"My numbers · {day.day}"
-        view.add_item(button(day.day, plan.protocol.value, plan.equipment, week_index % 100, label=label))
+    week = len(plan.days) > 1
+    for row, day in enumerate(plan.days):
+        args = (day.day, plan.protocol.value, plan.equipment, week_index % 100)
+        if start is not None and day.items:
+            item = start(*args, label="Start workout" if not week else f"Start {day.day}")
+            item.item.row = row
+            view.add_item(item)
+        mine = button(*args, label="My numbers" if not week else f"My numbers · {day.day}")
+        mine.item.row = row
+        view.add_item(mine)
     return view
 
 
@@ -160,10 +172,12 @@ class PlanCog(commands.Cog):
         insight: InsightService,
         *,
         clock: Callable[[], datetime],
+        start_button: StartButtonType | None = None,
     ) -> None:
         self._bot = bot
         self._planner = planner
         self._clock = clock
+        self._start = start_button
         self._my_numbers = bind(MyNumbersButton, MY_NUMBERS_TEMPLATE, insight=insight, planner=planner)
 
     async def cog_load(self) -> None:
@@ -201,6 +215,5 @@ class PlanCog(commands.Cog):
             week_index=week,
         )
         # "My numbers": anyone reading the plan can privately see their own last sets and today's targets.
-        await interaction.response.send_message(
-            embeds=plan_embeds(plan), view=my_numbers_view(self._my_numbers, plan, week), allowed_mentions=NO_MENTIONS
-        )
+        view = my_numbers_view(self._my_numbers, plan, week, self._start)
+        await interaction.response.send_message(embeds=plan_embeds(plan), view=view, allowed_mentions=NO_MENTIONS)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -222,6 +223,38 @@ class ExerciseMap(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class Workout(Base):
+    """A member's guided workout (``/workout``, the card's buttons): one row per member, the latest one.
+
+    ``items`` (the planned exercises with the member's targets, fixed at the start) and ``steps`` (what
+    happened, in order) are JSON, read and written whole by ``coach.workout``. ``version`` goes up with
+    every press, so a press from an out-of-date card (a second device, a double tap) changes nothing.
+    """
+
+    __tablename__ = "workouts"
+    __table_args__ = (CheckConstraint("position >= 0 AND version >= 0", name="counters"),)
+
+    member_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("member_settings.member_id", ondelete="CASCADE"), primary_key=True
+    )
+    # The id of the interaction that started it: cards carry it, so a card of an earlier workout is stale.
+    workout_id: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[str] = mapped_column(String(8))
+    protocol: Mapped[str] = mapped_column(String(16))
+    equipment: Mapped[str] = mapped_column(String(16))
+    week: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(2))
+    guild_id: Mapped[int | None] = mapped_column(BigInteger)
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    items: Mapped[list[Any]] = mapped_column(JSON)
+    steps: Mapped[list[Any]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+
 class BotState(Base):
     """Small key/value store for the bot itself (e.g. the hash of the last command sync)."""
 
@@ -235,3 +268,4 @@ class BotState(Base):
 # The tables behind the mapped classes, typed as tables for Core statements (bulk inserts, upserts).
 LOGGED_SETS = cast(Table, LoggedSet.__table__)
 MEMBER_SETTINGS = cast(Table, MemberSettings.__table__)
+WORKOUTS = cast(Table, Workout.__table__)

@@ -47,6 +47,8 @@ class Reply:
     messages: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     choices: list[dict[str, Any]] | None = None
+    # The form (modal) the bot opened: its custom id, title and components.
+    modal: dict[str, Any] | None = None
     calls: list[RestCall] = field(default_factory=list)
 
     @property
@@ -346,6 +348,8 @@ class Harness:
                 reply.callback_type = call.json.get("type")
                 if reply.callback_type == 8:
                     reply.choices = call.json["data"]["choices"]
+                if reply.callback_type == 9:
+                    reply.modal = call.json["data"]
         original = self._original(token)
         if original is not None:
             reply.messages.append(original)
@@ -381,6 +385,15 @@ class Harness:
         payload = payloads.component(
             custom_id, message=message, component_type=component.get("type", 2), values=values, **self._base(kw)
         )
+        return await self.send(payload)
+
+    async def submit(
+        self, form: Reply, values: Mapping[str, str] | None = None, *, message: Mapping[str, Any] | None = None, **kw: Any
+    ) -> Reply:
+        """Fill in and send the form (modal) the bot opened in ``form``; unnamed fields keep their pre-filled
+        value. ``message`` is the message whose button opened it (its answer can then update it)."""
+        assert form.callback_type == 9 and form.modal is not None, f"no form opened (callback {form.callback_type})"
+        payload = payloads.modal_submit(form.modal, values or {}, message=message, **self._base(kw))
         return await self.send(payload)
 
     async def drain(self, predicate: Callable[[RestCall], bool], *, timeout: float = DEFAULT_TIMEOUT) -> RestCall:

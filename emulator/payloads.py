@@ -382,6 +382,62 @@ def component(
     )
 
 
+def modal_submit(
+    modal: Mapping[str, Any],
+    values: Mapping[str, str],
+    *,
+    message: Mapping[str, Any] | None,
+    user: Mapping[str, Any],
+    channel_id: int | str,
+    application_id: int | str,
+    guild_id: int | str | None = None,
+    interaction_id: int | str | None = None,
+    token: str | None = None,
+    locale: str = "en-US",
+    guild_locale: str = "en-US",
+    permissions: str | int = MEMBER_PERMISSIONS,
+    app_permissions: str | int = BOT_PERMISSIONS,
+    member_roles: Iterable[int | str] = (),
+    channel_name: str = "training",
+    ids: Ids | None = None,
+) -> dict[str, Any]:
+    """A MODAL_SUBMIT interaction (type 5) for a form the bot opened: ``modal`` is the callback's ``data``
+    (custom id, title, components). Each text input gets its ``values`` entry, else its pre-filled value,
+    as a Discord client sends it: action rows (or labels) of ``{type: 4, custom_id, value}``.
+    ``message`` is the message whose button opened the form (None for a form opened by a command)."""
+    rows = []
+    for row in modal.get("components") or []:
+        inner = row.get("components") or ([row["component"]] if "component" in row else [])
+        fields = [
+            {"type": 4, "custom_id": c["custom_id"], "value": str(values.get(c["custom_id"], c.get("value") or ""))}
+            for c in inner
+            if c.get("type") == 4
+        ]
+        if row.get("type") == 18 and fields:  # a label holds one component
+            rows.append({"type": 18, "component": fields[0]})
+        elif fields:
+            rows.append({"type": 1, "components": fields})
+    data = {"custom_id": modal["custom_id"], "components": rows}
+    return _interaction(
+        5,
+        data,
+        user=user,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        application_id=application_id,
+        interaction_id=interaction_id,
+        token=token,
+        locale=locale,
+        guild_locale=guild_locale,
+        permissions=permissions,
+        app_permissions=app_permissions,
+        member_roles=member_roles,
+        channel_name=channel_name,
+        ids=ids,
+        message=message,
+    )
+
+
 def message_create(
     content: str,
     *,

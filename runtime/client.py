@@ -24,6 +24,7 @@ from coach.logbook import LogbookService
 from coach.planner import Planner
 from coach.settings import Settings
 from coach.storage import Storage
+from coach.workout import WorkoutService
 from runtime.attachments import AttachmentFetcher
 from runtime.respond import UnhandledComponents
 from runtime.sync import SyncState, fingerprint, scope_key
@@ -104,6 +105,10 @@ class CoachBot(commands.AutoShardedBot):
         cap = settings.max_sets_per_member
         self.logbook = LogbookService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
         self.insight = InsightService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
+        self.workouts = WorkoutService(
+            session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap,
+            planner=self.planner, insight=self.insight,
+        )  # fmt: skip
         # Exports are parsed in a worker process the bot owns (started on the first import, shut down on close).
         self.parser = parser_process(catalog)
         self.importer = ImportService(
@@ -144,8 +149,13 @@ class CoachBot(commands.AutoShardedBot):
         from cogs.logbook import LogbookCog
         from cogs.plan import PlanCog
         from cogs.privacy import PrivacyCog
+        from cogs.workout import WorkoutCog
 
-        await self.add_cog(PlanCog(self, self.planner, self.insight, clock=self.clock))
+        workouts = WorkoutCog(self, self.workouts, clock=self.clock)
+        await self.add_cog(workouts)
+        await self.add_cog(
+            PlanCog(self, self.planner, self.insight, clock=self.clock, start_button=workouts.start_button)
+        )
         await self.add_cog(
             EvidenceCog(
                 self,
