@@ -53,6 +53,7 @@ from db.bodyweight_repository import BodyWeightEntry, BodyWeightRepository
 from db.exercise_map_repository import ExerciseMapRepository
 from db.models import MemberSettings
 from db.repositories import MemberRepository, SetRepository
+from db.workout_queries import WorkoutRepository
 
 log = logging.getLogger(__name__)
 
@@ -273,11 +274,12 @@ class LogbookService(Service):
         return await asyncio.to_thread(writer.finish, limit_bytes)
 
     async def forget(self, member_id: int) -> int:
-        """Delete all of the member's data (sets and settings); returns how many rows went."""
+        """Delete all of the member's data (sets, settings, body weights, names, workout); returns the row count."""
         async with self._storage.write() as session:
             deleted = await SetRepository(session).delete_for_member(member_id)
             deleted += await BodyWeightRepository(session).delete_for_member(member_id)
             deleted += await ExerciseMapRepository(session).delete_for_member(member_id)
+            deleted += await WorkoutRepository(session).delete_for_member(member_id)
             deleted += await MemberRepository(session).delete(member_id)
         log.info("forgot a member's data: %d rows", deleted)
         return deleted

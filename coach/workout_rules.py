@@ -219,7 +219,9 @@ class Workout:
         if previous:
             # The set before in this workout sets the load (the member may have changed it with Edit).
             last = previous[-1]
-            return Suggestion(last.weight, reps or last.reps, "same as your last set")
+            if reps is None or reps == last.reps:
+                return Suggestion(last.weight, last.reps, "same as your last set")
+            return Suggestion(last.weight, reps, "your last set's load, today's target reps")
         if item.target_weight is not None and reps is not None:
             return Suggestion(item.target_weight, reps, "your target")
         if item.start_weight is not None:

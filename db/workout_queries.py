@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.log_queries import WROTE, LogQueries
 from db.models import LOGGED_SETS, WORKOUTS
@@ -69,3 +70,15 @@ class WorkoutQueries:
             select(LOGGED_SETS.c.id).where(LOGGED_SETS.c.member_id == member_id, LOGGED_SETS.c.id.in_(ids))
         )
         return {int(r[0]) for r in rows}
+
+
+class WorkoutRepository:
+    """The workouts table from an ``AsyncSession`` (for /privacy forget)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def delete_for_member(self, member_id: int) -> int:
+        """Delete the member's workout; returns how many rows went (0 or 1)."""
+        result: Any = await self.session.execute(delete(WORKOUTS).where(WORKOUTS.c.member_id == member_id))
+        return int(result.rowcount or 0)

@@ -388,11 +388,17 @@ class Harness:
         return await self.send(payload)
 
     async def submit(
-        self, form: Reply, values: Mapping[str, str] | None = None, *, message: Mapping[str, Any] | None = None, **kw: Any
+        self,
+        form: Reply,
+        values: Mapping[str, str] | None = None,
+        *,
+        message: Mapping[str, Any] | None = None,
+        **kw: Any,
     ) -> Reply:
         """Fill in and send the form (modal) the bot opened in ``form``; unnamed fields keep their pre-filled
         value. ``message`` is the message whose button opened it (its answer can then update it)."""
-        assert form.callback_type == 9 and form.modal is not None, f"no form opened (callback {form.callback_type})"
+        if form.callback_type != 9 or form.modal is None:
+            raise AssertionError(f"no form opened (callback {form.callback_type})")
         payload = payloads.modal_submit(form.modal, values or {}, message=message, **self._base(kw))
         return await self.send(payload)
 

@@ -31,7 +31,7 @@ from emulator.models import (
 )
 from emulator.responses import error_response, form_errors, json_response
 from emulator.rest import RestLayer
-from emulator.validation import validate_choices, validate_message_payload
+from emulator.validation import validate_choices, validate_message_payload, validate_modal
 
 __all__ = ["InteractionLayer"]
 
@@ -62,6 +62,9 @@ class InteractionLayer(RestLayer):
             return self._reject(pending, 400, "Interaction response type not allowed for this interaction", 50035)
         if ctype == AUTOCOMPLETE_RESULT and pending.type != 4:
             return self._reject(pending, 400, "Interaction response type not allowed for this interaction", 50035)
+        if ctype == MODAL and pending.type not in (2, 3):
+            # A form can answer a command or a component, never autocomplete or another form.
+            return self._reject(pending, 400, "Interaction response type not allowed for this interaction", 50035)
         if self.validate:
             problems: dict[str, str] = {}
             if ctype == CHANNEL_MESSAGE:
@@ -70,6 +73,8 @@ class InteractionLayer(RestLayer):
                 problems = validate_message_payload(data, require_body=False)
             elif ctype == AUTOCOMPLETE_RESULT:
                 problems = validate_choices(data.get("choices") or [])
+            elif ctype == MODAL:
+                problems = validate_modal(data)
             if problems:
                 return self._invalid(
                     {f"data.{k}" if not k.startswith(("data.", "_")) else k: v for k, v in problems.items()}, pending

@@ -293,6 +293,21 @@ class ScriptedMemberLayer(InteractionLayer):
         )
         return await self.send_interaction(payload, timeout=timeout)
 
+    async def submit(
+        self,
+        modal: Mapping[str, Any],
+        values: Mapping[str, str] | None = None,
+        *,
+        message: Mapping[str, Any] | None = None,
+        **kw: Any,
+    ) -> InteractionResult:
+        """Fill in and send a form (modal) the bot opened (``InteractionResult.modal``): unnamed fields keep their
+        pre-filled value, as the client sends them. ``message`` is the message whose button opened the form."""
+        timeout = kw.pop("timeout", 10.0)
+        current = self.messages.get(int(message["id"]), dict(message)) if message is not None else None
+        payload = p.modal_submit(modal, values or {}, message=current, **self._payload_kwargs(kw))
+        return await self.send_interaction(payload, timeout=timeout)
+
     async def select(
         self, message: Mapping[str, Any], *labels: str, custom_id: str | None = None, **kw: Any
     ) -> InteractionResult:

@@ -171,4 +171,10 @@ class DiscordEmulator(ScriptedMemberLayer):
                 timeout=timeout,
                 **body,
             )
-        raise EmulatorError(f"unknown kind {kind!r} (slash, autocomplete, click)")
+        if kind == "submit":
+            opened_on = body.pop("message_id", None)
+            message = self.messages.get(int(opened_on)) if opened_on is not None else None
+            return await self.submit(
+                body.pop("modal"), body.pop("values", None), message=message, timeout=timeout, **body
+            )
+        raise EmulatorError(f"unknown kind {kind!r} (slash, autocomplete, click, submit)")

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["validate_choices", "validate_commands", "validate_message_payload", "walk_components"]
+__all__ = ["validate_choices", "validate_commands", "validate_message_payload", "validate_modal", "walk_components"]
 
 
 def walk_components(components: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
@@ -163,4 +163,39 @@ def validate_choices(choices: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         value = choice.get("value")
         if isinstance(value, str) and len(value) > 100:
             problems[f"data.choices.{i}.value"] = "Must be 100 or fewer in length."
+    return problems
+
+
+def validate_modal(data: Mapping[str, Any]) -> dict[str, str]:
+    """Discord's limits on a form (modal): title 1-45, custom id 1-100, 1-5 text inputs with labels 1-45,
+    custom ids unique, lengths within 0-4000 and a pre-filled value no longer than the maximum."""
+    problems: dict[str, str] = {}
+    if not 1 <= len(str(data.get("title") or "")) <= 45:
+        problems["data.title"] = "Must be between 1 and 45 in length."
+    if not 1 <= len(str(data.get("custom_id") or "")) <= 100:
+        problems["data.custom_id"] = "Must be between 1 and 100 in length."
+    rows = list(data.get("components") or [])
+    if not 1 <= len(rows) <= 5:
+        problems["data.components"] = "Must be between 1 and 5 in length."
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        inputs = list(row.get("components") or ([row["component"]] if "component" in row else []))
+        for j, comp in enumerate(inputs):
+            where = f"data.components.{i}.components.{j}"
+            if comp.get("type") != 4:
+                continue
+            custom_id = str(comp.get("custom_id") or "")
+            if not 1 <= len(custom_id) <= 100 or custom_id in seen:
+                problems[f"{where}.custom_id"] = "Must be unique and between 1 and 100 in length."
+            seen.add(custom_id)
+            label = comp.get("label") if comp.get("label") is not None else row.get("label")
+            if not 1 <= len(str(label or "")) <= 45:
+                problems[f"{where}.label"] = "Must be between 1 and 45 in length."
+            maximum = int(comp.get("max_length") or 4000)
+            if not 1 <= maximum <= 4000 or not 0 <= int(comp.get("min_length") or 0) <= maximum:
+                problems[f"{where}.max_length"] = "Must be between 1 and 4000."
+            if len(str(comp.get("value") or "")) > maximum:
+                problems[f"{where}.value"] = f"Must be {maximum} or fewer in length."
+            if len(str(comp.get("placeholder") or "")) > 100:
+                problems[f"{where}.placeholder"] = "Must be 100 or fewer in length."
     return problems

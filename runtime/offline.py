@@ -4,7 +4,8 @@ Each line is a slash command (``/plan push``, ``/log exercise:back squat weight:
 an interaction from a scripted server member, and the bot's reply is printed as text.  ``/log
 exercise:benc?`` shows the autocomplete suggestions; a file option takes a local path.  Also:
 ``as <name> <line>`` (another member), ``click <button label>``, ``select <option label>``, ``say <text>``,
-``@Coach <text>``, ``help``, ``quit``.  Works piped (``python bot.py --offline < script.txt``): each line
+``@Coach <text>``, ``help``, ``quit``. A button that opens a form (the workout card's Edit) asks for each field on
+the following lines.  Works piped (``python bot.py --offline < script.txt``): each line
 is echoed as ``> /plan push`` so a transcript reads well.
 
 ``EMULATOR_HEARTBEAT_INTERVAL_MS`` sets the heartbeat interval the emulator advertises (default 41250).
@@ -52,7 +53,8 @@ At the prompt (you are @{user} in #{channel}):
   /log exercise:benc?     end a value with ? to see what the bot suggests for it
   as <name> <line>        do it as another member, the same one for the same name;
                           as {admin} has Manage Server (as {admin} /config)
-  click <label>           press a button on a recent reply; select <label> picks a menu option
+  click <label>           press a button on a recent reply; select <label> picks a menu option;
+                          a form it opens asks for each field on the next lines (Enter keeps [the value])
   say <text>              chat in #{channel}; @{bot} <text> mentions the bot
   help · quit"""
 # Loggers that only make noise here: voice-support and intent notices, migrations, emulator chatter.
@@ -116,6 +118,54 @@ def _start_reader(stream: TextIO, loop: asyncio.AbstractEventLoop) -> asyncio.Qu
     return queue
 
 
+@dataclasses.dataclass
+class _Form:
+    """A form (modal) the bot opened, filled in one field per line."""
+
+    modal: dict[str, Any]
+    message_id: int | None
+    as_who: dict[str, Any]
+    fields: list[dict[str, Any]]
+    values: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def opened(cls, modal: dict[str, Any], message_id: int | None, as_who: dict[str, Any]) -> _Form:
+        """The form's text fields, in order (in action rows or labels)."""
+        fields = [
+            {**comp, "label": comp.get("label") or row.get("label") or comp["custom_id"]}
+            for row in modal.get("components") or []
+            for comp in row.get("components") or ([row["component"]] if "component" in row else [])
+            if comp.get("type") == 4
+        ]
+        return cls(modal, message_id, as_who, fields)
+
+    def intro(self) -> str:
+        """How to fill it in."""
+        return (
+            f"The bot opened a form, {self.modal.get('title')!r}: type each field's value and press Enter. "
+            "An empty line keeps the value in [brackets]; cancel closes the form."
+        )
+
+    @property
+    def complete(self) -> bool:
+        """True when every field has its value."""
+        return len(self.values) == len(self.fields)
+
+    def prompt(self) -> str:
+        """The next field: ``Weight (kg) [25]: ``."""
+        field = self.fields[len(self.values)]
+        kept = field.get("value") or ""
+        hint = f" [{kept}]" if kept else ("" if field.get("required", True) else " (optional)")
+        return f"  {field['label']}{hint}: "
+
+    def take(self, line: str) -> tuple[str, str]:
+        """Fill the next field from a typed line; returns its label and value."""
+        field = self.fields[len(self.values)]
+        value = line.strip() or str(field.get("value") or "")
+        self.values[field["custom_id"]] = value
+        return str(field["label"]), value
+
+
 class OfflineSession:
     """The prompt loop: parse a line, act as a server member, print what the bot answered."""
 
@@ -125,6 +175,33 @@ class OfflineSession:
         self.files_dir = files_dir
         self.bot_name = bot_name
         self.recent: list[int] = []  # message ids, newest last: where click/select look for components
+        self.form: _Form | None = None  # a form the bot opened, being filled in line by line
+
+    def prompt(self) -> str:
+        """What the terminal shows before the next line: the form field being asked, else the prompt."""
+        return self.form.prompt() if self.form is not None else PROMPT
+
+    async def fill(self, line: str, *, echo: bool) -> None:
+        """One line typed into the open form: the current field's value (empty keeps the pre-filled one),
+        or ``cancel``. After the last field the form is sent as the member would send it."""
+        form = self.form
+        if form is None:  # pragma: no cover - the caller checks
+            return
+        if line.strip().lower() == "cancel":
+            self.form = None
+            self.write("(form closed; nothing was sent)\n")
+            return
+        label, value = form.take(line)
+        if echo:
+            self.write(f"  {label}: {value}")
+        if not form.complete:
+            return
+        self.form = None
+        try:
+            message = self.emu.messages.get(form.message_id) if form.message_id is not None else None
+            self.show(await self.emu.submit(form.modal, form.values, message=message, **form.as_who))
+        except (InteractionTimeout, EmulatorError) as exc:
+            self.write(f"error: {exc}")
 
     def write(self, text: str = "") -> None:
         """Print a block of text."""
@@ -164,7 +241,11 @@ class OfflineSession:
             return await self._act(action.strip(), self.member(name))
         elif lowered == "click":
             message = self._message_with(rest, who)
-            self.show(await self.emu.click(message, label=rest, **as_who))
+            result = await self.emu.click(message, label=rest, **as_who)
+            self.show(result)
+            if result.modal is not None:
+                self.form = _Form.opened(result.modal, int(message["id"]), as_who)
+                self.write(self.form.intro())
         elif lowered == "select":
             message = self._message_with(rest, who)
             self.show(await self.emu.select(message, rest, **as_who))
@@ -244,8 +325,6 @@ class OfflineSession:
         """Print every message of an interaction result, and anything Discord would have rejected."""
         for error in result.errors:
             self.write(f"(Discord rejected a request from the bot: {error.get('message')} {error.get('errors', '')})")
-        if result.modal is not None:
-            self.write(f"(the bot opened a form, {result.modal.get('title')!r}; forms can't be filled in offline)")
         if result.choices is not None:
             self.write(render_suggestions(focused or "this option", result.choices) + "\n")
         for message in result.messages:
@@ -305,13 +384,17 @@ async def run_offline(settings: Settings, *, stdin: TextIO = sys.stdin, stdout: 
                     queue = _start_reader(stdin, asyncio.get_running_loop())
                     while True:
                         if interactive:
-                            stdout.write(PROMPT)
+                            stdout.write(session.prompt())
                             stdout.flush()
                         raw = await queue.get()
                         if raw is None:
                             if interactive:
                                 stdout.write("\n")
                             break
+                        if session.form is not None:
+                            # Lines fill the open form, empty ones included (they keep the pre-filled value).
+                            await session.fill(raw, echo=not interactive)
+                            continue
                         line = raw.strip()
                         if not line or line.startswith("#"):
                             continue

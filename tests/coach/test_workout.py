@@ -339,3 +339,16 @@ async def test_the_summary_counts_what_was_done_and_compares_the_time(
     assert shared.sets == 4
     with pytest.raises(StaleCardError):
         await workouts.press(press(card, Action.DONE))
+
+
+async def test_forget_removes_the_workout_too(
+    services: tuple[WorkoutService, LogbookService], session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    workouts, logbook = services
+    card = await workouts.start(start())
+    await edit(workouts, card, "25", "12")
+    bobs = await workouts.start(start(member=BOB))
+    assert await logbook.forget(ALICE) == 3  # the set, the workout and the settings row
+    with pytest.raises(StaleCardError):
+        await workouts.resume(ALICE)
+    assert (await workouts.resume(BOB)).workout.workout_id == bobs.workout.workout_id

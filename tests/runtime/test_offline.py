@@ -218,3 +218,28 @@ async def test_idle_prompt_keeps_up_with_heartbeats(tmp_path: Path) -> None:
     assert "Traceback" not in stderr, stderr[-4000:]
     assert "- Bench Press" in stdout, stdout[-4000:]
     assert "Triceps Pushdown" in stdout, stdout[-4000:]
+
+
+async def test_a_workout_card_with_its_form_offline(settings: Settings) -> None:
+    transcript = await transcript_of(
+        settings,
+        "/plan push",
+        "click Start workout",
+        "click Edit",
+        "25",  # weight
+        "12",  # reps
+        "",  # RPE: Enter leaves it empty
+        "",
+        "",
+        "click Done",
+        "as sam click Start workout",
+        "click End workout",
+    )
+    assert "The bot opened a form, 'Set 1 of 3 · Triceps Pushdown'" in transcript
+    assert "  Reps: 12" in transcript
+    assert "✅ Logged Triceps Pushdown 25 lb × 12" in transcript
+    assert "Set 3 of 3" in transcript
+    # The form's empty lines were answers, not skipped: the next command ran as itself.
+    assert "> click Done" in transcript
+    assert "Triceps Pushdown — 2 sets, best 25 lb × 12" in transcript
+    assert "workout done" in transcript
