@@ -1,9 +1,12 @@
-"""Word-level concepts for the evidence matcher: the exercise vocabulary and the small word sets it reads.
+"""Word-level concepts for the evidence matcher: the exercise vocabulary, the small word sets it reads, and
+who a clause's intent is about.
 
 The technique is *described* when an isolation lift comes before a compound lift that trains the same
 muscle ("flyes before bench", "leg ext then hack squats", "squats after leg extensions"). Lifts are
 found by longest match of token n-grams against the exercise catalog (names, aliases, ambiguous words
-such as "rows" or "press") plus generic words ("isolation", "iso", "compounds"). Pure Python.
+such as "rows" or "press") plus generic words ("isolation", "iso", "compounds"). The subject-binding
+functions at the end decide whether an intent word ("works", "worth") has the technique as its subject.
+Pure Python.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ GENERIC_LIFTS: Mapping[tuple[str, ...], Lift] = MappingProxyType(
         ("multi", "joint"): _GENERIC_COMPOUND,
         # "the small exercise for a muscle first, then the big lift": the kinds of lift told by their size
         **{("small", w): _GENERIC_ISO for w in _KIND_NOUNS},
+        # "small muscle exercise first, big lift after", "a single muscle movement before the compound"
+        **{(size, "muscle", w): _GENERIC_ISO for size in ("small", "single", "one") for w in _KIND_NOUNS},
         **{(w, k): _GENERIC_COMPOUND for w in ("big", "bigger", "main") for k in _KIND_NOUNS},
         ("pressing",): Lift(isolation=False, primary=_PRESSING, muscles=_PRESSING, generic=True),
     }
@@ -352,3 +357,160 @@ def is_fragment(words: Sequence[str], technique: Sequence[bool]) -> bool:
         if word not in _FRAGMENT_SKIP:
             return False
     return False
+
+
+# --- who the question is about ------------------------------------------------------------
+
+_ARTICLES = frozenset({"the", "a", "an", "this", "that", "doing", "really", "actually", "even", "just"})
+# Things a member makes or schedules with the technique: "the pre-exhaust plan is real?" asks about the plan.
+_ARTEFACTS = frozenset(
+    {"plan", "plans", "day", "days", "session", "sessions", "workout", "workouts", "class", "log", "logs", "program",
+     "programme", "routine", "routines", "template", "templates", "name", "channel", "video", "videos", "post", "bot",
+     "command", "sheet", "split", "block", "week"}
+)  # fmt: skip
+# A made thing named with "the/my/which": "the pre-exhaust plan" is that plan, "pre-exhaust workouts" the kind.
+_DETERMINERS = frozenset(
+    {"the", "my", "your", "ur", "this", "that", "these", "those", "his", "her", "our", "their", "which", "whose",
+     "bots", "coachs"}  # possessives lose their apostrophe: "the bot's plan"
+)  # fmt: skip
+# "make/get/leave X worse": the intent describes the object; the subject is before the causative verb.
+_CAUSATIVES = frozenset({"make", "makes", "made", "making", "get", "gets", "leave", "leaves", "keep", "keeps"})
+# Parts of the technique a member tunes: "should the pre-exhaust exercise/sets go to failure".
+_TUNED = frozenset({"exercise", "exercises", "movement", "movements", "set", "sets", "lift", "lifts", "move", "reps"})
+_COORDINATORS = frozenset({"but", "and", "or", "yet"})
+_LEAD_INS = _COORDINATORS | {"so"}
+# An opinion's object: "thoughts on pre-exhaust" asks about the technique, "thoughts on the rep ranges" does not.
+_ABOUT = frozenset({"on", "about", "of", "regarding", "re"})
+# The evidence as the subject and the technique as its object: "does the research support it".
+_EVIDENCE_NOUNS = frozenset(
+    {"research", "studies", "study", "science", "evidence", "data", "literature", "papers", "experts", "emg"}
+)
+_SUPPORT_VERBS = frozenset(
+    {"support", "supports", "back", "backs", "favor", "favors", "favour", "favours", "confirm", "confirms",
+     "show", "shows", "say", "says", "prove", "proves", "validate", "validates", "justify", "recommend"}
+)  # fmt: skip
+# A subject that makes "… but does X" or "… or did science kill it" an inverted question.
+_SUBJECTS = frozenset({"i", "you", "u", "we", "anyone", "anybody", "science", "research", "studies", "evidence"})
+
+
+def _subject_after(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
+    """ "how legit is pre-exhaust": the intent comes first and the technique is the inverted subject."""
+    j = at + 1
+    if j >= len(words) or words[j] not in AUX:
+        return False
+    j += 1
+    while j < len(words) and not refs[j] and words[j] in _ARTICLES:
+        j += 1
+    return j < len(words) and refs[j]
+
+
+def bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
+    """Whether the intent word at `at` has the technique (or a pronoun for it) as its subject."""
+    last_ref = max((j for j in range(at) if refs[j]), default=None)
+    last_aux = max((j for j in range(at) if words[j] in AUX), default=None)
+    # "the pre-exhaust plan is real?": the technique names a kind of plan, and the plan is the subject
+    modifies = last_ref is not None and last_ref + 1 < at and words[last_ref + 1] in _ARTEFACTS
+    if last_ref is not None and modifies and words[last_ref + 1].endswith("s"):  # "isolation-first workouts"
+        first_ref = last_ref
+        while first_ref > 0 and refs[first_ref - 1]:
+            first_ref -= 1
+        modifies = first_ref > 0 and words[first_ref - 1] in _DETERMINERS
+    # "is it normal to feel weaker after pre-exhaust": an effect inside the infinitive is not the pronoun's
+    expletive = last_ref is not None and words[last_ref] == "it" and "to" in words[last_ref + 1 : at]
+    if last_ref is not None and (last_aux is None or last_aux < last_ref) and not modifies and not expletive:
+        return True
+    if _subject_after(words, refs, at):
+        return True
+    if any(refs) and "which" in words[max(0, at - 4) : at]:
+        return True  # "pre-exhaust vs post exhaust, which one is better": the technique is one of the options
+    if last_ref is not None and last_aux == at - 1 and words[last_aux - 1] in _COORDINATORS:
+        # "sounds good in theory but doesnt work": a verb with no subject of its own shares the clause's
+        first_verb = next((j for j in range(last_aux) if words[j] in AUX), None)
+        first_ref = min(j for j in range(at) if refs[j])
+        return first_verb is None or first_ref <= first_verb + 1
+    if last_aux is None:
+        window = range(at)
+    elif last_aux + 1 < at:
+        window = range(last_aux + 1, at)
+    else:  # "wondering if pre-exhaust is worth it": the subject is before the verb
+        window = range(last_ref + 1, last_aux) if last_ref is not None else range(last_aux)
+    # "would it make the compound worse": the object of "make" is not the subject
+    cut = next((j for j in window if words[j] in _CAUSATIVES), None)
+    if cut is not None:
+        window = range(window.start, cut)
+    # A noun of its own ("does creatine work", "which pre-exhaust plan is better") takes the subject.
+    return all(words[j] in NON_CONTENT or not words[j].isalpha() for j in window)
+
+
+def should_do_technique(words: Sequence[str], refs: Sequence[bool]) -> int | None:
+    """Where "should I do pre-exhaust", "why would anyone do it", "any reason to do it" start: is it worth using."""
+    for i, word in enumerate(words):
+        why = word == "why" and i + 1 < len(words) and words[i + 1] in {"would", "do", "does", "should", "even"}
+        reason = word in {"reason", "reasons"} and i + 1 < len(words) and words[i + 1] in {"to", "for", "i", "we"}
+        if word != "should" and not why and not reason:
+            continue
+        for j in range(i + 1, min(len(words), i + 7)):
+            if refs[j]:
+                # "should the pre-exhaust exercise go to failure": the technique names a thing to tune
+                follower = words[j + 1] if j + 1 < len(words) else ""
+                return None if follower in _ARTEFACTS or follower in _TUNED else i
+            if words[j] not in SHOULD_BRIDGE:
+                break
+    return None
+
+
+def technique_before(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
+    """Whether the technique, written before `at` with no verb in between, is the subject there."""
+    last_ref = max((j for j in range(at) if refs[j]), default=None)
+    if last_ref is None or any(words[j] in AUX for j in range(last_ref + 1, at)):
+        return False
+    return last_ref + 1 >= at or words[last_ref + 1] not in _ARTEFACTS
+
+
+def object_is_technique(words: Sequence[str], refs: Sequence[bool], end: int) -> bool | None:
+    """For an opinion ending before `end`: whether its object ("on X") is the technique; None if it has none."""
+    if words[end - 1] in _ABOUT:  # the opinion ends with its preposition: "think of"
+        j = end
+    elif end < len(words) and words[end] in _ABOUT:
+        j = end + 1
+    else:
+        return None
+    while j < len(words) and not refs[j] and words[j] in _ARTICLES:
+        j += 1
+    if j >= len(words) or not refs[j]:
+        return False
+    j += 1
+    while j < len(words) and refs[j] and words[j] not in PRONOUNS:  # "on pre-exhaust these days": "these" is not it
+        j += 1
+    # "thoughts on my pre-exhaust plan" asks about the plan
+    return j >= len(words) or (words[j] not in _ARTEFACTS and words[j] not in _TUNED)
+
+
+def evidence_backs_it(words: Sequence[str], refs: Sequence[bool]) -> bool:
+    """ "does the EMG research support it", "do studies back pre-exhaust up": evidence with the technique as object."""
+    for i, word in enumerate(words):
+        if word not in _EVIDENCE_NOUNS:
+            continue
+        verb = next((j for j in range(i + 1, min(len(words), i + 4)) if words[j] in _SUPPORT_VERBS), None)
+        if verb is not None and any(refs[verb + 1 : verb + 4]):
+            return True
+    return False
+
+
+def inverted_after_lead_in(words: Sequence[str], refs: Sequence[bool]) -> bool:
+    """ "sorry if dumb question but does pre-exhaust work", "… or did science kill it": an inverted question."""
+    for i in range(1, len(words) - 1):
+        inverted = words[i - 1] in _LEAD_INS and words[i] in AUX
+        if inverted and (refs[i + 1] or words[i + 1] in _SUBJECTS):
+            return True
+    return False
+
+
+def back_refs(words: Sequence[str], refs: list[bool]) -> list[bool]:
+    """Mark "hitting the hammies first" as the technique: a gerund phrase ending in "first" restates it."""
+    for i, word in enumerate(words):
+        if word.endswith("ing") and len(word) > 4:
+            first_at = next((j for j in range(i + 1, min(len(words), i + 5)) if words[j] in FIRST), None)
+            if first_at is not None:
+                refs[i : first_at + 1] = [True] * (first_at + 1 - i)
+    return refs

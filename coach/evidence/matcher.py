@@ -24,24 +24,27 @@ from types import MappingProxyType
 from catalog import Catalog
 from coach.evidence.concepts import (
     AFTER,
-    AUX,
     BEFORE,
-    FIRST,
     FRAGMENT_WORDS,
     GENERIC_LIFTS,
     GREETINGS,
     IMPERATIVES,
-    NON_CONTENT,
     OPENERS,
     PRONOUNS,
-    SHOULD_BRIDGE,
     Lift,
     Span,
+    back_refs,
+    bound,
     catalog_lifts,
     described_spans,
+    evidence_backs_it,
     fatigue_spans,
     find_lifts,
+    inverted_after_lead_in,
     is_fragment,
+    object_is_technique,
+    should_do_technique,
+    technique_before,
 )
 
 # Every pre-exhaust spelling is rewritten to this private-use character, which members cannot
@@ -68,7 +71,8 @@ _DISCORD_MARKUP = re.compile(
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
 _APOSTROPHES = re.compile(r"(?<=[a-z])['\u2019\u02bc`](?=[a-z])")
 _ARROWS = re.compile(r"->|=>|[\u2192\u21d2\u27f6\u2794\u279c\u27a1]")
-_GREATER = re.compile(r"(?<=\w)\s*>\s*(?=\w)")
+_GREATER = re.compile(r"(?<=\w)\s*>+\s*(?=\w)")
+_YES_NO = re.compile(r"\by ?/ ?n\b|\by or n\b")
 _MARKDOWN = re.compile(r"[@*_~|>`\"\u201c\u201d\u2018\u2019\u00ab\u00bb]")
 
 _SEP = r"[\s\-./]*"
@@ -100,7 +104,8 @@ def normalize(text: str) -> str:
     text = _DASHES.sub("-", text)
     text = _APOSTROPHES.sub("", text)
     text = _ARROWS.sub(" then ", text)  # "iso -> compound": an order, read as "then"
-    text = _GREATER.sub(" vs ", text)  # "pre-exhaust > traditional?"
+    text = _GREATER.sub(" vs ", text)  # "pre-exhaust > traditional?", "pre-exhaust >>> normal order"
+    text = _YES_NO.sub(" yes or no ", text)  # "does it work y/n"
     text = _MARKDOWN.sub(" ", text)
     text = _PE_TERM.sub(f" {PE} ", text)
     return " ".join(text.split())
@@ -127,6 +132,11 @@ _SUBJECT_BOUND = [
         r"\b(?:legit|legitimate|overrated|underrated|myth|meme|scam|hype|overhyped|placebo|bs|bullshit|"
         r"nonsense|pointless|useless|waste|gimmick|broscience|garbage|trash|crap|junk|fad|cope|debunked|"
         r"disproven|outdated|obsolete|snakeoil|wasting|wasted|counterproductive|overkill|suboptimal)\b|"
+        # "is pre-exhaust a reasonable way to ...", not "a reasonable weight" or "a valid pre-exhaust pair"
+        r"\b(?:reasonable|sensible|viable|valid)\b(?! (?:\ue000 )?(?:weight|amount|number|load|rest|reps?|sets?|"
+        r"time|pair|pairing|combo|combination|substitute|swap|exercises?|choice)\b)|"
+        # whether it survives scrutiny: "does the principle hold up in trained people"
+        r"\b(?:hold|holds|held|holding|stand|stands) up\b|"
         r"\bbro science\b|\bsnake oil\b|\b(?:made|make|makes) (?:that |it |this )?up\b|"
         # "is it dumb to do skullcrushers first", not "dumb question: ..."
         r"\b(?:dumb|stupid|silly|bad)\b(?! (?:q|qs|question|questions|day|form|sleep|week|night)\b)|"
@@ -134,12 +144,21 @@ _SUBJECT_BOUND = [
         r"\ba (?:real |legit |actual )?thing(?: or| and| tho| lol| anymore| still|$)|"
         # predicate only: "is it real or cap", not "the real name"; "dead" only of the technique itself
         r"\b(?:real|fake|cap)(?: or| and| tho| lol|$)|(?:\ue000|\bit|\bthat) (?:is |now |really )?dead\b",
-        r"\b(?:any|much) good\b(?! (?:tips|ideas|exercises|videos|programs?|plans?|links|resources|routines?|"
-        r"options|alternatives)\b)|\bgood (?:for|or|idea)\b|\bgood$|\bhow good\b|\bbad (?:for|idea)\b",
+        r"\b(?:any|much) good\b(?! (?:\ue000 )?(?:tips|ideas|exercises|videos|programs?|plans?|links|resources|"
+        r"routines?|options|alternatives)\b)|\bgood (?:for|or|idea)\b|\bgood$|\bhow good\b|\bbad (?:for|idea)\b|"
+        # a verdict on it as a method: "is pre-exhaust a good strategy", not "a good way to set it up"
+        r"\b(?:good|great|decent|solid|effective|smart|legit|bad|poor) (?:method|strategy|technique|approach|"
+        r"way|principle|tactic)\b(?! to\b)",
         r"\b(?:help|helps|helped|helping|helpful|useful|beneficial|benefit|benefits|advantage|advantages|pros|"
         r"cons|upside|upsides|downside|downsides|drawback|drawbacks|disadvantage|disadvantages|negatives)\b"
-        r"(?! (?:me )?(?:with|set|setting|plan|planning|program|programming|log|logging)\b)",
-        r"\b(?:matter|matters|mattered|difference)\b|\b(?:any|the) point\b|\bpoint (?:of|in|to|doing)\b|"
+        r"(?! (?:me )?(?:with|set|setting|plan|planning|program|programming|log|logging)\b)|"
+        r"\b(?:fix|fixes|solve|solves|cure|cures|remedy)\b|\bresults?\b|"
+        # an outcome it improves, not a load to raise: "increase weight on the pre-exhaust sets"
+        r"\b(?:improve|improves|improved|boost|boosts|increase|increases|enhance|enhances|maximi[sz]e|"
+        r"maximi[sz]es|optimi[sz]e|optimi[sz]es)\b(?! (?:the |my )?(?:weight|reps|sets|load|rest|volume)\b)",
+        # "whats the difference between pre-exhaust and a superset" asks for a definition
+        r"\b(?:matter|matters|mattered)\b|(?<!whats the )(?<!what is the )(?<!whats a )\bdifference\b|"
+        r"\b(?:any|the) point\b|\bpoint (?:of|in|to|doing)\b|"
         r"\b(?:do|does|did|doing) (?:anything|much|something|nothing)\b",
         r"\b(?:better|worse|superior|inferior|outperforms?|compare|compares|comparison|wins?|beats?)\b|"
         r"\bstacks? up\b",
@@ -152,27 +171,47 @@ _SUBJECT_BOUND = [
         r"\bbring (?:\w+ )?up\b|\btakes? over\b|"
         # the weak-link mechanism as an outcome: "more chest into the bench", "more work on rows"
         r"\b(?:more|less) (?:chest|pec|pecs|quads?|lats?|triceps|tris|biceps|delts?|glutes|hamstrings|hams|"
-        r"work|tension|fibers|fibres)\b",
+        r"work|tension|fibers|fibres)\b|"
+        # ... or the muscle hit harder: "make bench hit the pecs more"
+        r"\b(?:chest|pec|pecs|quads?|lats?|triceps|tris|biceps|delts?|glutes|hamstrings|hams|muscle|muscles) "
+        r"(?:more|harder)\b",
         r"\b(?:science|scientific|scientifically|research|researched|studies|study|evidence|proof|proven|"
-        r"prove|data|literature|backed|supported|paper|papers|experts)\b|\bmeta analys[ie]s\b|\bpeer reviewed\b",
+        r"prove|data|literature|backed|supported|paper|papers|experts|studied|tested|investigated|examined)\b|"
+        r"\bmeta analys[ie]s\b|\bpeer reviewed\b",
         r"\b(?:true|correct|accurate)\b|\b(?:he|she|it|that|this|they|thats|hes|shes|theyre) (?:\w+ )?right\b|"
         r"\b(?:whos|who is|who) (?:is )?(?:right|correct)\b",
         r"\b(?:hurt|hurts|hurting|ruin|ruins|ruined|kill|kills|wreck|wrecks|compromise|compromises)\b",
-        r"\b(?:yay|yea|yeah) or nay\b|\bhit or miss\b",
+        r"\b(?:yay|yea|yeah) or nay\b|\bhit or miss\b|\byes or no\b",
         r"\bsave[sd]? (?:\w+ )?time\b|\bsaving (?:\w+ )?time\b|\btime (?:efficient|saver|saving)\b|\bless time\b",
-        r"\b(?:necessary|needed|optimal|smart|mistake)\b|\b(?:good|bad|dumb|smart) idea\b|\bmakes? sense\b",
+        r"\b(?:necessary|needed|optimal|smart|smarter|wiser|mistake)\b|\b(?:get|gets|getting) around\b|"
+        r"\bbypass(?:es)?\b|\b(?:good|bad|dumb|smart) idea\b|\bmakes? sense\b",
         # loan-language efficacy and evidence words (es, pt, it, de, nl, fr)
-        r"\b(?:funciona|funcionam|funcione|vale|sirve|funziona|funktioniert|bringt|lohnt|werkt|helpt|marche|"
+        r"\b(?:funciona|funcionam|funcione|vale|sirve|bueno|buena|buono|bom|funziona|funktioniert|bringt|lohnt|"
+        r"werkt|helpt|marche|"
         r"fonctionne|efficace|eficaz|efectivo|eficiente|ciencia|estudos|estudios|evidencia|studien|"
         r"wissenschaft|onderzoek|wetenschap|etudes)\b",
     )
 ]
+# "would pre-exhaust help with a weak chest", not "can you help with my pre-exhaust plan": these intents count
+# only with the technique written before them as their subject.
+# Effects on a load count only so too: "does pre-exhaust lower the weight", not "should i lower the weight".
+_AFTER_SUBJECT = [
+    re.compile(r"\b(?:help|helps|helped) with\b"),
+    re.compile(r"\b(?:lower|lowers|reduce|reduces|decrease|decreases|limit|limits|affect|affects|impact|impacts)\b"),
+]
+# "does pre-exhaust work with machines", "better with dumbbells or barbells": a choice of equipment, not an effect
+_EQUIPMENT = r"(?:machines?|dumbbells?|dbs?|barbells?|cables?|bands?|kettlebells?|kbs?|bodyweight|smith|free weights)"
+_EQUIPMENT_CHOICE = re.compile(rf" (?:with|using|on) (?:only |just )?(?:the |a |an )?{_EQUIPMENT}\b")
+# "how does pre-exhaust work" asks for the mechanism, not whether it works ("how well does it work" does).
+_MECHANISM = re.compile(r"\bhow (?:does|do|did|would|will|can|could) (?:\S+ ){1,4}?(?:work|works)\b")
 # Softer intents (an opinion, a recommendation): a date in the same sentence makes them plans instead.
 _WEAK = [
     re.compile(p)
     for p in (
         r"\b(?:recommend|recommended|recommendation|suggest|suggested)\b",
-        r"\b(?:verdict|thoughts|opinion|opinions|consensus|views)\b|\btake on\b|\byour take\b",
+        r"\b(?:verdict|thoughts|opinion|opinions|consensus|views)\b|\btake on\b|\byour take\b|"
+        # asked of someone: "what do you think of pre-exhaust", not "i think about pre-exhaust a lot"
+        r"\b(?:what|how) (?:do|does|did|would) (?:\w+ ){1,3}?(?:think|feel) (?:of|about)\b",
         # "pre-exhaust or straight sets?" asks which is better, unless it is a choice for a dated session
         r"\bor (?:the |a |just |doing )?(?:(?:traditional|normal|regular|straight|standard|conventional|usual|"
         r"classic|plain)\b|no \ue000|(?:compounds?|pressing) first\b)",
@@ -186,7 +225,11 @@ _EMBEDDED_QUESTION = re.compile(
     r"\b(?:how|what|why) (?:\w+ )?(?:is|are|does|do|did|would|will|can)\b|"
     # doubt that invites an answer: "not convinced prefatigue does anything", "change my mind"
     r"\b(?:convinced|skeptical|sceptical|doubt|doubtful|confused)\b|\bchange my mind\b|"
-    r"\bprove me wrong\b|\bconvince me\b|\bknow (?:if|whether)\b|\bwho is right\b|\bwhos right\b|"
+    r"\bprove me wrong\b|\bconvince me\b|\bwho is right\b|\bwhos right\b|\bsurely\b|"
+    # a question embedded after a verb of knowing: "help me understand if pre-exhaust works"
+    r"\b(?:know|understand|explain|figure out|find out|clarify|check|decide|ask) (?:if|whether)\b|"
+    # a modal before a possessive subject: "... will my quads grow more"
+    r"(?<!i )\b(?:would|will|could|can|should) (?:my|your|ur)\b|"
     # an inverted verb after a lead-in: "as an intermediate lifter would i benefit from ..."
     r"(?<!what )(?<!how )(?<!when )(?<!if )(?<!that )(?<!as )\b(?:would|should|could|will|can|do|am|did) "
     r"(?:i|you|u|we)\b"
@@ -194,7 +237,7 @@ _EMBEDDED_QUESTION = re.compile(
 # "does that include pre-exhaust?" after a claim ("order doesnt matter"): asks whether the claim covers it.
 _APPLIES = re.compile(r"\b(?:include|includes|apply|applies|cover|covers|count|counts|hold|holds|extend|extends)\b")
 # Slang endings that make a statement a question: "worth it or nah", "does it work or not".
-_SLANG_QUESTION = re.compile(r"\bor (?:nah\w*|na|naw|nope|not|no|what|nay|cap|nay|nope|naur)\b|\by n\b")
+_SLANG_QUESTION = re.compile(r"\bor (?:nah\w*|na|naw|nope|not|no|what|nay|cap|naur)\b|\by n\b|\bo no\b")
 # Logistics and scheduling: the member is planning a session, not asking whether the technique works.
 _LOGISTICS = re.compile(
     r"\bhow many (?:sets|reps|rounds|exercises|times|days|minutes|mins|seconds|secs|weeks|months|sessions|"
@@ -204,35 +247,43 @@ _LOGISTICS = re.compile(
     r"\b(?:rep range|rest day|rest between|rest time|spotter|schedule|scheduled|weekend)\b|"
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|thurs|tues)\b|"
     # how often: "2x a week or 3x", "twice per week"
-    r"\b(?:once|twice|thrice|\d+x|\d+ times|x) (?:a|per|each|every) (?:week|day|session|workout|month)\b"
+    r"\b(?:once|twice|thrice|\d+x|\d+ times|x) (?:a|per|each|every) (?:week|day|session|workout|month)\b|"
+    # which equipment: "cables or dumbbells for the pre-exhaust move"
+    rf"\b{_EQUIPMENT} or (?:the |a )?{_EQUIPMENT}\b"
 )
 _WHEN = re.compile(r"\b(?:today|tonight|tomorrow|tmrw|tmr|later|this week|next week|this morning|this evening)\b")
-_HOW_TO = re.compile(r"\bhow (?:do|can|should|would|could) (?:i|we|u)\b|\bhow to\b")
+_HOW_TO = re.compile(
+    r"\bhow (?:do|can|should|would|could) (?:i|we|u)\b|\bhow to\b|"
+    r"\bhow (?:you|u|i|we) (?:set|setup|program|structure|run|arrange|order)\b"
+)
 # Asking for the sources themselves (the studies list), not for what they conclude.
 _SOURCE_REQUEST = [
     re.compile(p)
     for p in (
-        r"(?<!weak )(?<!weakest )\b(?:link|links|linked)\b",
+        # "link me the pre-exhaust plan" asks for a plan, not the sources
+        r"(?<!weak )(?<!weakest )\b(?:link|links|linked)\b(?! (?:me |us )?(?:to )?(?:the |a |my |your |that |this )?"
+        r"(?:\ue000 )?(?:plan|plans|routine|routines|video|videos|program|template|channel|workout|session|log|sheet|"
+        r"split)\b)",
         r"\b(?:source|sources|sauce|citation|citations|cite|refs|references|reference|doi|dois|pubmed|pdf|"
         r"bibliography)\b",
         r"\b(?:which|what) (?:study|studies|paper|papers|trial)\b|\bwhat are the (?:studies|papers)\b",
+        # the list as a thing: "is there a list of the pre-exhaust studies", "where are the papers"
+        r"\blist of (?:\S+ ){0,4}?(?:studies|papers|sources|references)\b|"
+        r"\bwhere (?:are|r|is|do i find|can i find) (?:the |those |these |your )?(?:\ue000 )?(?:studies|papers|"
+        r"sources)\b",
         # wanting to read the sources themselves: "where can i read", "papers i can read"
         r"\b(?:can|could|to|should) (?:i |we |u )?read\b|\b(?:any|some|got) (?:papers|articles)\b",
         r"\bwho (?:studied|researched|tested|published)\b",
-        r"\b(?:list|send|drop|gimme|give me|share|post|show me|name)\b(?: \S+){0,3}? (?:studies|study|papers|paper)\b",
+        r"\b(?:list|send|drop|gimme|give me|share|post|show me|name)\b(?: \S+){0,3}? (?:studies|study|papers|paper|"
+        r"research)\b",
+        # "can i see the actual studies": asking to see the sources themselves
+        r"\b(?:can|could|may) (?:i|we|u) (?:see|read|get|have|look at|check out)\b(?: \S+){0,3}? (?:studies|"
+        r"study|papers|paper)\b",
     )
 ]
+# A wish is a request too: "i'd like to read the papers myself".
+_WISH = re.compile(r"\b(?:id|i would|would) (?:like|love)\b")
 ORDER_WORDS = BEFORE | AFTER
-_ARTICLES = frozenset({"the", "a", "an", "this", "that", "doing", "really", "actually", "even", "just"})
-# Things a member makes or schedules with the technique: "the pre-exhaust plan is real?" asks about the plan.
-_ARTEFACTS = frozenset(
-    {"plan", "plans", "day", "days", "session", "sessions", "workout", "workouts", "class", "log", "logs", "program",
-     "programme", "routine", "routines", "template", "templates", "name", "channel", "video", "videos", "post", "bot",
-     "command", "sheet", "split", "block", "week"}
-)  # fmt: skip
-# Parts of the technique a member tunes: "should the pre-exhaust exercise/sets go to failure".
-_TUNED = frozenset({"exercise", "exercises", "movement", "movements", "set", "sets", "lift", "lifts", "move", "reps"})
-_COORDINATORS = frozenset({"but", "and", "or", "yet"})
 # "like flyes then bench vs ...": a sentence that only names what the previous question was about
 _FOLLOW_UPS = frozenset({"like", "eg", "ie", "specifically", "meaning"})
 # "the weak-link thing": pre-exhaust's own rationale, standing in for its name.
@@ -342,63 +393,9 @@ def _asks_about_sources(sentence: _Sentence) -> bool:
         sentence.marked
         or any(_opens_question(c, t) for c, t in zip(sentence.clauses, sentence.technique, strict=True))
         or first in IMPERATIVES
-        or any(w in {"pls", "please", "plz", "need", "want"} for w in sentence.words)
+        or any(w in {"pls", "please", "plz", "need", "want", "wanna"} for w in sentence.words)
+        or bool(_WISH.search(text))
     )
-
-
-def _subject_after(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
-    """ "how legit is pre-exhaust": the intent comes first and the technique is the inverted subject."""
-    j = at + 1
-    if j >= len(words) or words[j] not in AUX:
-        return False
-    j += 1
-    while j < len(words) and not refs[j] and words[j] in _ARTICLES:
-        j += 1
-    return j < len(words) and refs[j]
-
-
-def _bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
-    """Whether the intent word at `at` has the technique (or a pronoun for it) as its subject."""
-    last_ref = max((j for j in range(at) if refs[j]), default=None)
-    last_aux = max((j for j in range(at) if words[j] in AUX), default=None)
-    # "the pre-exhaust plan is real?": the technique names a kind of plan, and the plan is the subject
-    modifies = last_ref is not None and last_ref + 1 < at and words[last_ref + 1] in _ARTEFACTS
-    if last_ref is not None and (last_aux is None or last_aux < last_ref) and not modifies:
-        return True
-    if _subject_after(words, refs, at):
-        return True
-    if any(refs) and "which" in words[max(0, at - 4) : at]:
-        return True  # "pre-exhaust vs post exhaust, which one is better": the technique is one of the options
-    if last_ref is not None and last_aux == at - 1 and words[last_aux - 1] in _COORDINATORS:
-        # "sounds good in theory but doesnt work": a verb with no subject of its own shares the clause's
-        first_verb = next((j for j in range(last_aux) if words[j] in AUX), None)
-        first_ref = min(j for j in range(at) if refs[j])
-        return first_verb is None or first_ref <= first_verb + 1
-    if last_aux is None:
-        window = range(at)
-    elif last_aux + 1 < at:
-        window = range(last_aux + 1, at)
-    else:  # "wondering if pre-exhaust is worth it": the subject is before the verb
-        window = range(last_ref + 1, last_aux) if last_ref is not None else range(last_aux)
-    # A noun of its own ("does creatine work", "which pre-exhaust plan is better") takes the subject.
-    return all(words[j] in NON_CONTENT or not words[j].isalpha() for j in window)
-
-
-def _should_do_technique(words: Sequence[str], refs: Sequence[bool]) -> int | None:
-    """Where "should I do pre-exhaust", "why would anyone do it", "any reason to do it" start: is it worth using."""
-    for i, word in enumerate(words):
-        why = word == "why" and i + 1 < len(words) and words[i + 1] in {"would", "do", "does", "should", "even"}
-        reason = word in {"reason", "reasons"} and i + 1 < len(words) and words[i + 1] in {"to", "for", "i", "we"}
-        if word != "should" and not why and not reason:
-            continue
-        for j in range(i + 1, min(len(words), i + 7)):
-            if refs[j]:
-                # "should the pre-exhaust exercise go to failure": the technique names a thing to tune
-                follower = words[j + 1] if j + 1 < len(words) else ""
-                return None if follower in _ARTEFACTS or follower in _TUNED else i
-            if words[j] not in SHOULD_BRIDGE:
-                break
-    return None
 
 
 def _clause_asks_effect(words: Sequence[str], refs: Sequence[bool], weak_allowed: bool) -> bool:
@@ -407,14 +404,30 @@ def _clause_asks_effect(words: Sequence[str], refs: Sequence[bool], weak_allowed
     starts = [0]
     for word in words[:-1]:
         starts.append(starts[-1] + len(word) + 1)
-    families = [(p, True) for p in _SUBJECT_BOUND] + [(p, False) for p in _WEAK]
-    for pattern, strong in families:
-        if not strong and not weak_allowed:
-            continue
+
+    def at(offset: int) -> int:
+        return bisect.bisect_right(starts, offset) - 1
+
+    mechanism = {m.end() for m in _MECHANISM.finditer(text)}
+    for pattern in _SUBJECT_BOUND:
         for match in pattern.finditer(text):
-            if _bound(words, refs, bisect.bisect_right(starts, match.start()) - 1):
+            if match.end() in mechanism or _EQUIPMENT_CHOICE.match(text, match.end()):
+                continue
+            if bound(words, refs, at(match.start())):
                 return True
-    return weak_allowed and _should_do_technique(words, refs) is not None
+    for pattern in _AFTER_SUBJECT:
+        if any(technique_before(words, refs, at(m.start())) for m in pattern.finditer(text)):
+            return True
+    if evidence_backs_it(words, refs):
+        return True
+    if not weak_allowed:
+        return False
+    for pattern in _WEAK:
+        for match in pattern.finditer(text):
+            about = object_is_technique(words, refs, at(match.end() - 1) + 1)
+            if about or (about is None and bound(words, refs, at(match.start()))):
+                return True
+    return should_do_technique(words, refs) is not None
 
 
 def _join_follow_ups(sentences: list[_Sentence]) -> list[_Sentence]:
@@ -427,16 +440,6 @@ def _join_follow_ups(sentences: list[_Sentence]) -> list[_Sentence]:
         else:
             joined.append(sentence)
     return joined
-
-
-def _back_refs(words: Sequence[str], refs: list[bool]) -> list[bool]:
-    """Mark "hitting the hammies first" as the technique: a gerund phrase ending in "first" restates it."""
-    for i, word in enumerate(words):
-        if word.endswith("ing") and len(word) > 4:
-            first_at = next((j for j in range(i + 1, min(len(words), i + 5)) if words[j] in FIRST), None)
-            if first_at is not None:
-                refs[i : first_at + 1] = [True] * (first_at + 1 - i)
-    return refs
 
 
 def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKind | None:
@@ -457,10 +460,17 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
     for sentence in sentences:
         joined = " ".join(sentence.words)
         planning = bool(_LOGISTICS.search(joined) or _HOW_TO.search(joined)) or _choice_between_lifts(sentence)
+        # "did flyes before bench today, pump was insane": a dated "did" without "?" tells what was done
+        lead = next((w for w in sentence.words if w not in GREETINGS), "")
+        diary = not sentence.marked and lead == "did" and bool(_WHEN.search(joined))
         asked = (
             sentence.marked
-            or _opens_question(sentence.clauses[0], sentence.technique[0])
+            or (_opens_question(sentence.clauses[0], sentence.technique[0]) and not diary)
             or bool(_EMBEDDED_QUESTION.search(joined) or _SLANG_QUESTION.search(joined))
+            or any(
+                inverted_after_lead_in(c, [t or w in PRONOUNS for w, t in zip(c, f, strict=True)])
+                for c, f in zip(sentence.clauses, sentence.technique, strict=True)
+            )
         )
         weak_allowed = not _WHEN.search(joined)
         # "whats better for growth: iso then compound or ...": the technique may follow the question
@@ -469,11 +479,15 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
         for words, technique in zip(sentence.clauses, sentence.technique, strict=True):
             named_here = any(technique)
             if not planning and (named_here or carry):
-                clause_asked = asked or _opens_question(words, technique) or is_fragment(words, technique)
+                opens = _opens_question(words, technique) and not diary
+                clause_asked = asked or opens or is_fragment(words, technique)
                 # "curls before chins, good idea ... or just dumb": a fronted topic, then its verdict
                 clause_asked = clause_asked or (topic and words[0] in FRAGMENT_WORDS)
-                refs = _back_refs(words, [t or w in PRONOUNS for w, t in zip(words, technique, strict=True)])
-                if clause_asked and _clause_asks_effect(words, refs, weak_allowed):
+                refs = back_refs(words, [t or w in PRONOUNS for w, t in zip(words, technique, strict=True)])
+                # "pre-exhaust: real technique or gym myth?": the fronted topic is the clause's subject
+                subject = [PE, *words] if topic else list(words)
+                refs = [True, *refs] if topic else refs
+                if clause_asked and _clause_asks_effect(subject, refs, weak_allowed):
                     return QuestionKind.SUMMARY
                 if clause_asked and claim and named_here and _APPLIES.search(" ".join(words)):
                     return QuestionKind.SUMMARY

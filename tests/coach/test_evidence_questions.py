@@ -1,10 +1,10 @@
-"""Issue #13: the concept matcher on three labelled sets, and the named cases.
+"""Issue #13: the concept matcher on four labelled sets, and the named cases.
 
-Set 1 (data/evidence_questions.yaml) scored round 1 and set 2 (data/evidence_questions_2.yaml) scored round 2:
-each was tuned on its dev half and its held_out half was scored once. Both halves of both sets are development
-data since round 3. Set 3 (data/evidence_questions_3.yaml) was written by someone who saw neither the matcher nor
-the earlier sets; round 3 was tuned on its dev half only and its held_out half was scored once, after the last
-change. Run with ``-s`` to see every figure. Held-out texts are never printed, even on failure.
+Sets 1-3 (data/evidence_questions.yaml, _2.yaml, _3.yaml) scored rounds 1-3: each was tuned on its dev half and
+its held_out half was scored once. All of sets 1-3, both halves, are development data since round 4. Set 4
+(data/evidence_questions_4.yaml) was written by someone who saw neither the matcher, its tests, its docs nor the
+earlier sets; round 4 was tuned on its dev half only and its held_out half was scored once, after the last change.
+Run with ``-s`` to see every figure. Held-out texts are never printed, even on failure.
 """
 
 from __future__ import annotations
@@ -22,14 +22,15 @@ DATA = Path(__file__).parent / "data"
 SET_1 = DATA / "evidence_questions.yaml"
 SET_2 = DATA / "evidence_questions_2.yaml"
 SET_3 = DATA / "evidence_questions_3.yaml"
+SET_4 = DATA / "evidence_questions_4.yaml"
 GOAL_PRECISION = 0.95
 GOAL_RECALL = 0.90
-# Set 3 held_out, scored once after the last change of round 3 (see docs/evidence-matcher.md): precision 0.964
-# (53/55) meets the goal, recall 0.883 (53/60) MISSES the 0.90 goal, and STUDIES-vs-others accuracy was 0.991
-# (107/108). The recall and studies floors are those measured figures, so the test fails on a regression.
-HELD_OUT_FLOOR_PRECISION = GOAL_PRECISION
-HELD_OUT_FLOOR_RECALL = 0.88
-HELD_OUT_FLOOR_STUDIES = 0.99
+# Set 4 held_out, scored once after the last change of round 4 (see docs/evidence-matcher.md): recall 0.915
+# (54/59) meets the goal, precision 0.947 (54/57) MISSES the 0.95 goal, and STUDIES-vs-others accuracy was 0.983
+# (114/116). The precision and studies floors are those measured figures, so the test fails on a regression.
+HELD_OUT_FLOOR_PRECISION = 0.94
+HELD_OUT_FLOOR_RECALL = GOAL_RECALL
+HELD_OUT_FLOOR_STUDIES = 0.98
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def score(matcher: EvidenceMatcher, rows: list[dict[str, str]]) -> Score:
     return Score(len(rows), precision, recall, studies_ok / len(rows), tuple(misses))
 
 
-@pytest.mark.parametrize("path", [SET_1, SET_2, SET_3], ids=["set1", "set2", "set3"])
+@pytest.mark.parametrize("path", [SET_1, SET_2, SET_3, SET_4], ids=["set1", "set2", "set3", "set4"])
 def test_the_labelled_sets_are_split_as_documented(path: Path) -> None:
     dev, held_out = _entries(path, ("dev",)), _entries(path, ("held_out",))
     assert len(dev) + len(held_out) == len(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -90,9 +91,10 @@ def test_the_labelled_sets_are_split_as_documented(path: Path) -> None:
 def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
     for name, rows in (
         ("set 1 (both halves)", _entries(SET_1, ("dev", "held_out"))),
-        ("set 2 dev", _entries(SET_2, ("dev",))),
-        ("set 2 held_out (development since round 3)", _entries(SET_2, ("held_out",))),
+        ("set 2 (both halves)", _entries(SET_2, ("dev", "held_out"))),
         ("set 3 dev", _entries(SET_3, ("dev",))),
+        ("set 3 held_out (development since round 4)", _entries(SET_3, ("held_out",))),
+        ("set 4 dev", _entries(SET_4, ("dev",))),
     ):
         result = score(matcher, rows)
         print("\n" + result.line(name))
@@ -102,13 +104,13 @@ def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
         assert result.recall >= GOAL_RECALL, result.misses
 
 
-def test_set_3_held_out(matcher: EvidenceMatcher) -> None:
-    held_out = score(matcher, _entries(SET_3, ("held_out",)))
-    print("\n" + held_out.line("set 3 held_out"))  # figures only: held-out texts are not for reading
-    # The goal is missed on recall here, so recall and studies are held to the measured floors.
-    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("set 3 held_out")
-    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("set 3 held_out")
-    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("set 3 held_out")
+def test_set_4_held_out(matcher: EvidenceMatcher) -> None:
+    held_out = score(matcher, _entries(SET_4, ("held_out",)))
+    print("\n" + held_out.line("set 4 held_out"))  # figures only: held-out texts are not for reading
+    # The goal is missed on precision here, so precision and studies are held to the measured floors.
+    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("set 4 held_out")
+    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("set 4 held_out")
+    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("set 4 held_out")
 
 
 # --- the cases named in the issue ------------------------------------------------------------
@@ -202,17 +204,66 @@ ROUND_3_NOT = [
 ]
 
 
-@pytest.mark.parametrize("text", DESCRIBED + SLANG + OUTCOMES + ROUND_2 + ROUND_3)
+# Round 4 concepts, one example each: an inverted question after a lead-in ("but does", "or did"), a fronted
+# topic as the next clause's subject, evidence with the technique as its object, "hold up", "help with" only with
+# the technique as subject, the muscle hit harder, verdict adjectives, opinions asked of someone, "y/n", ">>>",
+# the small-muscle exercise, effects on a load, "make X worse", verbs of knowing + if, kinds of workout, loan words.
+ROUND_4 = [
+    "dumb question but does pre-fatigue work for calves",
+    "is pre-exhaust still popular or did science move on from it",
+    "pre-exhaust: genius idea or total myth?",
+    "do the studies back pre-exhaust up?",
+    "does pre-exhaust hold up in trained lifters?",
+    "would pre-exhaust help with a lagging chest",
+    "does tiring the quads with leg extensions first make squats hit the quads harder?",
+    "is pre-exhaust a reasonable approach for busy people?",
+    "what do you think of pre-exhaust?",
+    "leg curls then deadlifts, y/n for hamstring size?",
+    "pre exhaust >>> normal order? or cope",
+    "is single muscle exercise first, big lift after, better for size?",
+    "does pre-exhaust lower the weight you can use on the compound?",
+    "pre-exhaust seems like it would make the compound worse, no?",
+    "if i do leg extensions before squats will my quads grow more",
+    "help me understand if pre-exhaust actually works",
+    "do isolation-first workouts build more muscle?",
+    "pre exhaust bueno o no?",
+]
+# Definitions and mechanisms, an opinion on something else, equipment, an effect inside "is it normal to ...",
+# a dated diary entry, help with a plan, raising a load, a statement with "think about", a link to a plan.
+ROUND_4_NOT = [
+    "what's the difference between pre-exhaust and a superset?",
+    "how does pre-exhaust work?",
+    "thoughts on the rep ranges in my pre-exhaust plan?",
+    "what do you think of my pre-exhaust routine?",
+    "does pre-exhaust work with machines only?",
+    "does it matter if i use cables or dumbbells for the pre-exhaust move?",
+    "is it normal to feel weaker after pre-exhaust?",
+    "did flyes before bench today, chest pump was insane",
+    "can you help with my pre-exhaust plan?",
+    "should i increase weight on the pre-exhaust flyes?",
+    "i think about pre-exhaust a lot, anyway does creatine work?",
+    "link me the pre-exhaust plan",
+]
+# The list as a thing, where the papers are, asking to see them, a wish to read them.
+ROUND_4_STUDIES = [
+    "is there a list of the pre-exhaust studies?",
+    "where can i find the pre-exhaust papers",
+    "can i see the actual studies on pre-exhaust?",
+    "i'd like to read the pre-exhaust papers myself",
+]
+
+
+@pytest.mark.parametrize("text", DESCRIBED + SLANG + OUTCOMES + ROUND_2 + ROUND_3 + ROUND_4)
 def test_questions_from_the_issue_get_the_summary(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is QuestionKind.SUMMARY
 
 
-@pytest.mark.parametrize("text", STUDIES)
+@pytest.mark.parametrize("text", STUDIES + ROUND_4_STUDIES)
 def test_requests_for_the_sources_get_the_studies_list(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is QuestionKind.STUDIES
 
 
-@pytest.mark.parametrize("text", NOT_QUESTIONS + ROUND_2_NOT + ROUND_3_NOT)
+@pytest.mark.parametrize("text", NOT_QUESTIONS + ROUND_2_NOT + ROUND_3_NOT + ROUND_4_NOT)
 def test_logistics_statements_and_other_orders_get_nothing(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is None
 
