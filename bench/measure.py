@@ -23,13 +23,14 @@ from bench.seed import MIN_MEMBERS, member_id, program_keys
 from bench.stats import Samples
 from catalog import Catalog
 from emulator import payloads
-from emulator.driver import Reply
+from emulator.driver import Reply, find_component
 from runtime.client import CoachBot
 
 # (JSON key, label) of every measured command, in report order.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("plan", "/plan"),
     ("log", "/log"),
+    ("workout_done", "workout card ✓ Done"),
     ("undo", "/undo"),
     ("history", "/history"),
     ("stats", "/stats"),
@@ -108,6 +109,7 @@ class RoundRunner:
         self.cast = cast
         self.steps: dict[str, Step] = {}
         self._cooldown_s = _chart_cooldown()
+        self.cards = CardPresses(harness)
         self._define_steps()
 
     # ------------------------------------------------------------------ what each step sends and expects
@@ -132,6 +134,7 @@ class RoundRunner:
         self.steps["log"] = Step(
             "log", self._slash("log", log_options), check=lambda r: answered(r) and " × " in r.text()
         )
+        self.steps["workout_done"] = Step("workout_done")
         self.steps["history"] = Step(
             "history", self._slash("history", lambda a, n: None), check=lambda r: "history" in r.text()
         )
@@ -168,6 +171,14 @@ class RoundRunner:
             seconds = await self.floor.engine_insert()
         elif step.key == "storage_raw":
             seconds = await self.floor.raw_insert()
+        elif step.key == "workout_done":
+            card = await self.cards.ready(actor)
+            cpu, loop_cpu = time.process_time(), time.thread_time()
+            timed = await self.cards.done(actor, card)
+            if timed is None:
+                step.samples.errors += record
+                return
+            seconds = timed
         else:
             if step.build is None:
                 raise RuntimeError(f"benchmark step {step.key} has nothing to build")
@@ -213,6 +224,75 @@ class RoundRunner:
         floors["storage_raw"]["inserts_per_s"] = round(self.steps["storage_raw"].samples.rate_per_s(), 1)
         floors["storage_raw"]["driver"] = self.floor.driver
         return {"commands": commands, "floors": floors}
+
+
+class CardPresses:
+    """The workout card's ✓ Done press, measured like a command: each acting member keeps one open push-day
+    workout; before each timed press the card is made ready, untimed: "Undo last" takes the previously measured
+    set back (so the log stays the size it was seeded to and the card at the same place), and a first set of an
+    exercise without a load is entered with the form."""
+
+    def __init__(self, harness: BenchHarness) -> None:
+        self.harness = harness
+        self.cards: dict[int, dict[str, Any]] = {}
+        self.measured: set[int] = set()  # members whose last measured set is still to be taken back
+
+    async def _send(self, payload: dict[str, Any]) -> Reply:
+        reply = await self.harness.send(payload, timeout=SEND_TIMEOUT_S)
+        self.harness.forget(payload["token"])
+        return reply
+
+    async def _press(self, actor: Actor, label: str) -> tuple[Reply, float]:
+        card = self.cards[actor.index]
+        button = find_component(card, label=label)
+        self.harness.messages[int(card["id"])] = card  # the card on the member's screen
+        payload = payloads.component(button["custom_id"], message=card, **self.harness._base({"user": actor.user}))
+        started = time.perf_counter()
+        reply = await self._send(payload)
+        seconds = time.perf_counter() - started
+        self._update(actor, reply)
+        return reply, seconds
+
+    def _update(self, actor: Actor, reply: Reply) -> None:
+        """The card as the press left it (the update's components carry the card's new version)."""
+        for call in reply.calls:
+            data = call.json.get("data") if isinstance(call.json, dict) else None
+            if call.path.endswith("/callback") and call.json.get("type") == 7 and data:
+                self.cards[actor.index] = {**self.cards[actor.index], **data}
+
+    async def ready(self, actor: Actor) -> dict[str, Any]:
+        """The member's card with ✓ Done enabled: a push day started (ending any open one) and, where the member
+        has no load for the exercise yet, its first set entered with the form."""
+        if actor.index in self.measured:
+            await self._press(actor, "Undo last")  # the set measured last time, out of the CPU and latency counts
+            self.measured.discard(actor.index)
+        if actor.index not in self.cards:
+            await self._send(self.harness.slash_payload("workout", None, user=actor.user, subcommand="end"))
+            start = {"day": "push", "equipment": "gym"}
+            reply = await self._send(self.harness.slash_payload("workout", start, user=actor.user, subcommand="start"))
+            self.cards[actor.index] = reply.message
+        if find_component(self.cards[actor.index], label="Done").get("disabled"):
+            form, _ = await self._press(actor, "Edit")
+            card = self.cards[actor.index]
+            self.harness.messages[int(card["id"])] = card
+            submit = payloads.modal_submit(
+                form.calls[0].json["data"], {"weight": "20", "reps": "10"}, message=card,
+                **self.harness._base({"user": actor.user}),
+            )  # fmt: skip
+            self._update(actor, await self._send(submit))
+        return self.cards[actor.index]
+
+    async def done(self, actor: Actor, card: dict[str, Any]) -> float | None:
+        """The timed press; None when the answer wasn't a logged set."""
+        reply, seconds = await self._press(actor, "Done")
+        self.measured.add(actor.index)
+        logged = any(
+            "✅ Logged" in str(e.get("description"))
+            for call in reply.calls
+            if call.path.endswith("/callback")
+            for e in (call.json.get("data") or {}).get("embeds", [])
+        )
+        return seconds if logged else None
 
 
 def _chart_cooldown() -> float:
