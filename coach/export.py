@@ -56,6 +56,7 @@ class ExportWriter:
         now: datetime,
         bodyweights: Sequence[tuple[float, datetime]] = (),
         mapped: Mapping[str, str] | None = None,
+        workout: Mapping[str, Any] | None = None,
     ) -> None:
         self._csv = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by finish()
         self._json = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115 - closed by finish()
@@ -77,6 +78,7 @@ class ExportWriter:
             },
             "body_weights": [{"weight_kg": kg, "measured_at": at.isoformat()} for kg, at in bodyweights],
             "exercise_maps": [{"your_name": key, "exercise_id": ex} for key, ex in sorted((mapped or {}).items())],
+            "workout": None if workout is None else _workout_record(workout),
         }
         # The document is written as it goes: its head, then each set, then the closing brackets.
         self._json_text.write(json.dumps(head, ensure_ascii=False, indent=2)[:-2] + ',\n  "sets": [')
@@ -128,6 +130,18 @@ _EXPORT_FIELDS = (
     "weight_unit", "reps", "rpe", "kind", "note", "e1rm_kg", "bodyweight_kg", "time_known", "guild_id",
     "channel_id", "interaction_id", "created_at", "source",
 )  # fmt: skip
+
+
+def _workout_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The member's latest workout (the card's state) as stored, ids as strings, times as ISO 8601."""
+    record: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in ("member_id", "workout_id", "guild_id", "channel_id") and value is not None:
+            value = str(value)
+        elif isinstance(value, datetime):
+            value = value.isoformat()
+        record[key] = value
+    return record
 
 
 def _export_record(row: Any) -> dict[str, Any]:

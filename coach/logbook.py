@@ -266,7 +266,8 @@ class LogbookService(Service):
             settings = await MemberRepository(session).get(member_id)
             bodyweights = await BodyWeightRepository(session).all(member_id)
             mapped = await ExerciseMapRepository(session).all(member_id)
-            writer = ExportWriter(member_id, settings, self.now(), bodyweights, mapped)
+            workout = await WorkoutRepository(session).get(member_id)
+            writer = ExportWriter(member_id, settings, self.now(), bodyweights, mapped, workout)
             after: tuple[datetime, int] | None = None
             while rows := await sets.export_batch(member_id, after, EXPORT_BATCH):
                 await asyncio.to_thread(writer.add, rows)

@@ -73,10 +73,15 @@ class WorkoutQueries:
 
 
 class WorkoutRepository:
-    """The workouts table from an ``AsyncSession`` (for /privacy forget)."""
+    """The workouts table from an ``AsyncSession`` (for /privacy export and forget)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def get(self, member_id: int) -> dict[str, Any] | None:
+        """The member's latest workout row as a mapping, or None (for /privacy export)."""
+        row = (await self.session.execute(select(WORKOUTS).where(WORKOUTS.c.member_id == member_id))).mappings().first()
+        return dict(row) if row is not None else None
 
     async def delete_for_member(self, member_id: int) -> int:
         """Delete the member's workout; returns how many rows went (0 or 1)."""

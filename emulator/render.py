@@ -37,9 +37,22 @@ def _plain(text: str) -> str:
 
     def _timestamp(match: re.Match[str]) -> str:
         when = datetime.fromtimestamp(int(match.group(1)), UTC)
+        style = match.group(2)
+        if style == "R":
+            # What the client shows, frozen at rendering time: "in 75 s", "2 min ago".
+            return _relative((when - datetime.now(UTC)).total_seconds())
+        if style in ("t", "T"):
+            return when.strftime("%H:%M:%S UTC" if style == "T" else "%H:%M UTC")
         return when.strftime("%Y-%m-%d %H:%M UTC")
 
-    return re.sub(r"<t:(\d+)(?::[tTdDfFR])?>", _timestamp, text)
+    return re.sub(r"<t:(\d+)(?::([tTdDfFR]))?>", _timestamp, text)
+
+
+def _relative(seconds: float) -> str:
+    """A relative time as a Discord client words it, roughly: "in 75 s", "3 min ago"."""
+    size = abs(seconds)
+    amount = f"{size:.0f} s" if size < 120 else (f"{size / 60:.0f} min" if size < 7200 else f"{size / 3600:.0f} h")
+    return f"in {amount}" if seconds >= 0 else f"{amount} ago"
 
 
 def _attachment_name(url: str | None) -> str | None:

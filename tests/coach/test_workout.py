@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog import Catalog
 from coach.errors import ValidationError
+from coach.export import JSON_NAME
 from coach.insight import InsightService
 from coach.logbook import LogbookService, LogRequest
 from coach.planner import Planner
@@ -352,3 +354,17 @@ async def test_forget_removes_the_workout_too(
     with pytest.raises(StaleCardError):
         await workouts.resume(ALICE)
     assert (await workouts.resume(BOB)).workout.workout_id == bobs.workout.workout_id
+
+
+async def test_export_includes_the_workout(services: tuple[WorkoutService, LogbookService]) -> None:
+    workouts, logbook = services
+    card = await workouts.start(start())
+    await edit(workouts, card, "25", "12")
+    files = {f.filename: f.data.read() for f in await logbook.export(ALICE, 10_000_000)}
+    doc = json.loads(files[JSON_NAME])
+    assert doc["workout"]["workout_id"] == str(card.workout.workout_id)
+    assert doc["workout"]["day"] == "push"
+    assert doc["workout"]["steps"][0]["x"] == "tricep_extension"
+    assert len(doc["sets"]) == 1
+    files = {f.filename: f.data.read() for f in await logbook.export(BOB, 10_000_000)}
+    assert json.loads(files[JSON_NAME])["workout"] is None
