@@ -52,6 +52,8 @@ def card_embed(card: Card) -> discord.Embed:
         done = f"✅ Logged **{safe(result.exercise_name)}** {result.weight_display} × {result.reps}"
         if result.kind != "working":
             done += f" ({result.kind})"
+        if result.e1rm_kg is not None:
+            done += f" · e1RM {result.e1rm_display}"
         lines.append(done)
         if result.is_pr:
             lines.append(result.pr_line)

@@ -280,7 +280,8 @@ async def test_my_numbers_show_each_presser_their_own(harness: Harness) -> None:
     await session(harness, 8, [("leg extension", 50, 15)] * 4 + [("back squat", 100, 6)] * 4)
     await session(harness, 4, [("back squat", 120, 5)] * 4)
     plan = await harness.slash("plan", {"day": "lower"})
-    (button,) = plan.buttons()
+    start, button = plan.buttons()
+    assert start["label"] == "Start workout"
     assert button["label"] == "My numbers"
     assert button["custom_id"].startswith("plan:mine:lower:pre-exhaust:gym:")
     mine = await harness.click(plan.message, label="My numbers", locale="en-GB")
@@ -302,7 +303,11 @@ async def test_my_numbers_show_each_presser_their_own(harness: Harness) -> None:
 async def test_week_plan_has_a_button_per_day(harness: Harness) -> None:
     plan = await harness.slash("plan", {"day": "week", "protocol": "alternate"})
     labels = [b["label"] for b in plan.buttons()]
-    assert labels == ["My numbers · lower", "My numbers · push", "My numbers · pull"]
+    assert labels == [
+        "Start lower", "My numbers · lower", "Start push", "My numbers · push", "Start pull", "My numbers · pull",
+    ]  # fmt: skip
+    rows = [[c["label"] for c in row["components"]] for row in plan.message["components"]]
+    assert rows[2] == ["Start pull", "My numbers · pull"], "one row per day"
     pull = await harness.click(plan.message, label="My numbers · pull")
     assert "Upper body pull" in final(pull)["embeds"][0]["title"]
 

@@ -158,3 +158,43 @@ async def test_malformed_token_exits_2_before_contacting_discord(tmp_path: Path,
     assert len(error_lines) == 1, bot.stderr[-4000:]
     assert "DISCORD_TOKEN" in error_lines[0], bot.stderr[-4000:]
     assert "Traceback" not in bot.stderr
+
+
+async def test_a_workout_card_through_a_separate_bot_process(tmp_path: Path, launch: Launch) -> None:
+    """Start workout, the Edit form and ✓ Done, over the HTTP control API, against the unmodified bot.py."""
+    async with DiscordEmulator() as emu:
+        bot = await launch(bot_env(tmp_path, **emu.env()))
+        await wait_for_commands_or_exit(emu, bot)
+        await emu.wait_until_connected(STARTUP_TIMEOUT_S)
+
+        async with aiohttp.ClientSession(emu.base_url) as http:
+
+            async def act(body: dict[str, object]) -> InteractionResult:
+                async with http.post("/_test/interaction", json=body) as resp:
+                    data = await resp.json()
+                    assert resp.status == 200, data
+                result = InteractionResult.from_json(data)
+                assert not result.errors, result.errors
+                return result
+
+            plan = await act({"name": "plan", "options": {"day": "push"}})
+            plan_id = plan.messages[0]["id"]
+            card = await act({"kind": "click", "message_id": plan_id, "label": "Start workout"})
+            card_id = card.messages[0]["id"]
+            assert "1/6 · Triceps Pushdown" in card.embeds[0]["description"]
+            form = await act({"kind": "click", "message_id": card_id, "label": "Edit"})
+            assert form.modal is not None
+            logged = await act(
+                {"kind": "submit", "modal": form.modal, "values": {"weight": "50", "reps": "12"}, "message_id": card_id}
+            )
+            assert logged.callback_type == 7
+            assert "✅ Logged **Triceps Pushdown** 50 lb × 12" in logged.messages[0]["embeds"][0]["description"]
+            done = await act({"kind": "click", "message_id": card_id, "label": "Done"})
+            assert "Set **3 of 3**" in done.messages[0]["embeds"][0]["description"]
+
+        bot.proc.send_signal(signal.SIGTERM)
+        status = await bot.wait()
+
+    assert status == 0, bot.stderr[-4000:]
+    for marker in LEAK_MARKERS:
+        assert marker not in bot.stderr, bot.stderr[-4000:]
