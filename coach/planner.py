@@ -173,6 +173,9 @@ class Planner:
 
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
+        # Stand-ins per (exercise, day, equipment): the catalog never changes while the bot runs, and the
+        # workout card asks on every press.
+        self._stand_ins: dict[tuple[str, str, str], tuple[Exercise, ...]] = {}
 
     def plan(
         self, day: str, protocol: Protocol | str = Protocol.PRE_EXHAUST, equipment: str = "gym", *, week_index: int = 0
@@ -237,6 +240,13 @@ class Planner:
     ) -> list[Exercise]:
         """Exercises that can stand in for ``exercise`` on ``day`` with this equipment, best first: the same
         mechanic and target muscle, its curated substitutes first, then the closest in intensity."""
+        key = (exercise.id, day, equipment)
+        if key not in self._stand_ins:
+            self._stand_ins[key] = self._stand_ins_for(exercise, day, equipment)
+        excluded = set(exclude)
+        return [candidate for candidate in self._stand_ins[key] if candidate.id not in excluded]
+
+    def _stand_ins_for(self, exercise: Exercise, day: str, equipment: str) -> tuple[Exercise, ...]:
         listed = [self._catalog.get(sub_id) for sub_id in exercise.substitutes]
         # Beyond the curated list, any same-mechanic exercise for the same target muscle will do,
         # closest in intensity first, so the day's shape survives.
@@ -251,16 +261,14 @@ class Planner:
             ),
             key=lambda ex: (abs(ex.intensity - exercise.intensity), ex.id),
         )
-        excluded = set(exclude)
-        return [
+        return tuple(
             candidate
             for candidate in _unique(listed + others)
             if candidate.mechanic is exercise.mechanic
             and candidate.target == exercise.target
-            and candidate.id not in excluded
             and candidate.id != exercise.id
             and fits(candidate, equipment)
-        ]
+        )
 
 
 def _unique(exercises: Iterable[Exercise]) -> list[Exercise]:
