@@ -42,6 +42,7 @@ _ALL = frozenset(MUSCLES)
 _PRESSING = frozenset({"chest", "front_delts", "side_delts", "triceps"})
 _GENERIC_ISO = Lift(isolation=True, primary=_ALL, muscles=_ALL, generic=True)
 _GENERIC_COMPOUND = Lift(isolation=False, primary=_ALL, muscles=_ALL, generic=True)
+_SMALL_MUSCLE = Lift(isolation=True, primary=_ALL, muscles=_ALL, generic=True)  # not _GENERIC_ISO: no "first" alone
 _KIND_NOUNS = ("exercise", "exercises", "lift", "lifts", "movement", "movements", "move", "moves")
 
 # Words that name the kind of lift without naming an exercise. Catalog phrases win by longest match,
@@ -51,11 +52,17 @@ GENERIC_LIFTS: Mapping[tuple[str, ...], Lift] = MappingProxyType(
         **{(w,): _GENERIC_ISO for w in ("isolation", "isolations", "iso", "isos", "singlejoint")},
         ("single", "joint"): _GENERIC_ISO,
         **{(w,): _GENERIC_COMPOUND for w in ("compound", "compounds", "compund", "multijoint")},
+        # German: Isolationsübungen, Grundübungen (accents are gone by now)
+        **{(w,): _GENERIC_ISO for w in ("isolationsubung", "isolationsubungen")},
+        **{(w,): _GENERIC_COMPOUND for w in ("grundubung", "grundubungen")},
         ("multi", "joint"): _GENERIC_COMPOUND,
         # "the small exercise for a muscle first, then the big lift": the kinds of lift told by their size
         **{("small", w): _GENERIC_ISO for w in _KIND_NOUNS},
         # "small muscle exercise first, big lift after", "a single muscle movement before the compound"
         **{(size, "muscle", w): _GENERIC_ISO for size in ("small", "single", "one") for w in _KIND_NOUNS},
+        # "small muscle first, big lift second": only with a compound named later, since "small muscles first"
+        # alone may order muscle groups (arms before chest) rather than lifts
+        **{("small", w): _SMALL_MUSCLE for w in ("muscle", "muscles")},
         **{(w, k): _GENERIC_COMPOUND for w in ("big", "bigger", "main") for k in _KIND_NOUNS},
         ("pressing",): Lift(isolation=False, primary=_PRESSING, muscles=_PRESSING, generic=True),
     }
@@ -68,9 +75,13 @@ VERB_FORMS: Mapping[str, str] = MappingProxyType(
 )
 
 # Order words: isolation ORDER compound, or compound AFTER isolation.
-BEFORE = frozenset({"before", "then", "into", "first", "1st", "prior", "preceding", "followed", "beforehand"})
+# Loan words too: "antes" (es, pt), "dann" and "zuerst" (de).
+BEFORE = frozenset(
+    {"before", "then", "into", "first", "1st", "prior", "preceding", "followed", "beforehand",
+     "antes", "dann", "zuerst"}
+)  # fmt: skip
 AFTER = frozenset({"after", "following"})
-FIRST = frozenset({"first", "1st", "beforehand"})
+FIRST = frozenset({"first", "1st", "beforehand", "zuerst"})
 # "starting with leg curls", "open with flyes": the lift that opens the session comes first.
 STARTS = frozenset({"start", "starts", "starting", "begin", "begins", "beginning", "open", "opening", "lead"})
 # Verbs for what pre-exhaust does to a muscle: "tiring out my pecs with flyes first", "isolating first".
@@ -91,6 +102,7 @@ GREETINGS = frozenset(
         "random", "question", "q", "coach", "bot", "guys", "folks", "all", "everyone", "bro", "pls", "please",
         "lol", "lmao", "fr", "ngl", "tbh", "talk", "wait", "btw", "also", "sorry", "like", "well", "alright",
         "tho", "though", "lowkey", "srsly", "legit", "actually", "now", "then", "idk", "or",
+        "be",  # "coach be honest, is pre-exhaust a waste of time"
     }
 )  # fmt: skip
 OPENERS = frozenset(
@@ -133,7 +145,7 @@ _FILLER = frozenset(
         "lat", "back", "delts", "delt", "shoulders", "shoulder", "glutes", "hamstrings", "hams", "calves",
         "legs", "leg", "arms", "arm", "abs", "traps", "muscle", "muscles", "target",
         # "have you seen any research on ...": having met the evidence is not a subject of its own
-        "seen", "heard", "looked", "found", "into",
+        "seen", "heard", "looked", "found", "into", "actual", "giving",
     }
 )  # fmt: skip
 NON_CONTENT = _FILLER | GREETINGS | OPENERS | AUX | PRONOUNS
@@ -293,7 +305,8 @@ def fatigue_spans(words: Sequence[str], spans: Sequence[Span]) -> list[tuple[int
     found = []
     lift_at = {i for s in spans for i in range(s.start, s.end)}
     for i, word in enumerate(words):
-        if word not in FATIGUE_VERBS | ISOLATE_VERBS:
+        # "post-exhaust: bench then flyes" tires the muscle after the compound, another technique
+        if word not in FATIGUE_VERBS | ISOLATE_VERBS or (i > 0 and words[i - 1] == "post"):
             continue
         order_at = _word_within(words, i + 1, ORDER_WINDOW + 2, FIRST | {"before", "then"})
         if order_at is None:
@@ -355,8 +368,26 @@ def is_fragment(words: Sequence[str], technique: Sequence[bool]) -> bool:
         if word in FRAGMENT_WORDS:
             return True
         if word not in _FRAGMENT_SKIP:
-            return False
-    return False
+            break
+    # "pre-exhaust = gains or pains", "… benefits real or imaginary": a verbless either-or ending asks too
+    rest = words[i:]
+    either = "or" in rest and 1 <= len(rest) - rest.index("or") - 1 <= 3 and rest.index("or") > 0
+    return either and not any(w in AUX or w in OPENERS for w in rest)
+
+
+_QUALIFIERS = frozenset({"for", "on", "in", "with", "at"})
+
+
+def is_topic(words: Sequence[str], technique: Sequence[bool]) -> bool:
+    """A clause that only names the technique, maybe for someone or something ("pre-exhaust for beginners")."""
+    i = 0
+    while i < len(words) and (technique[i] or words[i] in GREETINGS):
+        i += 1
+    if not any(technique[:i]) or i == len(words):
+        return any(technique[:i])
+    rest = words[i + 1 :]
+    qualified = words[i] in _QUALIFIERS and 0 < len(rest) <= 4
+    return qualified and not any(w in AUX or w in PRONOUNS or technique[j] for j, w in enumerate(rest, i + 1))
 
 
 # --- who the question is about ------------------------------------------------------------
@@ -366,7 +397,7 @@ _ARTICLES = frozenset({"the", "a", "an", "this", "that", "doing", "really", "act
 _ARTEFACTS = frozenset(
     {"plan", "plans", "day", "days", "session", "sessions", "workout", "workouts", "class", "log", "logs", "program",
      "programme", "routine", "routines", "template", "templates", "name", "channel", "video", "videos", "post", "bot",
-     "command", "sheet", "split", "block", "week"}
+     "command", "sheet", "split", "block", "week", "summary", "summaries", "guide", "article", "page", "card"}
 )  # fmt: skip
 # A made thing named with "the/my/which": "the pre-exhaust plan" is that plan, "pre-exhaust workouts" the kind.
 _DETERMINERS = frozenset(
@@ -377,6 +408,8 @@ _DETERMINERS = frozenset(
 _CAUSATIVES = frozenset({"make", "makes", "made", "making", "get", "gets", "leave", "leaves", "keep", "keeps"})
 # Parts of the technique a member tunes: "should the pre-exhaust exercise/sets go to failure".
 _TUNED = frozenset({"exercise", "exercises", "movement", "movements", "set", "sets", "lift", "lifts", "move", "reps"})
+_CHOICES = frozenset({"which", "what", "who", "where", "when"})
+_ORDERING = frozenset({"order", "comes", "goes", "first", "way", "one"})
 _COORDINATORS = frozenset({"but", "and", "or", "yet"})
 _LEAD_INS = _COORDINATORS | {"so"}
 # An opinion's object: "thoughts on pre-exhaust" asks about the technique, "thoughts on the rep ranges" does not.
@@ -417,6 +450,12 @@ def bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
         modifies = first_ref > 0 and words[first_ref - 1] in _DETERMINERS
     # "is it normal to feel weaker after pre-exhaust": an effect inside the infinitive is not the pronoun's
     expletive = last_ref is not None and words[last_ref] == "it" and "to" in words[last_ref + 1 : at]
+    # "does it matter which fly i use": the pronoun stands for a choice to come, not for the technique
+    # ("does it matter which order / which comes first" still asks about the order itself)
+    following = [*words[at + 1 : at + 3], "", ""]
+    choice = following[0] in _CHOICES and following[1] not in _ORDERING
+    if last_ref is not None and words[last_ref] == "it" and choice:
+        return False
     if last_ref is not None and (last_aux is None or last_aux < last_ref) and not modifies and not expletive:
         return True
     if _subject_after(words, refs, at):
@@ -438,8 +477,10 @@ def bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
     cut = next((j for j in window if words[j] in _CAUSATIVES), None)
     if cut is not None:
         window = range(window.start, cut)
-    # A noun of its own ("does creatine work", "which pre-exhaust plan is better") takes the subject.
-    return all(words[j] in NON_CONTENT or not words[j].isalpha() for j in window)
+    # A noun of its own ("does creatine work", "which pre-exhaust plan is better", "can the bot make …") takes
+    # the subject; "bot"/"coach" are otherwise read as addressing someone.
+    named = {j for j in window if j > 0 and words[j] in {"bot", "coach"} and words[j - 1] in _DETERMINERS}
+    return all((words[j] in NON_CONTENT or not words[j].isalpha()) and j not in named for j in window)
 
 
 def should_do_technique(words: Sequence[str], refs: Sequence[bool]) -> int | None:
@@ -464,6 +505,8 @@ def technique_before(words: Sequence[str], refs: Sequence[bool], at: int) -> boo
     last_ref = max((j for j in range(at) if refs[j]), default=None)
     if last_ref is None or any(words[j] in AUX for j in range(last_ref + 1, at)):
         return False
+    if words[last_ref] == "it" and "to" in words[last_ref + 1 : at]:
+        return False  # "is it normal to be sore after pre-exhaust": "it" stands for the infinitive
     return last_ref + 1 >= at or words[last_ref + 1] not in _ARTEFACTS
 
 
@@ -504,6 +547,32 @@ def inverted_after_lead_in(words: Sequence[str], refs: Sequence[bool]) -> bool:
         if inverted and (refs[i + 1] or words[i + 1] in _SUBJECTS):
             return True
     return False
+
+
+# Who asks a reported question: "my coach asked me", "he keeps asking", "someone in the server asked".
+_REPORT_VERBS = frozenset({"asked", "asks", "asking", "wondered", "wonders"})
+_SPEAKERS = frozenset({"i", "we", "im", "ive", "id", "iam", "us"})
+_OTHERS = frozenset(
+    {"he", "she", "they", "hes", "shes", "theyre", "someone", "somebody", "people", "everyone", "everybody", "my",
+     "his", "her", "their", "a", "the", "some", "guy", "dude", "friend", "buddy", "coach", "trainer", "pt", "op",
+     "member", "members", "client", "clients", "folks", "guys", "mate", "cousin", "gf", "bf", "nobody", "others"}
+)  # fmt: skip
+
+
+def reported_at(words: Sequence[str]) -> int | None:
+    """Where someone else's question is reported ("my coach asked me if …"); None when the member asks."""
+    for k, word in enumerate(words):
+        if word in _REPORT_VERBS and words[0] not in AUX | {"anyone", "anybody"}:  # "has anyone asked …" asks
+            before = words[max(0, k - 4) : k]
+            if not any(w in _SPEAKERS for w in before) and any(w in _OTHERS for w in before):
+                return k
+    return None
+
+
+def is_elliptical(words: Sequence[str]) -> bool:
+    """ "does it?", "is it though": a question whose verb and subject stand for an earlier clause's."""
+    rest = [w for w in words if w not in GREETINGS and w not in {"really", "even", "actually"}]
+    return len(rest) == 2 and rest[0] in AUX and rest[1] in PRONOUNS
 
 
 def back_refs(words: Sequence[str], refs: list[bool]) -> list[bool]:

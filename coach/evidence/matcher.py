@@ -41,8 +41,11 @@ from coach.evidence.concepts import (
     fatigue_spans,
     find_lifts,
     inverted_after_lead_in,
+    is_elliptical,
     is_fragment,
+    is_topic,
     object_is_technique,
+    reported_at,
     should_do_technique,
     technique_before,
 )
@@ -73,9 +76,22 @@ _APOSTROPHES = re.compile(r"(?<=[a-z])['\u2019\u02bc`](?=[a-z])")
 _ARROWS = re.compile(r"->|=>|[\u2192\u21d2\u27f6\u2794\u279c\u27a1]")
 _GREATER = re.compile(r"(?<=\w)\s*>+\s*(?=\w)")
 _YES_NO = re.compile(r"\by ?/ ?n\b|\by or n\b")
+# A quoted slogan is one phrase: "is 'small muscle first, big lift second' better" asks about all of it.
+_QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c]([^'\"\u2018\u2019\u201c\u201d]{1,80})['\"\u2019\u201d](?!\w)")
+_QUOTED_BREAKS = re.compile(r"[,;:]")
+
 _MARKDOWN = re.compile(r"[@*_~|>`\"\u201c\u201d\u2018\u2019\u00ab\u00bb]")
 
 _SEP = r"[\s\-./]*"
+# Members abbreviate pre-exhaust to a capital "PE" ("is PE worth it"); "P.E." and the "PE teacher" are school.
+_PE_ABBREVIATION = re.compile(r"\bPE\b(?![./]|\s+(?:teacher|teachers|class|classes|lesson|lessons|kit|period))")
+# The member's own tiredness, not the technique: "i'm so pre-exhausted", "pre-exhausted from a 12h shift".
+_TIRED = re.compile(
+    r"(\b(?:im|i am|i feel|feeling|felt)(?: so| already| totally| kinda| pretty| really)? )"
+    r"pre[\s-]*(?=exhausted\b)|"
+    r"\bpre[\s-]*(?=exhausted (?:from|after|by) (?:(?:a|my|the|this|long|\d+\s?h\w*) )*(?:shift|work|job|"
+    r"school|class|commute|day|week|night|kids?|baby|newborn)\b)"
+)
 _PE_TERM = re.compile(
     r"\b(?:"
     # pre-exhaust and its typos: exhaust, exaust, exhuast, exahust, exhast, exhaus, exausted, exhaustion...
@@ -94,19 +110,24 @@ _PE_TERM = re.compile(
 _WORD_HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")
 _TOKEN = re.compile(r"\ue000|[a-z0-9]+|[^\sa-z0-9]")
 _COMMAND = re.compile(r"^[/!$?]\w")
+_COMMAND_NAME = re.compile(r"(?<!\S)[/!]\w+")
 
 
 def normalize(text: str) -> str:
     """Lower-case, accent-free text without Discord markup, each pre-exhaust spelling replaced by PE."""
     text = _DISCORD_MARKUP.sub(" ", text.replace(PE, " "))
+    text = _COMMAND_NAME.sub(" command ", text)  # "does the /evidence command work": a noun, not evidence
+    text = _PE_ABBREVIATION.sub(" pre-exhaust ", text)  # before casefolding, which would lose the capitals
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = _DASHES.sub("-", text)
     text = _APOSTROPHES.sub("", text)
+    text = _QUOTED.sub(lambda m: _QUOTED_BREAKS.sub(" ", m.group(0)), text)
     text = _ARROWS.sub(" then ", text)  # "iso -> compound": an order, read as "then"
     text = _GREATER.sub(" vs ", text)  # "pre-exhaust > traditional?", "pre-exhaust >>> normal order"
     text = _YES_NO.sub(" yes or no ", text)  # "does it work y/n"
     text = _MARKDOWN.sub(" ", text)
+    text = _TIRED.sub(r"\1", text)  # keeps "i'm so", drops the "pre": plain tiredness
     text = _PE_TERM.sub(f" {PE} ", text)
     return " ".join(text.split())
 
@@ -125,7 +146,7 @@ _SUBJECT_BOUND = [
     re.compile(p)
     for p in (
         # "from work", "after work" are the job, not the technique working
-        r"(?<!from )(?<!after )(?<!at )(?<!before )\b(?:work|works|working|worked)\b"
+        r"(?<!\bfrom )(?<!\bafter )(?<!\bat )(?<!\bbefore )\b(?:work|works|working|worked)\b"
         r"(?! (?:out|outs|on|today|tonight|tomorrow|session|day|days|sheet|split|load|capacity)\b)",
         r"\b(?:worth|worthwhile|worthit)\b",
         r"\b(?:effective|efective|effectve|efficient|efficacious|efficacy|ineffective|productive|effectiveness)\b",
@@ -194,16 +215,25 @@ _SUBJECT_BOUND = [
 ]
 # "would pre-exhaust help with a weak chest", not "can you help with my pre-exhaust plan": these intents count
 # only with the technique written before them as their subject.
-# Effects on a load count only so too: "does pre-exhaust lower the weight", not "should i lower the weight".
+# Effects on a load or the joints count only so too: "does pre-exhaust lower the weight", not "should i lower it".
 _AFTER_SUBJECT = [
     re.compile(r"\b(?:help|helps|helped) with\b"),
+    # joints and soreness: "is pre-exhaust easier on the shoulders", not "is the pain after pre-exhaust normal"
+    re.compile(
+        r"\b(?:easier|easy|gentler|gentle|kinder|harder|rough|tough) on\b|"
+        r"\b(?:joints?|sore|soreness|doms|recovery|pain|painful)\b"
+    ),
     re.compile(r"\b(?:lower|lowers|reduce|reduces|decrease|decreases|limit|limits|affect|affects|impact|impacts)\b"),
 ]
 # "does pre-exhaust work with machines", "better with dumbbells or barbells": a choice of equipment, not an effect
 _EQUIPMENT = r"(?:machines?|dumbbells?|dbs?|barbells?|cables?|bands?|kettlebells?|kbs?|bodyweight|smith|free weights)"
 _EQUIPMENT_CHOICE = re.compile(rf" (?:with|using|on) (?:only |just )?(?:the |a |an )?{_EQUIPMENT}\b")
 # "how does pre-exhaust work" asks for the mechanism, not whether it works ("how well does it work" does).
-_MECHANISM = re.compile(r"\bhow (?:does|do|did|would|will|can|could) (?:\S+ ){1,4}?(?:work|works)\b")
+_MECHANISM = re.compile(
+    r"\bhow (?:does|do|did|would|will|can|could) (?:\S+ ){1,4}?(?:work|works)\b|"
+    # "how is pre-exhaust meant to work", "why is it supposed to work": the rationale, not whether it works
+    r"\b(?:how|why) (?:\S+ ){1,5}?(?:meant|supposed|thought|said|claimed) to (?:work|help)\b"
+)
 # Softer intents (an opinion, a recommendation): a date in the same sentence makes them plans instead.
 _WEAK = [
     re.compile(p)
@@ -229,9 +259,9 @@ _EMBEDDED_QUESTION = re.compile(
     # a question embedded after a verb of knowing: "help me understand if pre-exhaust works"
     r"\b(?:know|understand|explain|figure out|find out|clarify|check|decide|ask) (?:if|whether)\b|"
     # a modal before a possessive subject: "... will my quads grow more"
-    r"(?<!i )\b(?:would|will|could|can|should) (?:my|your|ur)\b|"
+    r"(?<!\bi )\b(?:would|will|could|can|should) (?:my|your|ur)\b|"
     # an inverted verb after a lead-in: "as an intermediate lifter would i benefit from ..."
-    r"(?<!what )(?<!how )(?<!when )(?<!if )(?<!that )(?<!as )\b(?:would|should|could|will|can|do|am|did) "
+    r"(?<!\bwhat )(?<!\bhow )(?<!\bwhen )(?<!\bif )(?<!\bthat )(?<!\bas )\b(?:would|should|could|will|can|do|am|did) "
     r"(?:i|you|u|we)\b"
 )
 # "does that include pre-exhaust?" after a claim ("order doesnt matter"): asks whether the claim covers it.
@@ -240,17 +270,29 @@ _APPLIES = re.compile(r"\b(?:include|includes|apply|applies|cover|covers|count|c
 _SLANG_QUESTION = re.compile(r"\bor (?:nah\w*|na|naw|nope|not|no|what|nay|cap|naur)\b|\by n\b|\bo no\b")
 # Logistics and scheduling: the member is planning a session, not asking whether the technique works.
 _LOGISTICS = re.compile(
+    # executing a set: "should the pec deck go to failure", "leave reps in reserve", "does that look right?"
+    r"\b(?:should|must|do|does|can) (?:\S+ ){0,5}?(?:be|go|taken|take|push) (?:\w+ )?to failure\b|"
+    r"\breps in reserve\b|\brir\b|"
+    r"\b(?:look|looks) (?:right|ok|okay|fine|correct|alright)\b|"
     r"\bhow many (?:sets|reps|rounds|exercises|times|days|minutes|mins|seconds|secs|weeks|months|sessions|"
     r"workouts)\b|"
     r"\bhow much (?:weight|rest|time|kg|lbs?|load)\b|"
     r"\b(?:what|which) (?:weight|reps|day|days|time|size|order)\b|\b(?:how heavy|how long|how often)\b|"
     r"\b(?:rep range|rest day|rest between|rest time|spotter|schedule|scheduled|weekend)\b|"
+    r"\bday or (?:a |the |on )?\w+ day\b|"  # "on leg day or push day": which day
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|thurs|tues)\b|"
     # how often: "2x a week or 3x", "twice per week"
     r"\b(?:once|twice|thrice|\d+x|\d+ times|x) (?:a|per|each|every) (?:week|day|session|workout|month)\b|"
     # which equipment: "cables or dumbbells for the pre-exhaust move"
     rf"\b{_EQUIPMENT} or (?:the |a )?{_EQUIPMENT}\b"
 )
+# How often the member trains in general is background, not a schedule for the technique:
+# "the verdict on pre-exhaust for someone training 3x a week", unlike "should i pre-exhaust legs twice a week".
+_BACKGROUND = re.compile(
+    r"\b(?:someone|somebody|people|person|guy|lifters?|who|i|im|we) (?:\w+ )?(?:train|trains|training|lift|lifts|"
+    r"lifting|go|goes|going)(?: to the gym)? (?:only )?(?:once|twice|thrice|\d+x|\d+ times|x) (?:a|per) week\b"
+)
+_REPORTS = frozenset({"said", "says", "told", "claimed", "claims", "posted", "wrote", "mentioned", "swears", "thinks"})
 _WHEN = re.compile(r"\b(?:today|tonight|tomorrow|tmrw|tmr|later|this week|next week|this morning|this evening)\b")
 _HOW_TO = re.compile(
     r"\bhow (?:do|can|should|would|could) (?:i|we|u)\b|\bhow to\b|"
@@ -264,9 +306,13 @@ _SOURCE_REQUEST = [
         r"(?<!weak )(?<!weakest )\b(?:link|links|linked)\b(?! (?:me |us )?(?:to )?(?:the |a |my |your |that |this )?"
         r"(?:\ue000 )?(?:plan|plans|routine|routines|video|videos|program|template|channel|workout|session|log|sheet|"
         r"split)\b)",
-        r"\b(?:source|sources|sauce|citation|citations|cite|refs|references|reference|doi|dois|pubmed|pdf|"
+        r"\b(?:source|sources|sauce|receipts|citation|citations|cite|refs|references|reference|doi|dois|pubmed|pdf|"
         r"bibliography)\b",
-        r"\b(?:which|what) (?:study|studies|paper|papers|trial)\b|\bwhat are the (?:studies|papers)\b",
+        # the study's own details: "what journal was the ... study in", "who wrote the review"
+        r"\b(?:which|what) (?:study|studies|paper|papers|trial|journal|journals)\b|\bwhat are the (?:studies|papers)\b|"
+        r"\bwho (?:wrote|authored|ran|did) (?:the |that |this )?(?:\S+ )?(?:study|paper|review|trial|meta)\b",
+        r"\b(?:need|want|wanna) (?:the |those |these |that |your |a )?(?:actual |original |full )?(?:\ue000 )?"
+        r"(?:paper|papers|study|studies)\b",
         # the list as a thing: "is there a list of the pre-exhaust studies", "where are the papers"
         r"\blist of (?:\S+ ){0,4}?(?:studies|papers|sources|references)\b|"
         r"\bwhere (?:are|r|is|do i find|can i find) (?:the |those |these |your )?(?:\ue000 )?(?:studies|papers|"
@@ -281,6 +327,7 @@ _SOURCE_REQUEST = [
         r"study|papers|paper)\b",
     )
 ]
+_STUDY_NOUNS = frozenset({"study", "studies", "paper", "papers", "trial", "trials", "research", "review"})
 # A wish is a request too: "i'd like to read the papers myself".
 _WISH = re.compile(r"\b(?:id|i would|would) (?:like|love)\b")
 ORDER_WORDS = BEFORE | AFTER
@@ -357,7 +404,8 @@ def _opens_question(words: Sequence[str], technique: Sequence[bool]) -> bool:
     while i < len(words) and words[i] in GREETINGS:
         i += 1
     if i < len(words) and words[i] in OPENERS:
-        return True
+        # "someone said pre-exhaust is a myth" reports a claim; "someone explain …" asks
+        return words[i] not in {"someone", "somebody"} or i + 1 >= len(words) or words[i + 1] not in _REPORTS
     if i >= len(words) or not technique[i]:
         return False
     while i < len(words) and (technique[i] or words[i] in GREETINGS):
@@ -395,6 +443,15 @@ def _asks_about_sources(sentence: _Sentence) -> bool:
         or first in IMPERATIVES
         or any(w in {"pls", "please", "plz", "need", "want", "wanna"} for w in sentence.words)
         or bool(_WISH.search(text))
+    )
+
+
+def _studies_a_pairing(sentence: _Sentence) -> bool:
+    """ "that study with pec deck and chest press": a study of an isolation lift and a compound it pre-exhausts."""
+    if not any(w in _STUDY_NOUNS for w in sentence.words):
+        return False
+    return any(
+        a.lift.pre_exhausts(b.lift) or b.lift.pre_exhausts(a.lift) for a, b in itertools.combinations(sentence.lifts, 2)
     )
 
 
@@ -452,18 +509,24 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
     sentences = _join_follow_ups(_sentences(normalize(text.replace("\n", " . "))))
     for sentence in sentences:
         _mark_technique(sentence, lifts)
-    if not any(any(flags) for s in sentences for flags in s.technique):
+    named = any(any(flags) for s in sentences for flags in s.technique)
+    if not named and not any(_studies_a_pairing(s) for s in sentences):
         return None
     if any(_asks_about_sources(s) for s in sentences):
         return QuestionKind.STUDIES
-    carry = claim = False
+    if not named:
+        return None
+    carry = claim = pending = False
     for sentence in sentences:
         joined = " ".join(sentence.words)
-        planning = bool(_LOGISTICS.search(joined) or _HOW_TO.search(joined)) or _choice_between_lifts(sentence)
+        planning = bool(_LOGISTICS.search(_BACKGROUND.sub(" ", joined)) or _HOW_TO.search(joined))
+        planning = planning or _choice_between_lifts(sentence)
         # "did flyes before bench today, pump was insane": a dated "did" without "?" tells what was done
         lead = next((w for w in sentence.words if w not in GREETINGS), "")
         diary = not sentence.marked and lead == "did" and bool(_WHEN.search(joined))
-        asked = (
+        # "my coach asked me 'does pre-exhaust work?'": someone else's question, reported, is not the member's
+        reported = reported_at(sentence.words) is not None
+        asked = not reported and (
             sentence.marked
             or (_opens_question(sentence.clauses[0], sentence.technique[0]) and not diary)
             or bool(_EMBEDDED_QUESTION.search(joined) or _SLANG_QUESTION.search(joined))
@@ -479,21 +542,27 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
         for words, technique in zip(sentence.clauses, sentence.technique, strict=True):
             named_here = any(technique)
             if not planning and (named_here or carry):
-                opens = _opens_question(words, technique) and not diary
-                clause_asked = asked or opens or is_fragment(words, technique)
+                # the member's own follow-up refers back ("... asked if it works, does it really?"); a quote names it
+                opens = _opens_question(words, technique) and not diary and not (reported and named_here)
+                clause_asked = asked or opens or (is_fragment(words, technique) and not reported)
                 # "curls before chins, good idea ... or just dumb": a fronted topic, then its verdict
                 clause_asked = clause_asked or (topic and words[0] in FRAGMENT_WORDS)
                 refs = back_refs(words, [t or w in PRONOUNS for w, t in zip(words, technique, strict=True)])
                 # "pre-exhaust: real technique or gym myth?": the fronted topic is the clause's subject
                 subject = [PE, *words] if topic else list(words)
                 refs = [True, *refs] if topic else refs
-                if clause_asked and _clause_asks_effect(subject, refs, weak_allowed):
+                effect = (clause_asked or reported) and _clause_asks_effect(subject, refs, weak_allowed)
+                if effect and clause_asked:
                     return QuestionKind.SUMMARY
+                # "a guy asked if pre-exhaust works. does it?": the elliptical question re-asks the reported one
+                if opens and pending and is_elliptical(words):
+                    return QuestionKind.SUMMARY
+                pending = pending or effect
                 if clause_asked and claim and named_here and _APPLIES.search(" ".join(words)):
                     return QuestionKind.SUMMARY
             carry = carry or named_here
-            # a clause that only names the technique is a fronted topic for the next one
-            topic = named_here and all(t or w in GREETINGS for w, t in zip(words, technique, strict=True))
+            # a clause that only names the technique (for someone) is a fronted topic for the next one
+            topic = is_topic(words, technique)
         claim = claim or any(p.search(joined) for p in _SUBJECT_BOUND)
     return None
 

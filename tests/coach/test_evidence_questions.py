@@ -1,9 +1,9 @@
-"""Issue #13: the concept matcher on four labelled sets, and the named cases.
+"""Issue #13: the concept matcher on five labelled sets, and the named cases.
 
-Sets 1-3 (data/evidence_questions.yaml, _2.yaml, _3.yaml) scored rounds 1-3: each was tuned on its dev half and
-its held_out half was scored once. All of sets 1-3, both halves, are development data since round 4. Set 4
-(data/evidence_questions_4.yaml) was written by someone who saw neither the matcher, its tests, its docs nor the
-earlier sets; round 4 was tuned on its dev half only and its held_out half was scored once, after the last change.
+Sets 1-4 (data/evidence_questions.yaml, _2.yaml, _3.yaml, _4.yaml) scored rounds 1-4: each was tuned on its dev
+half and its held_out half was scored once. All of sets 1-4, both halves, are development data since round 5. Set 5
+(data/evidence_questions_5.yaml) was written by someone who saw neither the matcher, its tests, its docs nor the
+earlier sets; round 5 was tuned on its dev half only and its held_out half was scored once, after the last change.
 Run with ``-s`` to see every figure. Held-out texts are never printed, even on failure.
 """
 
@@ -23,12 +23,13 @@ SET_1 = DATA / "evidence_questions.yaml"
 SET_2 = DATA / "evidence_questions_2.yaml"
 SET_3 = DATA / "evidence_questions_3.yaml"
 SET_4 = DATA / "evidence_questions_4.yaml"
+SET_5 = DATA / "evidence_questions_5.yaml"
 GOAL_PRECISION = 0.95
 GOAL_RECALL = 0.90
-# Set 4 held_out, scored once after the last change of round 4 (see docs/evidence-matcher.md): recall 0.915
-# (54/59) meets the goal, precision 0.947 (54/57) MISSES the 0.95 goal, and STUDIES-vs-others accuracy was 0.983
-# (114/116). The precision and studies floors are those measured figures, so the test fails on a regression.
-HELD_OUT_FLOOR_PRECISION = 0.94
+# Set 5 held_out, scored once after the last change of round 5 (see docs/evidence-matcher.md): recall 0.909
+# (60/66) meets the goal, precision 0.938 (60/64) MISSES the 0.95 goal, and STUDIES-vs-others accuracy was 0.984
+# (127/129). The precision and studies floors are those measured figures, so the test fails on a regression.
+HELD_OUT_FLOOR_PRECISION = 0.93
 HELD_OUT_FLOOR_RECALL = GOAL_RECALL
 HELD_OUT_FLOOR_STUDIES = 0.98
 
@@ -80,7 +81,7 @@ def score(matcher: EvidenceMatcher, rows: list[dict[str, str]]) -> Score:
     return Score(len(rows), precision, recall, studies_ok / len(rows), tuple(misses))
 
 
-@pytest.mark.parametrize("path", [SET_1, SET_2, SET_3, SET_4], ids=["set1", "set2", "set3", "set4"])
+@pytest.mark.parametrize("path", [SET_1, SET_2, SET_3, SET_4, SET_5], ids=["set1", "set2", "set3", "set4", "set5"])
 def test_the_labelled_sets_are_split_as_documented(path: Path) -> None:
     dev, held_out = _entries(path, ("dev",)), _entries(path, ("held_out",))
     assert len(dev) + len(held_out) == len(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -92,9 +93,10 @@ def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
     for name, rows in (
         ("set 1 (both halves)", _entries(SET_1, ("dev", "held_out"))),
         ("set 2 (both halves)", _entries(SET_2, ("dev", "held_out"))),
-        ("set 3 dev", _entries(SET_3, ("dev",))),
-        ("set 3 held_out (development since round 4)", _entries(SET_3, ("held_out",))),
+        ("set 3 (both halves)", _entries(SET_3, ("dev", "held_out"))),
         ("set 4 dev", _entries(SET_4, ("dev",))),
+        ("set 4 held_out (development since round 5)", _entries(SET_4, ("held_out",))),
+        ("set 5 dev", _entries(SET_5, ("dev",))),
     ):
         result = score(matcher, rows)
         print("\n" + result.line(name))
@@ -104,13 +106,13 @@ def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
         assert result.recall >= GOAL_RECALL, result.misses
 
 
-def test_set_4_held_out(matcher: EvidenceMatcher) -> None:
-    held_out = score(matcher, _entries(SET_4, ("held_out",)))
-    print("\n" + held_out.line("set 4 held_out"))  # figures only: held-out texts are not for reading
+def test_set_5_held_out(matcher: EvidenceMatcher) -> None:
+    held_out = score(matcher, _entries(SET_5, ("held_out",)))
+    print("\n" + held_out.line("set 5 held_out"))  # figures only: held-out texts are not for reading
     # The goal is missed on precision here, so precision and studies are held to the measured floors.
-    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("set 4 held_out")
-    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("set 4 held_out")
-    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("set 4 held_out")
+    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("set 5 held_out")
+    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("set 5 held_out")
+    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("set 5 held_out")
 
 
 # --- the cases named in the issue ------------------------------------------------------------
@@ -253,17 +255,56 @@ ROUND_4_STUDIES = [
 ]
 
 
-@pytest.mark.parametrize("text", DESCRIBED + SLANG + OUTCOMES + ROUND_2 + ROUND_3 + ROUND_4)
+# Round 5 concepts, one example each: "PE" for pre-exhaust, a fronted topic for someone ("… for beginners,"), a
+# verbless either-or, "be honest", a quoted slogan as one phrase, German order words, joints and soreness, the
+# member's general training frequency as background, and an elliptical "does it?" after a reported question.
+ROUND_5 = [
+    "@Coach is PE better than the normal order for growth?",
+    "pre exhaust for beginners, good idea or pointless",
+    "yo @Coach pre-exhaust = gains or pains",
+    "coach be honest is pre exhaust a waste of time",
+    "is 'small muscle first, big lift second' actually better for growth or just a trend?",
+    "Isolationsübungen zuerst, dann Grundübungen — is this better for growth?",
+    "is pre-exhaust easier on the joints?",
+    "what's the verdict on pre-exhaust for someone training 3x a week who wants max size",
+    "a guy at my gym asked if pre-exhaust works. does it?",
+]
+# Mechanism, post-exhaust, a program check, execution to failure, a reported question or claim, tiredness, a
+# choice of variation, a choice of day, the bot as subject, "PE" at school.
+ROUND_5_NOT = [
+    "how is pre-exhaust meant to work physiologically? just want to understand the idea",
+    "does post-exhaust work? like bench then flyes right after",
+    "pre-exhaust for quads: leg ext 3x15 then squat 4x6. does that look right?",
+    "should the pec deck be to failure before bench in pre-exhaust or leave reps in reserve?",
+    "my coach asked me 'does pre-exhaust work?' and i had no idea lol",
+    "someone said pre-exhaust is a myth lol",
+    "i'm pre-exhausted from a 12h shift, still worth training?",
+    "does it matter which fly variation i use for pre-exhaust?",
+    "is it better to do the pre-exhaust on leg day or push day?",
+    "can the bot make my pre-exhaust plan better?",
+    "is it normal to be sore after pre-exhaust?",
+    "my PE teacher made us run laps, was that worth it?",
+]
+# Slang for the sources, the study's own details, wanting the papers, a study of a pre-exhaust pairing.
+ROUND_5_STUDIES = [
+    "gimme the receipts on pre exhaust, like the actual studies",
+    "what journal was the leg extension before leg press EMG study in",
+    "you keep saying 'research shows' about pre exhaust — which research exactly? want the papers",
+    "what was that brazilian study with pec deck and chest press? need the reference",
+]
+
+
+@pytest.mark.parametrize("text", DESCRIBED + SLANG + OUTCOMES + ROUND_2 + ROUND_3 + ROUND_4 + ROUND_5)
 def test_questions_from_the_issue_get_the_summary(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is QuestionKind.SUMMARY
 
 
-@pytest.mark.parametrize("text", STUDIES + ROUND_4_STUDIES)
+@pytest.mark.parametrize("text", STUDIES + ROUND_4_STUDIES + ROUND_5_STUDIES)
 def test_requests_for_the_sources_get_the_studies_list(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is QuestionKind.STUDIES
 
 
-@pytest.mark.parametrize("text", NOT_QUESTIONS + ROUND_2_NOT + ROUND_3_NOT + ROUND_4_NOT)
+@pytest.mark.parametrize("text", NOT_QUESTIONS + ROUND_2_NOT + ROUND_3_NOT + ROUND_4_NOT + ROUND_5_NOT)
 def test_logistics_statements_and_other_orders_get_nothing(matcher: EvidenceMatcher, text: str) -> None:
     assert matcher.classify(text) is None
 
