@@ -109,6 +109,7 @@ async def test_a_seed_push_day_from_plan_to_summary(harness: Harness) -> None:
     card = await done(harness, card, 3)
     assert "🔥 **pre-exhausted**" in text(card)
     card = await edit(harness, card, {"weight": "30", "reps": "8"})  # dumbbell bench, per hand
+    assert "🔥" not in text(card), "nothing isolated the chest: the bench press went in fresh"
     card = await done(harness, card, 3)
     assert "Every exercise of the day is done" in text(card)
     assert labels(card.message) == ["Undo last", "End workout"]
