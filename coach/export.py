@@ -73,6 +73,10 @@ class ExportWriter:
             else {
                 "unit": settings.unit,
                 "share": settings.share,
+                "sessions_per_week": settings.sessions_per_week,
+                "recap": settings.recap,
+                "reminder_time": settings.reminder_time,
+                "reminder_guild_id": None if settings.reminder_guild_id is None else str(settings.reminder_guild_id),
                 "created_at": settings.created_at.isoformat(),
                 "updated_at": settings.updated_at.isoformat(),
             },

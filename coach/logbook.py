@@ -40,6 +40,7 @@ from coach.metrics import (
     Unit,
     preferred_unit,
 )
+from coach.schedule import DEFAULT_SESSIONS_PER_WEEK, MAX_SESSIONS_PER_WEEK, format_clock, parse_clock
 from coach.set_rules import (
     check_bodyweight,
     parse_number,
@@ -53,6 +54,7 @@ from db.bodyweight_repository import BodyWeightEntry, BodyWeightRepository
 from db.exercise_map_repository import ExerciseMapRepository
 from db.models import MemberSettings
 from db.repositories import MemberRepository, SetRepository
+from db.schedule_repository import ScheduleRepository
 from db.workout_queries import WorkoutRepository
 
 log = logging.getLogger(__name__)
@@ -188,8 +190,13 @@ class LogbookService(Service):
         locale: str | None = None,
         bodyweight: float | str | None = None,
         bodyweight_when: str | None = None,
+        sessions_per_week: int | str | None = None,
+        recap: bool | None = None,
+        reminder: str | None = None,
+        reminder_guild_id: int | None = None,
     ) -> MemberPreferences:
-        """Change the member's unit, share mode and/or body weight; None leaves a setting as it is.
+        """Change the member's unit, share mode, body weight, weekly target, recap opt-in and/or training-day
+        reminder (``HH:MM`` by the schedule of ``reminder_guild_id``, or ``off``); None leaves a setting as it is.
 
         A body weight (in the unit given, else the member's) applies from ``bodyweight_when`` (default now)
         until their next entry; the sets it now applies to get their body weight and e1RM again.
@@ -205,6 +212,7 @@ class LogbookService(Service):
                     f"Share must be private or public — you sent “{member_text(share)}”.", field="share"
                 )
             values["share"] = mode
+        values |= _community_values(sessions_per_week, recap, reminder, reminder_guild_id)
         measured_at = parse_when(bodyweight_when, now=self.now()) if bodyweight is not None else None
         if bodyweight is None and bodyweight_when is not None:
             raise ValidationError("Give the body weight too (`bodyweight:`), not only its date.", field="bodyweight")
@@ -281,12 +289,45 @@ class LogbookService(Service):
             deleted += await BodyWeightRepository(session).delete_for_member(member_id)
             deleted += await ExerciseMapRepository(session).delete_for_member(member_id)
             deleted += await WorkoutRepository(session).delete_for_member(member_id)
+            deleted += await ScheduleRepository(session).delete_for_member(member_id)
             deleted += await MemberRepository(session).delete(member_id)
         log.info("forgot a member's data: %d rows", deleted)
         return deleted
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _community_values(
+    sessions_per_week: int | str | None, recap: bool | None, reminder: str | None, reminder_guild_id: int | None
+) -> dict[str, Any]:
+    """The streak target, recap opt-in and reminder settings to store, each checked."""
+    values: dict[str, Any] = {}
+    if sessions_per_week is not None:
+        target = parse_number(sessions_per_week, "sessions_per_week", "The weekly target")
+        if not target.is_integer() or not 1 <= target <= MAX_SESSIONS_PER_WEEK:
+            raise ValidationError(
+                f"The weekly target is a whole number of sessions, 1 to {MAX_SESSIONS_PER_WEEK}.",
+                field="sessions_per_week",
+            )
+        values["sessions_per_week"] = int(target)
+    if recap is not None:
+        values["recap"] = recap
+    if reminder is not None:
+        if reminder.strip().lower() == "off":
+            values |= {"reminder_time": None, "reminder_guild_id": None}
+        else:
+            if reminder_guild_id is None:
+                raise ValidationError(
+                    "Set a reminder in a server: it follows that server's training days and time zone.",
+                    field="reminder",
+                )
+            values |= {
+                "reminder_time": format_clock(parse_clock(reminder)),
+                "reminder_guild_id": reminder_guild_id,
+                "reminder_failed": False,
+            }
+    return values
 
 
 def _preferences(
@@ -299,6 +340,9 @@ def _preferences(
         unit_is_default=row is None or row.unit is None,
         bodyweight_kg=bodyweight.weight_kg if bodyweight is not None else None,
         bodyweight_at=bodyweight.measured_at if bodyweight is not None else None,
+        sessions_per_week=row.sessions_per_week if row is not None else DEFAULT_SESSIONS_PER_WEEK,
+        recap=bool(row.recap) if row is not None else False,
+        reminder_time=row.reminder_time if row is not None else None,
     )
 
 

@@ -332,6 +332,10 @@ class MemberPreferences:
     # The member's latest body weight (kg) and when it was measured; None until they give one.
     bodyweight_kg: float | None = None
     bodyweight_at: datetime | None = None
+    # Consistency: the weekly session target, whether they appear in server recaps, their reminder time.
+    sessions_per_week: int = 3
+    recap: bool = False
+    reminder_time: str | None = None
 
     @property
     def ephemeral(self) -> bool:

@@ -84,6 +84,8 @@ class Settings:
     sqlite_synchronous: str = "full"
     # Which asyncio event loop runs the bot: auto (uvloop when installed, the `speed` extra), uvloop, asyncio.
     event_loop: str = "auto"
+    # Seconds between checks for scheduled posts (plan of the day, recap, reminders): how late one can be.
+    schedule_tick_seconds: int = 30
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -130,7 +132,9 @@ class Settings:
         heartbeat = _whole(
             get("EMULATOR_HEARTBEAT_INTERVAL_MS"), "EMULATOR_HEARTBEAT_INTERVAL_MS", low=100, high=600_000
         )
+        tick = _whole(get("SCHEDULE_TICK_SECONDS"), "SCHEDULE_TICK_SECONDS", low=1, high=600)
         return cls(
+            schedule_tick_seconds=tick if tick is not None else 30,
             discord_cdn_base=_url(get("DISCORD_CDN_BASE"), "DISCORD_CDN_BASE", ("http://", "https://")),
             max_sets_per_member=max_sets if max_sets is not None else DEFAULT_MAX_SETS_PER_MEMBER,
             emulator_heartbeat_interval_ms=heartbeat,

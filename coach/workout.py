@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from catalog import Exercise
+from coach.community import CommunityService
 from coach.errors import CoachError
 from coach.exercise_search import ResolvedExercise
 from coach.insight import MIN_TIMED_SESSION, InsightService
@@ -28,6 +29,7 @@ from coach.log_write import LogWriter, parse_request
 from coach.logbook_results import LogRequest, LogResult
 from coach.metrics import Unit, lifted_load
 from coach.planner import DayPlan, PlannedExercise, Planner, Protocol, parse_protocol, substitute_prescription
+from coach.schedule import Streak
 from coach.storage import Service
 from coach.workout_rules import (
     IDLE_LIMIT,
@@ -197,10 +199,18 @@ def plan_item(planned: PlannedExercise, numbers: NumbersItem) -> PlanItem:
 class WorkoutService(Service):
     """Guided workouts: start, press, resume, end, share."""
 
-    def __init__(self, *args: Any, planner: Planner, insight: InsightService, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        planner: Planner,
+        insight: InsightService,
+        community: CommunityService | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.planner = planner
         self.insight = insight
+        self.community = community
 
     # ----------------------------------------------------------------- start and resume
 
@@ -277,8 +287,9 @@ class WorkoutService(Service):
 
         outcome = await self._storage.run(job)
         workout = outcome.workout
-        comparison = await self._comparison(workout)
-        return summarise(workout, self.catalog, kept=set(outcome.kept or ()), compound_first=comparison)
+        comparison, streak_now = await self._comparison(workout)
+        kept = set(outcome.kept or ())
+        return summarise(workout, self.catalog, kept=kept, compound_first=comparison, streak=streak_now)
 
     # ----------------------------------------------------------------- presses
 
@@ -400,13 +411,20 @@ class WorkoutService(Service):
         numbers = await self.insight.my_numbers(press.member_id, day, unit=workout.unit)
         return plan_item(planned, numbers.items[0])
 
-    async def _comparison(self, workout: Workout) -> TimeComparison:
+    async def _comparison(self, workout: Workout) -> tuple[TimeComparison, Streak | None]:
+        """The member's compound-first time for this day, and their streak (weeks in the server's time zone)."""
         sessions = await self.insight.sessions(workout.member_id)
-        return compound_first_time(sessions, workout.day, workout.started_at, self.catalog)
+        compared = compound_first_time(sessions, workout.day, workout.started_at, self.catalog)
+        if self.community is None:
+            return compared, None
+        tz = await self.community.tz_for(workout.guild_id)
+        return compared, await self.community.member_streak(workout.member_id, tz, sessions=sessions)
 
     # ----------------------------------------------------------------- the card
 
-    def _card(self, outcome: _Outcome, now: datetime, *, comparison: TimeComparison | None = None) -> Card:
+    def _card(
+        self, outcome: _Outcome, now: datetime, *, comparison: tuple[TimeComparison, Streak | None] | None = None
+    ) -> Card:
         workout = outcome.workout
         item = workout.current
         exercise = self.catalog.get(item.exercise_id) if item else None
@@ -417,8 +435,9 @@ class WorkoutService(Service):
                 workout,
                 self.catalog,
                 kept=set(outcome.kept) if outcome.kept is not None else None,
-                compound_first=comparison,
+                compound_first=comparison[0] if comparison else None,
                 ended_by_idle=outcome.by_idle,
+                streak=comparison[1] if comparison else None,
             )
         return Card(
             workout=workout,

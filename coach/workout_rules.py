@@ -21,6 +21,7 @@ from catalog import Catalog, Exercise, Load, Prescription
 from coach.errors import CoachError
 from coach.metrics import Unit, pre_exhausts
 from coach.planner import Protocol
+from coach.schedule import Streak
 
 # A workout nobody has touched for this long has ended by itself (the member went home).
 IDLE_LIMIT = timedelta(hours=3)
@@ -351,6 +352,8 @@ class WorkoutSummary:
     duration: timedelta | None
     compound_first: TimeComparison | None
     ended_by_idle: bool = False
+    # The member's consistency streak (weeks meeting their weekly target), when known.
+    streak: Streak | None = None
 
     @property
     def minutes(self) -> float | None:
@@ -365,6 +368,7 @@ def summarise(
     kept: set[int] | None = None,
     compound_first: TimeComparison | None = None,
     ended_by_idle: bool = False,
+    streak: Streak | None = None,
 ) -> WorkoutSummary:
     """The workout in numbers. ``kept``: the set ids still in the log (a set removed with /undo since isn't
     counted); ``compound_first``: the member's compound-first sessions of this day, to compare the time."""
@@ -405,4 +409,5 @@ def summarise(
         duration=None if last is None else last - workout.started_at,
         compound_first=compound_first,
         ended_by_idle=ended_by_idle,
+        streak=streak,
     )

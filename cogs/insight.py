@@ -17,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from coach import charts
+from coach.community import CommunityService
 from coach.exercise_search import MAX_CHOICES
 from coach.insight import ALTERNATE_HINT, RESEARCH_TIME_SAVING_PCT, InsightService, format_weight_unit
 from coach.insight_options import DEFAULT_PROGRESS_DAYS, MAX_PROGRESS_DAYS, MAX_STATS_WEEKS, parse_metric
@@ -32,6 +33,7 @@ from coach.insight_results import (
 )
 from coach.logbook import LogbookService
 from coach.metrics import E1RM_FORMULA, Unit
+from coach.schedule import Streak
 from coach.text import plural
 from runtime.components import member_locale
 from runtime.respond import Answer, answer
@@ -74,7 +76,7 @@ def progress_embed(series: ProgressSeries) -> discord.Embed:
     return embed
 
 
-def stats_embed(stats: WeeklyStats, *, with_chart: bool) -> discord.Embed:
+def stats_embed(stats: WeeklyStats, *, with_chart: bool, streak: Streak | None = None) -> discord.Embed:
     """A compact per-muscle table: hard sets, sessions, volume load and pre-exhaust pairs."""
     vol = f"Vol {stats.unit}"
     rows = [f"{'Muscle':<16}{'Sets':>5}{'Sess':>5}{vol:>10}{'PE':>4}"]
@@ -89,6 +91,8 @@ def stats_embed(stats: WeeklyStats, *, with_chart: bool) -> discord.Embed:
         f"Pre-exhaust pairs (isolation → compound, same muscle, same session): **{stats.pre_pairs}** · "
         f"compound-first pairs: **{stats.traditional_pairs}**"
     )
+    if streak is not None:
+        summary += f"\nConsistency: **{streak.describe()}** (target: `/settings sessions_per_week`)"
     embed = discord.Embed(
         title=f"Your training — {stats.period}", description=f"{summary}\n{table}", colour=discord.Colour.blurple()
     )
@@ -186,9 +190,12 @@ def compare_embed(comparison: Comparison) -> discord.Embed:
 class InsightCog(commands.Cog):
     """Members' own charts, weekly stats and pre-exhaust n-of-1."""
 
-    def __init__(self, insight_service: InsightService, logbook: LogbookService) -> None:
+    def __init__(
+        self, insight_service: InsightService, logbook: LogbookService, community: CommunityService | None = None
+    ) -> None:
         self._insight = insight_service
         self._logbook = logbook
+        self._community = community
 
     async def _preferences(self, interaction: discord.Interaction[Any]) -> ReplyPreferences:
         return await self._insight.preferences_within(
@@ -235,12 +242,17 @@ class InsightCog(commands.Cog):
 
         async def work() -> Answer:
             stats = await self._insight.weekly_stats(interaction.user.id, weeks, unit=prefs.unit)
+            streak = None
+            if self._community is not None:
+                tz = await self._community.tz_for(interaction.guild_id)
+                streak = await self._community.member_streak(interaction.user.id, tz)
             with_chart = len(stats.muscles) >= 2
             files = []
             if with_chart:
                 png = await asyncio.to_thread(charts.render_weekly, stats)
                 files.append(discord.File(io.BytesIO(png), filename=STATS_FILE))
-            return Answer(embed=stats_embed(stats, with_chart=with_chart), files=files, ephemeral=prefs.ephemeral)
+            embed = stats_embed(stats, with_chart=with_chart, streak=streak)
+            return Answer(embed=embed, files=files, ephemeral=prefs.ephemeral)
 
         await answer(interaction, work(), lambda reply: reply, public=not prefs.ephemeral)
 

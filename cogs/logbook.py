@@ -20,6 +20,7 @@ from coach.exercise_search import MAX_CHOICES, ExerciseChoice
 from coach.logbook import MAX_HISTORY_DAYS, LogbookService
 from coach.logbook_results import HistoryPage, LogRequest, LogResult, MappedExercise, MemberPreferences
 from coach.metrics import E1RM_FORMULA, SET_KINDS, UNITS, format_weight, from_kg
+from coach.schedule import MAX_SESSIONS_PER_WEEK
 from coach.set_rules import MAX_REPS, max_weight
 from coach.text import plural
 from coach.timeparse import MAX_WHEN_LENGTH
@@ -113,7 +114,13 @@ def settings_text(prefs: MemberPreferences) -> str:
         body = f"**{format_weight(prefs.bodyweight_kg, prefs.unit)}** (since {prefs.bodyweight_at:%Y-%m-%d})"
     else:
         body = "not set — `/settings bodyweight:` lets pull-ups, dips and push-ups get an e1RM"
-    return f"Unit: {unit}\nSharing: {share}\nBody weight: {body}"
+    recap = "**on** (named in the weekly recap of servers you train in)" if prefs.recap else "**off**"
+    reminder = f"**{prefs.reminder_time}** on training days (server time)" if prefs.reminder_time else "**off**"
+    return (
+        f"Unit: {unit}\nSharing: {share}\nBody weight: {body}\n"
+        f"Weekly target: **{prefs.sessions_per_week}** sessions (your streak counts the weeks you meet it)\n"
+        f"Weekly recap: {recap}\nReminders: {reminder}"
+    )
 
 
 # --------------------------------------------------------------------------------------- buttons
@@ -385,10 +392,14 @@ class LogbookCog(commands.Cog):
         share="private (default) or public /log replies",
         bodyweight="Your body weight (in your unit): pull-ups, dips and push-ups count it in e1RM and volume",
         bodyweight_date="When you weighed that: today (default), or a date like 2026-11-20",
+        sessions_per_week="Your weekly target (1–14, default 3): your streak counts the weeks you meet it",
+        recap="Appear by name in this server's weekly recap: on or off (default off)",
+        reminder="A DM on this server's training days at this time (HH:MM, server time), or off",
     )
     @app_commands.choices(
         unit=[Choice(name="kg", value="kg"), Choice(name="lb", value="lb")],
         share=[Choice(name="private", value="private"), Choice(name="public", value="public")],
+        recap=[Choice(name="on", value="on"), Choice(name="off", value="off")],
     )
     async def settings(
         self,
@@ -397,9 +408,13 @@ class LogbookCog(commands.Cog):
         share: Choice[str] | None = None,
         bodyweight: app_commands.Range[float, 1.0, BODYWEIGHT_LIMIT] | None = None,
         bodyweight_date: app_commands.Range[str, 1, MAX_WHEN_LENGTH] | None = None,
+        sessions_per_week: app_commands.Range[int, 1, MAX_SESSIONS_PER_WEEK] | None = None,
+        recap: Choice[str] | None = None,
+        reminder: app_commands.Range[str, 2, 8] | None = None,
     ) -> None:
         """Show or change the member's settings (privately)."""
-        if unit is None and share is None and bodyweight is None and bodyweight_date is None:
+        community = (sessions_per_week, recap, reminder)
+        if unit is None and share is None and bodyweight is None and bodyweight_date is None and not any(community):
             await answer(
                 interaction,
                 self._logbook.get_settings(interaction.user.id, member_locale(interaction)),
@@ -415,6 +430,10 @@ class LogbookCog(commands.Cog):
                 locale=member_locale(interaction),
                 bodyweight=bodyweight,
                 bodyweight_when=bodyweight_date,
+                sessions_per_week=sessions_per_week,
+                recap=None if recap is None else recap.value == "on",
+                reminder=reminder,
+                reminder_guild_id=interaction.guild_id,
             ),
             lambda prefs: Answer(content="Saved.\n" + settings_text(prefs)),
         )

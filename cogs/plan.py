@@ -180,6 +180,11 @@ class PlanCog(commands.Cog):
         self._start = start_button
         self._my_numbers = bind(MyNumbersButton, MY_NUMBERS_TEMPLATE, insight=insight, planner=planner)
 
+    def plan_message(self, day: str, week_index: int) -> tuple[list[discord.Embed], CoachView]:
+        """A pre-exhaust day with a full gym as /plan posts it, buttons included (the plan of the day)."""
+        plan = self._planner.plan(day, Protocol.PRE_EXHAUST, "gym", week_index=week_index)
+        return plan_embeds(plan), my_numbers_view(self._my_numbers, plan, week_index, self._start)
+
     async def cog_load(self) -> None:
         """Register "My numbers", so the button under older plans keeps working after a restart."""
         self._bot.add_dynamic_items(self._my_numbers)

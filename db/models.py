@@ -6,7 +6,7 @@ migrations describe the same schema.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     Double,
@@ -109,6 +110,15 @@ class MemberSettings(Base):
     # NULL until the member chooses: the unit then follows their Discord locale (lb for en-US).
     unit: Mapped[str | None] = mapped_column(String(2))
     share: Mapped[str] = mapped_column(String(8), default="private", server_default=text("'private'"))
+    # Consistency streaks: weeks in a row with at least this many sessions.
+    sessions_per_week: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
+    # Named in the weekly recap of the servers they train in (opt-in).
+    recap: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A DM on training days at this local time ("HH:MM"), by the schedule of reminder_guild_id (opt-in).
+    reminder_time: Mapped[str | None] = mapped_column(String(5))
+    reminder_guild_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The last reminder couldn't be delivered (DMs closed): reminders went off; tell the member once.
+    reminder_failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
@@ -121,6 +131,16 @@ class GuildSettings(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     evidence_replies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     evidence_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The plan of the day: posted in this channel (none: off) at plan_time, server time, on the week's days.
+    plan_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    plan_time: Mapped[str] = mapped_column(String(5), default="07:00", server_default=text("'07:00'"))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default=text("'UTC'"))
+    week: Mapped[str] = mapped_column(
+        String(100), default="mon:lower,tue:push,wed:pull", server_default=text("'mon:lower,tue:push,wed:pull'")
+    )
+    # The weekly recap, Sunday at recap_time server time, in the plan channel.
+    recap: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    recap_time: Mapped[str] = mapped_column(String(5), default="18:00", server_default=text("'18:00'"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
@@ -253,6 +273,21 @@ class Workout(Base):
     started_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
+
+
+class ScheduledPost(Base):
+    """One scheduled post made (or being made): the plan of the day and the recap per server and local day, a
+    reminder per member and day. Inserted before posting, so two processes (or a restart) can't post twice."""
+
+    __tablename__ = "scheduled_posts"
+
+    # A server id for plans and recaps, a member id for reminders (Discord ids never collide).
+    target_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    late: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class BotState(Base):

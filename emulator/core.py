@@ -182,6 +182,11 @@ class EmulatorCore:
             return False
         return True
 
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until predicate() holds, re-checked on every emulator event (a message the bot posts, a call it
+        makes); False on timeout. For out-of-band bot activity such as scheduled posts."""
+        return await self._wait(predicate, timeout)
+
     # ------------------------------------------------------------------ commands
 
     @property

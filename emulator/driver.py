@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +114,9 @@ class Harness:
         self._ws = self._make_ws()
         self._users = itertools.count(1)
         self.default_user = self.new_user()
+        # Direct messages: each member's DM channel, and members whose DMs are closed to the bot.
+        self.dm_channels: dict[int, int] = {}
+        self.closed_dms: set[int] = set()
 
     # -- wiring -------------------------------------------------------------------------------------
 
@@ -223,8 +227,21 @@ class Harness:
             msg = self._new_message(body)
             self._followups.setdefault(call.token or "", []).append(msg)
             return msg
+        if path == "/users/@me/channels" and method == "POST":
+            recipient = int(body["recipient_id"])
+            channel_id = self.dm_channels.setdefault(recipient, self.ids.next())
+            return payloads.dm_channel(channel_id, payloads.user(recipient, f"member{recipient % 10_000}"))
+        if path == "/users/{user_id}" and method == "GET":
+            user_id = int(call.path.rsplit("/", 1)[-1])
+            return payloads.user(user_id, f"member{user_id % 10_000}")
         if path == "/channels/{channel_id}/messages" and method == "POST":
-            return self._new_message(body, channel_id=int(route.channel_id))
+            channel_id = int(route.channel_id)
+            closed = {self.dm_channels.get(user_id) for user_id in self.closed_dms}
+            if channel_id in closed:
+                # What Discord answers when a member's DMs are closed to the bot.
+                response = types.SimpleNamespace(status=403, reason="Forbidden")
+                raise discord.Forbidden(response, {"code": 50007, "message": "Cannot send messages to this user"})  # type: ignore[arg-type]
+            return self._new_message(body, channel_id=channel_id)
         if path.endswith("/commands") and method == "PUT":
             return [{**cmd, "id": str(self.ids.next()), "application_id": str(self.application_id)} for cmd in body]
         return {}

@@ -14,6 +14,7 @@ from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from catalog import Catalog
+from coach.community import CommunityService
 from coach.cooldown import Cooldown
 from coach.evidence import EvidenceBase, EvidenceMatcher
 from coach.exercise_search import ExerciseIndex
@@ -105,9 +106,12 @@ class CoachBot(commands.AutoShardedBot):
         cap = settings.max_sets_per_member
         self.logbook = LogbookService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
         self.insight = InsightService(session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap)
+        self.community = CommunityService(
+            session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap, insight=self.insight
+        )
         self.workouts = WorkoutService(
             session_factory, catalog, clock=clock, storage=storage, index=index, max_sets=cap,
-            planner=self.planner, insight=self.insight,
+            planner=self.planner, insight=self.insight, community=self.community,
         )  # fmt: skip
         # Exports are parsed in a worker process the bot owns (started on the first import, shut down on close).
         self.parser = parser_process(catalog)
@@ -149,13 +153,15 @@ class CoachBot(commands.AutoShardedBot):
         from cogs.logbook import LogbookCog
         from cogs.plan import PlanCog
         from cogs.privacy import PrivacyCog
+        from cogs.schedule import ScheduleCog
         from cogs.workout import WorkoutCog
 
         workouts = WorkoutCog(self, self.workouts, clock=self.clock)
         await self.add_cog(workouts)
-        await self.add_cog(
-            PlanCog(self, self.planner, self.insight, clock=self.clock, start_button=workouts.start_button)
-        )
+        plans = PlanCog(self, self.planner, self.insight, clock=self.clock, start_button=workouts.start_button)
+        await self.add_cog(plans)
+        tick = self.settings.schedule_tick_seconds
+        await self.add_cog(ScheduleCog(self, self.community, plans.plan_message, clock=self.clock, tick_seconds=tick))
         await self.add_cog(
             EvidenceCog(
                 self,
@@ -169,8 +175,10 @@ class CoachBot(commands.AutoShardedBot):
         )
         await self.add_cog(LogbookCog(self, self.logbook))
         await self.add_cog(PrivacyCog(self, self.logbook, self.importer, self.attachments))
-        await self.add_cog(InsightCog(self.insight, self.logbook))
-        await self.add_cog(ConfigCog(self.guild_config, message_content=self.settings.message_content_intent))
+        await self.add_cog(InsightCog(self.insight, self.logbook, self.community))
+        await self.add_cog(
+            ConfigCog(self.guild_config, self.community, message_content=self.settings.message_content_intent)
+        )
 
     async def sync_commands_if_changed(self, *, force: bool = False) -> bool:
         """Sync to DEV_GUILD_ID (instant) or globally, skipping when the stored hash matches."""

@@ -122,6 +122,8 @@ def summary_embed(summary: WorkoutSummary, *, who: str | None = None) -> discord
     embed.add_field(name="Time", value=_time(summary), inline=True)
     embed.add_field(name="PRs", value=records[:1024] or "none this time", inline=False)
     embed.add_field(name="🔥 Pre-exhaust pairs", value="\n".join(summary.fire_pairs)[:1024] or "none", inline=False)
+    if summary.streak is not None:
+        embed.add_field(name="Consistency", value=summary.streak.describe(), inline=False)
     embed.set_footer(text="Duration is start to last set. Compare: /compare · history: /history")
     return embed
 

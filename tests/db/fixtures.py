@@ -33,7 +33,7 @@ PG_ENV = "TEST_POSTGRES_URL"
 PG_SKIP_REASON = (
     "PostgreSQL not available: set TEST_POSTGRES_URL (`source .ci/postgres.sh` starts a throw-away server and sets it)"
 )
-TABLES = ("logged_sets", "member_settings", "guild_settings", "bot_state")
+TABLES = ("logged_sets", "member_settings", "guild_settings", "bot_state", "scheduled_posts", "workouts")
 
 
 def pg_admin_url() -> str | None:

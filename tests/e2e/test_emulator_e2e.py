@@ -8,11 +8,13 @@ import re
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from emulator import payloads
 from emulator.server import DiscordEmulator, InteractionResult, make_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,3 +200,40 @@ async def test_a_workout_card_through_a_separate_bot_process(tmp_path: Path, lau
     assert status == 0, bot.stderr[-4000:]
     for marker in LEAK_MARKERS:
         assert marker not in bot.stderr, bot.stderr[-4000:]
+
+
+async def test_the_plan_of_the_day_arrives_on_time_from_a_running_bot(tmp_path: Path, launch: Launch) -> None:
+    """Real time, no injected clock: configure the plan one minute ahead on a running bot.py, and see it posted."""
+    async with DiscordEmulator() as emu:
+        bot = await launch(bot_env(tmp_path, SCHEDULE_TICK_SECONDS="2", **emu.env()))
+        await wait_for_commands_or_exit(emu, bot)
+        await emu.wait_until_connected(STARTUP_TIMEOUT_S)
+        now = datetime.now(UTC)
+        at = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        if (at - now).total_seconds() < 20:  # too close to the minute for the /config to land first
+            at += timedelta(minutes=1)
+        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[at.weekday()]
+        options = {
+            "plan_channel": emu.channel_name, "plan_time": f"{at:%H:%M}", "timezone": "UTC",
+            "week": f"{weekday}:push",
+        }  # fmt: skip
+        configured = await emu.slash("config", options, permissions=str(payloads.MANAGER_PERMISSIONS))
+        assert "Plan of the day: **on**" in configured.messages[0]["content"], configured.messages
+        before = len(emu.channel_messages)
+
+        def plans() -> list[dict[str, object]]:
+            return [m for m in emu.channel_messages[before:] if "Plan of the day" in str(m.get("content"))]
+
+        deadline = at + timedelta(seconds=30)
+        arrived_in_time = await emu.wait_until(lambda: bool(plans()), (deadline - datetime.now(UTC)).total_seconds())
+        assert arrived_in_time, f"no plan of the day by {deadline:%H:%M:%S} (scheduled {at:%H:%M})"
+        await asyncio.sleep(3)  # a later tick must not post it again
+        posted = plans()
+        assert len(posted) == 1, posted
+        arrived = datetime.fromisoformat(posted[0]["timestamp"])
+        assert at <= arrived < at + timedelta(seconds=10), (at, arrived)
+        assert "Start workout" in str(posted[0]["components"])
+
+        bot.proc.send_signal(signal.SIGTERM)
+        status = await bot.wait()
+    assert status == 0, bot.stderr[-4000:]

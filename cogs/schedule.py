@@ -1,0 +1,208 @@
+"""The server's schedule in Discord: the plan of the day and the weekly recap posted on time, training-day
+reminder DMs, and /recap. A thin adapter over coach.community.CommunityService.
+
+A ``discord.ext.tasks`` loop ticks every ``SCHEDULE_TICK_SECONDS``; each tick asks the service what is due
+for the servers this process serves (its shards' guilds), claims each post in the database, then posts it.
+The claim makes a post happen once: another process, a restart or the next tick finds it taken. A post that
+failed for a reason that may pass (Discord 5xx, a network error) gives its claim back and is tried again;
+one that can't be made (the channel is gone, the bot may not post there) is logged and not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from coach.community import PLAN, REMINDER, CommunityService, DuePost, DueReminder, Recap
+from coach.schedule import WEEKDAY_NAMES, format_clock
+from runtime.respond import Answer, answer
+from runtime.tree import NO_MENTIONS
+
+log = logging.getLogger(__name__)
+
+# The plan of a day as /plan posts it (embeds and the Start workout / My numbers buttons), from the plan cog.
+PlanMessage = Callable[[str, int], tuple[list[discord.Embed], discord.ui.View]]
+REMINDERS_OFF = (
+    "ℹ️ Your training-day reminders are **off**: I couldn't send you a DM (your DMs may be closed to this "
+    "server's members). Open them and turn reminders back on with `/settings reminder:HH:MM`."
+)
+
+
+def recap_embed(recap: Recap) -> discord.Embed:
+    """The weekly recap: opted-in members' consistency, and their totals. No weights, no leaderboard of loads."""
+    lines = []
+    for member in recap.members:
+        line = f"<@{member.member_id}> — {member.streak.describe()}"
+        line += f" · {member.hard_sets} sets"
+        if member.pre_pairs:
+            line += f" · {member.pre_pairs} 🔥"
+        if member.prs:
+            line += f" · {member.prs} PR" + ("s" if member.prs != 1 else "")
+        lines.append(line)
+    if not lines:
+        lines.append("Nobody here has turned on `/settings recap:on` yet, so there is no one to show.")
+    embed = discord.Embed(
+        title=f"📊 Weekly recap — week of {recap.week_of:%a %d %b}",
+        description="\n".join(lines)[:4096],
+        colour=discord.Colour.teal(),
+    )
+    if recap.members:
+        embed.add_field(
+            name="Together",
+            value=f"{recap.hard_sets} sets · {recap.pre_pairs} 🔥 pre-exhaust pairs · {recap.prs} PRs",
+            inline=False,
+        )
+    embed.set_footer(
+        text="Consistency, not loads: sessions against each member's weekly target and weeks in a row that met "
+        "it. Only members who turned on /settings recap:on appear or count."
+    )
+    return embed
+
+
+class ScheduleCog(commands.Cog):
+    """Scheduled posts, reminders and /recap."""
+
+    def __init__(
+        self,
+        bot: commands.Bot | commands.AutoShardedBot,
+        community: CommunityService,
+        plan_message: PlanMessage,
+        *,
+        clock: Callable[[], datetime],
+        tick_seconds: float,
+    ) -> None:
+        self._bot = bot
+        self._community = community
+        self._plan_message = plan_message
+        self._clock = clock
+        self._tick_seconds = tick_seconds
+        # Members whose reminders went off since they last used a command (refreshed every tick).
+        self._to_tell: set[int] = set()
+
+    async def cog_load(self) -> None:
+        """Start ticking (after the gateway is ready, see ``_before``)."""
+        self.ticker.change_interval(seconds=self._tick_seconds)
+        self.ticker.start()
+
+    async def cog_unload(self) -> None:
+        """Stop ticking."""
+        self.ticker.cancel()
+
+    @tasks.loop(seconds=30)
+    async def ticker(self) -> None:
+        """One tick; a failure is logged and the loop carries on."""
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("schedule tick failed")
+
+    @ticker.before_loop
+    async def _before(self) -> None:
+        await self._bot.wait_until_ready()
+
+    async def tick(self) -> int:
+        """Post what is due now for this process's servers; returns how many posts and reminders went out."""
+        now = self._clock()
+        owned = {guild.id for guild in self._bot.guilds}
+        sent = 0
+        for post in await self._community.due(now, owned):
+            sent += await self._post(post)
+        for reminder in await self._community.reminders_due(now, owned):
+            sent += await self._remind(reminder)
+        self._to_tell = await self._community.failed_reminders()
+        return sent
+
+    async def _post(self, post: DuePost) -> int:
+        if not await self._community.claim(post.guild_id, post.kind, post.due.local_date, late=post.due.late):
+            return 0
+        try:
+            channel = self._bot.get_channel(post.channel_id) or await self._bot.fetch_channel(post.channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                raise discord.NotFound  # type: ignore[call-arg]
+            if post.kind == PLAN and post.day is not None:
+                week_index = post.due.local_date.isocalendar().week
+                embeds, view = self._plan_message(post.day, week_index)
+                message = await channel.send(
+                    content=self._plan_header(post), embeds=embeds, view=view, allowed_mentions=NO_MENTIONS
+                )
+            else:
+                recap = await self._community.recap(post.guild_id)
+                message = await channel.send(embed=recap_embed(recap), allowed_mentions=NO_MENTIONS)
+        except (discord.Forbidden, discord.NotFound, TypeError):
+            log.warning(
+                "scheduled %s for guild %s can't be posted in channel %s", post.kind, post.guild_id, post.channel_id
+            )
+            return 0
+        except (discord.HTTPException, OSError, TimeoutError):
+            log.warning("scheduled %s for guild %s failed; trying again next tick", post.kind, post.guild_id)
+            await self._community.release(post.guild_id, post.kind, post.due.local_date)
+            return 0
+        await self._community.posted(post.guild_id, post.kind, post.due.local_date, message.id)
+        log.info(
+            "posted the %s for guild %s (%s)%s",
+            post.kind,
+            post.guild_id,
+            post.due.local_date,
+            " late" if post.due.late else "",
+        )
+        return 1
+
+    def _plan_header(self, post: DuePost) -> str:
+        weekday = WEEKDAY_NAMES[post.due.local_date.weekday()]
+        text = f"🗓️ **Plan of the day — {weekday}: {post.day}.** Press **Start workout** for your own card."
+        if post.due.late:
+            text += f"\n⏰ Posted late: I was offline at {format_clock(post.due.scheduled.time())}."
+        return text
+
+    async def _remind(self, reminder: DueReminder) -> int:
+        if not await self._community.claim(
+            reminder.member_id, REMINDER, reminder.due.local_date, late=reminder.due.late
+        ):
+            return 0
+        try:
+            user = self._bot.get_user(reminder.member_id) or await self._bot.fetch_user(reminder.member_id)
+            embeds, view = self._plan_message(reminder.day, reminder.due.local_date.isocalendar().week)
+            await user.send(
+                content=f"💪 **{reminder.day.title()} day today** — your plan, with its Start workout button:",
+                embeds=embeds[:1],
+                view=view,
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.Forbidden:
+            # DMs closed: once, quietly. Reminders go off and the member hears why at their next command.
+            log.info("reminder DM to user %s refused; reminders switched off", reminder.member_id)
+            await self._community.reminder_failed(reminder.member_id)
+            return 0
+        except (discord.HTTPException, OSError, TimeoutError):
+            await self._community.release(reminder.member_id, REMINDER, reminder.due.local_date)
+            return 0
+        return 1
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(self, interaction: discord.Interaction[Any], command: Any) -> None:
+        """After a command of a member whose reminders went off: tell them once, privately."""
+        member = interaction.user.id
+        if member not in self._to_tell or not interaction.response.is_done():
+            return
+        self._to_tell.discard(member)
+        try:
+            await interaction.followup.send(REMINDERS_OFF, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException:
+            self._to_tell.add(member)  # next command, then
+            return
+        await self._community.told(member)
+
+    @app_commands.command(name="recap", description="This week in this server: consistency of members who share it.")
+    @app_commands.guild_only()
+    async def recap(self, interaction: discord.Interaction[Any]) -> None:
+        """The current week's recap, privately."""
+        guild_id = interaction.guild_id
+        if guild_id is None:  # pragma: no cover - guild_only
+            return
+        await answer(interaction, self._community.recap(guild_id), lambda r: Answer(embed=recap_embed(r)))
