@@ -233,20 +233,20 @@ class CommunityService(Service):
             repo = ScheduleRepository(session)
             members = await repo.reminder_members()
             guilds = {g.guild_id: g for g in await repo.scheduled_guilds()}
-            extra = {m.reminder_guild_id for m in members} - set(guilds) - {None}
+            extra = {m.reminder_guild_id for m in members if m.reminder_guild_id is not None} - set(guilds)
             for guild_id in extra:
-                row = await repo.guild(guild_id) if guild_id is not None else None
+                row = await repo.guild(guild_id)
                 if row is not None:
                     guilds[guild_id] = row
         out: list[DueReminder] = []
         for member in members:
-            guild_id = member.reminder_guild_id
-            if guild_id is None or guild_id not in guild_ids or member.reminder_time is None:
+            home = member.reminder_guild_id
+            if home is None or home not in guild_ids or member.reminder_time is None:
                 continue
-            schedule = _schedule(guild_id, guilds.get(guild_id))
+            schedule = _schedule(home, guilds.get(home))
             due = plan_due(now, schedule.tz, parse_clock(member.reminder_time), schedule.week)
             if due is not None:
-                out.append(DueReminder(member.member_id, guild_id, due[0], due[1]))
+                out.append(DueReminder(member.member_id, home, due[0], due[1]))
         return out
 
     async def claim(self, target_id: int, kind: str, local_date: date, *, late: bool) -> bool:

@@ -102,7 +102,8 @@ class SwapSelect(OwnedButton, discord.ui.DynamicItem[discord.ui.Select[Any]], te
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         """Swap the picked exercise in."""
-        values = (interaction.data or {}).get("values") or []
+        data: dict[str, Any] = dict(interaction.data or {})
+        values = data.get("values") or []
         picked = str(values[0]) if values else None
         await self.cog.press(interaction, Action.SWAP, self.workout_id, self.version, exercise_id=picked)
 
@@ -339,7 +340,8 @@ class WorkoutCog(commands.Cog):
         """A submitted Edit form: log what the member typed (also for forms opened before a restart)."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        match = FORM_PATTERN.fullmatch(str((interaction.data or {}).get("custom_id", "")))
+        data: dict[str, Any] = dict(interaction.data or {})
+        match = FORM_PATTERN.fullmatch(str(data.get("custom_id", "")))
         if match is None:
             return
         async with commandlog.logged(interaction, "SetForm", kind="component"):

@@ -240,7 +240,7 @@ class Harness:
             if channel_id in closed:
                 # What Discord answers when a member's DMs are closed to the bot.
                 response = types.SimpleNamespace(status=403, reason="Forbidden")
-                raise discord.Forbidden(response, {"code": 50007, "message": "Cannot send messages to this user"})  # type: ignore[arg-type]
+                raise discord.Forbidden(response, {"code": 50007, "message": "Cannot send messages to this user"})
             return self._new_message(body, channel_id=channel_id)
         if path.endswith("/commands") and method == "PUT":
             return [{**cmd, "id": str(self.ids.next()), "application_id": str(self.application_id)} for cmd in body]
