@@ -46,7 +46,7 @@ def recap_embed(recap: Recap) -> discord.Embed:
             line += f" · {member.prs} PR" + ("s" if member.prs != 1 else "")
         lines.append(line)
     if not lines:
-        lines.append("Nobody here has turned on `/settings recap:on` yet, so there is no one to show.")
+        lines.append("No member who logs sets here has turned on `/settings recap:on` yet, so there is no one to show.")
     embed = discord.Embed(
         title=f"📊 Weekly recap — week of {recap.week_of:%a %d %b}",
         description="\n".join(lines)[:4096],

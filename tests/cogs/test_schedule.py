@@ -6,6 +6,7 @@ never send), so every post is exactly where the clock says it is.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -316,3 +317,28 @@ async def test_two_processes_post_once_per_guild(
         for bot in (first, second):
             await bot.close()
             await bot.engine.dispose()
+
+
+async def test_forget_and_export_cover_the_schedule(scheduled: tuple[CoachBot, Harness], clock: Clock) -> None:
+    bot, harness = scheduled
+    await configure(harness, plan_channel=str(harness.channel_id), plan_time="07:00", timezone="UTC", recap="on")
+    await harness.slash("settings", {"reminder": "06:30", "recap": "on", "sessions_per_week": 4}, locale="en-GB")
+    await log_sets(harness, harness.default_user, [("back squat", 100, 5, "2026-11-23 06:00")])
+    clock.set(datetime(2026, 11, 23, 6, 31, tzinfo=UTC))
+    assert await tick(bot) == 1  # the reminder
+    member = int(harness.default_user["id"])
+    export = await bot.logbook.export(member, 10_000_000)
+    doc = json.loads(next(f for f in export if f.filename.endswith(".json")).data.read())
+    assert doc["settings"]["sessions_per_week"] == 4
+    assert doc["settings"]["recap"] is True
+    assert doc["settings"]["reminder_time"] == "06:30"
+    assert doc["settings"]["reminder_guild_id"] == str(harness.guild_id)
+    await bot.logbook.forget(member)
+    async with bot.session_factory() as session:
+        left = list(await session.scalars(select(ScheduledPost).where(ScheduledPost.target_id == member)))
+    assert left == [], "the member's reminder records went too"
+    clock.set(datetime(2026, 11, 29, 18, 0, 1, tzinfo=UTC))
+    assert await tick(bot) == 1  # the recap, with nobody in it
+    recap = posts(harness)[-1].json["embeds"][0]
+    assert str(member) not in recap["description"]
+    assert "has turned on `/settings recap:on` yet" in recap["description"]
