@@ -119,6 +119,7 @@ async def test_a_seed_push_day_from_plan_to_summary(harness: Harness) -> None:
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Sets"] == "19 · 1 skipped"
     assert "Front Raise → Shoulder Press" in fields["🔥 Pre-exhaust pairs"]
+    assert fields["Consistency"] == "1/3 sessions this week", "the streak's target is 3 sessions by default"
     assert labels(summary.message) == ["Share to channel"]
     shared = await harness.click(summary.message, label="Share to channel", **GB)
     assert not shared.ephemeral, "shared on purpose"
