@@ -20,6 +20,7 @@ from coach.logbook import LogbookService, LogRequest
 from coach.planner import Planner, Protocol
 from db.insight_repository import InsightRepository
 from db.repositories import SetRepository, SetRow
+from tests.clock import Clock
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
@@ -28,24 +29,14 @@ _ids = count(10**15)
 Entry = tuple[str, float, int] | tuple[str, float, int, str]
 
 
-class Clock:
-    """A fixed clock."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def logbook(session_factory: async_sessionmaker[AsyncSession], logbook_catalog: Catalog) -> LogbookService:
-    return LogbookService(session_factory, logbook_catalog, clock=Clock())
+    return LogbookService(session_factory, logbook_catalog, clock=Clock(NOW))
 
 
 @pytest.fixture
 def service(session_factory: async_sessionmaker[AsyncSession], logbook_catalog: Catalog) -> InsightService:
-    return InsightService(session_factory, logbook_catalog, clock=Clock())
+    return InsightService(session_factory, logbook_catalog, clock=Clock(NOW))
 
 
 async def train(

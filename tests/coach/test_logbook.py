@@ -34,28 +34,16 @@ from coach.text import plain
 from db.engine import create_engine, make_session_factory, transaction
 from db.models import LOGGED_SETS, LoggedSet, MemberSettings
 from db.repositories import SetRepository
+from tests.clock import Clock
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
 GUILD, CHANNEL = 900_000_000_000_000_001, 900_000_000_000_000_002
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

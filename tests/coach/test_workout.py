@@ -37,28 +37,16 @@ from coach.workout import (
 )
 from coach.workout_rules import COMPOUND_REST_S, ISOLATION_REST_S, PAIR_REST_S, WorkoutError
 from db.models import LoggedSet
+from tests.clock import Clock
 
 NOW = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)  # a Tuesday: push day
 ALICE, BOB = 111_111_111_111_111_111, 222_222_222_222_222_222
 _ids = itertools.count(10**17)
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from emulator import payloads
 from emulator.driver import Harness, RestCall
 from runtime.client import CoachBot
 from runtime.runner import build_bot
+from tests.clock import Clock
 from tests.conftest import APPLICATION_ID, BOT_USER_ID
 from tests.db.fixtures import (  # noqa: F401 - fixtures are found by name
     backend,
@@ -34,19 +35,6 @@ from tests.db.fixtures import (  # noqa: F401 - fixtures are found by name
     pg_database,
     sqlite_template,
 )
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, now: datetime) -> None:
-        self.now = now
 
 
 async def start_bot(settings: Settings, catalog: Catalog, evidence: EvidenceBase, clock: Clock) -> CoachBot:
