@@ -8,6 +8,7 @@ made, so it happens once whatever the number of processes, restarts or ticks.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from coach.errors import ValidationError
 from coach.insight import InsightService, summarise_weeks
-from coach.insight_results import TrainingSession
+from coach.insight_results import TrainingSession, WeeklyStats
 from coach.metrics import RecordBook, Unit, set_e1rm
 from coach.schedule import (
     DEFAULT_PLAN_TIME,
@@ -47,6 +48,8 @@ PLAN, RECAP, REMINDER = "plan", "recap", "reminder"
 UTC_ZONE = ZoneInfo("UTC")
 # Sets read per member for the recap's PRs: a record is judged against everything before it.
 RECAP_HISTORY_DAYS = 3650
+# Sessions a streak is counted over, everywhere it is shown: a year, so a streak reads up to 52 weeks.
+STREAK_DAYS = 371
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +186,7 @@ class CommunityService(Service):
         """Change the server's schedule; None leaves a setting as it is. Everything is checked before saving."""
         values: dict[str, Any] = {}
         if posts_off:
-            values["plan_channel_id"] = None
+            values |= {"plan_channel_id": None, "recap": False}
         elif channel_id is not None:
             values["plan_channel_id"] = channel_id
         if plan_time is not None:
@@ -196,11 +199,22 @@ class CommunityService(Service):
             values["recap"] = recap
         if recap_time is not None:
             values["recap_time"] = format_clock(parse_clock(recap_time))
+        now = self.now()
         async with self._storage.write() as session:
             row = await GuildRepository(session).update(guild_id, **values)
             if row.recap and row.plan_channel_id is None:
                 raise ValidationError("The weekly recap goes to the plan channel: set `plan_channel` too.")
-            return _schedule(guild_id, row)
+            schedule = _schedule(guild_id, row)
+            # A post whose time already passed today wasn't missed: the schedule starts with the next one.
+            # Recorded as made (with no message), so nobody reads "posted late: I was offline".
+            repo = ScheduleRepository(session)
+            plan = plan_due(now, schedule.tz, schedule.plan_time, schedule.week) if schedule.posts else None
+            if plan is not None:
+                await repo.claim(guild_id, PLAN, plan[0].local_date, late=False)
+            sunday = recap_due(now, schedule.tz, schedule.recap_time) if schedule.recap else None
+            if sunday is not None:
+                await repo.claim(guild_id, RECAP, sunday.local_date, late=False)
+            return schedule
 
     async def tz_for(self, guild_id: int | None) -> ZoneInfo:
         """The time zone a member's week is counted in here: the server's, or UTC in DMs."""
@@ -288,14 +302,23 @@ class CommunityService(Service):
     async def member_streak(
         self, member_id: int, tz: ZoneInfo, *, sessions: list[TrainingSession] | None = None
     ) -> Streak:
-        """The member's consistency streak, weeks counted in ``tz``."""
+        """The member's consistency streak, weeks counted in ``tz`` over the last STREAK_DAYS (``sessions``, when
+        given, may reach further back: only that window counts, so every place shows the same streak)."""
         now = self.now()
         async with self._storage.read() as session:
             row = await MemberRepository(session).get(member_id)
         target = row.sessions_per_week if row is not None else DEFAULT_SESSIONS_PER_WEEK
         if sessions is None:
-            sessions = await self.insight.sessions(member_id)
-        return streak((s.start for s in sessions), target, now, tz)
+            sessions = await self.insight.sessions(member_id, days=STREAK_DAYS)
+        since = now - timedelta(days=STREAK_DAYS)
+        return streak((s.start for s in sessions if s.start >= since), target, now, tz)
+
+    def _week_numbers(
+        self, sessions: list[TrainingSession], since: datetime, until: datetime, unit: Unit
+    ) -> tuple[WeeklyStats, int]:
+        """/stats' numbers for the period, and the PRs in it."""
+        stats = summarise_weeks(sessions, self.catalog, weeks=1, since=since, until=until, unit=unit)
+        return stats, prs_between(sessions, self.catalog, since, until + timedelta(microseconds=1))
 
     async def recap(self, guild_id: int, *, unit: Unit = "kg") -> Recap:
         """This week (Monday to now, server time) for the members who opted in and train here."""
@@ -308,14 +331,15 @@ class CommunityService(Service):
         lines = []
         for member_id in members:
             sessions = await self.insight.sessions(member_id, days=RECAP_HISTORY_DAYS)
-            stats = summarise_weeks(sessions, self.catalog, weeks=1, since=since, until=now, unit=unit)
+            # Replaying years of sets is CPU work: off the event loop, like /stats and /progress.
+            stats, prs = await asyncio.to_thread(self._week_numbers, sessions, since, now, unit)
             lines.append(
                 MemberWeek(
                     member_id=member_id,
                     streak=await self.member_streak(member_id, tz, sessions=sessions),
                     hard_sets=stats.hard_sets,
                     pre_pairs=stats.pre_pairs,
-                    prs=prs_between(sessions, self.catalog, since, now + timedelta(microseconds=1)),
+                    prs=prs,
                 )
             )
         lines.sort(key=lambda m: (-m.streak.weeks, -m.streak.this_week, m.member_id))

@@ -13,6 +13,7 @@ in progress counts once it has met the target, and never breaks a streak before 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -133,10 +134,16 @@ def parse_timezone(name: str) -> ZoneInfo:
     )
 
 
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    """Every IANA region/city name (and UTC), read from the time zone database once: it walks the disk."""
+    return tuple(sorted(n for n in available_timezones() if "/" in n or n == "UTC"))
+
+
 def timezone_names(typed: str, limit: int = 25) -> list[str]:
     """IANA names containing what was typed (case-insensitive), shortest first, at most ``limit``."""
     folded = typed.strip().lower().replace(" ", "_")
-    names = sorted(n for n in available_timezones() if "/" in n or n == "UTC")
+    names = _zone_names()
     hits = [n for n in names if folded in n.lower()] if folded else ["UTC", "Europe/London", "America/New_York"]
     return sorted(hits, key=lambda n: (not n.lower().startswith(folded), len(n), n))[:limit]
 

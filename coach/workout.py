@@ -159,19 +159,18 @@ BEHIND = (
 )
 
 
-def compound_first_time(
-    sessions: Sequence[TrainingSession], day: str, before: datetime, catalog: Any
+def other_order_time(
+    sessions: Sequence[TrainingSession], day: str, before: datetime, catalog: Any, done: Protocol
 ) -> TimeComparison:
-    """The member's timed compound-first sessions of this day before ``before``: how many, mean minutes."""
+    """The member's timed sessions of this day in the other order than ``done``, before ``before``: how many,
+    and their mean minutes (first to last set)."""
+    other = Protocol.TRADITIONAL if done is Protocol.PRE_EXHAUST else Protocol.PRE_EXHAUST
     minutes = [
         s.duration.total_seconds() / 60
         for s in sessions
-        if s.end < before
-        and s.protocol is Protocol.TRADITIONAL
-        and s.duration >= MIN_TIMED_SESSION
-        and s.day(catalog) == day
+        if s.end < before and s.protocol is other and s.duration >= MIN_TIMED_SESSION and s.day(catalog) == day
     ]
-    return TimeComparison(len(minutes), sum(minutes) / len(minutes) if minutes else None)
+    return TimeComparison(len(minutes), sum(minutes) / len(minutes) if minutes else None, other)
 
 
 def plan_item(planned: PlannedExercise, numbers: NumbersItem) -> PlanItem:
@@ -289,7 +288,7 @@ class WorkoutService(Service):
         workout = outcome.workout
         comparison, streak_now = await self._comparison(workout)
         kept = set(outcome.kept or ())
-        return summarise(workout, self.catalog, kept=kept, compound_first=comparison, streak=streak_now)
+        return summarise(workout, self.catalog, kept=kept, other_order=comparison, streak=streak_now)
 
     # ----------------------------------------------------------------- presses
 
@@ -412,9 +411,9 @@ class WorkoutService(Service):
         return plan_item(planned, numbers.items[0])
 
     async def _comparison(self, workout: Workout) -> tuple[TimeComparison, Streak | None]:
-        """The member's compound-first time for this day, and their streak (weeks in the server's time zone)."""
+        """The member's time for this day in the other order, and their streak (weeks in the server's time zone)."""
         sessions = await self.insight.sessions(workout.member_id)
-        compared = compound_first_time(sessions, workout.day, workout.started_at, self.catalog)
+        compared = other_order_time(sessions, workout.day, workout.started_at, self.catalog, workout.protocol)
         if self.community is None:
             return compared, None
         tz = await self.community.tz_for(workout.guild_id)
@@ -435,7 +434,7 @@ class WorkoutService(Service):
                 workout,
                 self.catalog,
                 kept=set(outcome.kept) if outcome.kept is not None else None,
-                compound_first=comparison[0] if comparison else None,
+                other_order=comparison[0] if comparison else None,
                 ended_by_idle=outcome.by_idle,
                 streak=comparison[1] if comparison else None,
             )

@@ -328,10 +328,17 @@ class ExerciseDone:
 
 @dataclass(frozen=True, slots=True)
 class TimeComparison:
-    """The member's compound-first sessions of the same day: how many were timed and their mean minutes."""
+    """The member's sessions of the same day in the other order (compound first after a pre-exhaust workout):
+    how many were timed and their mean minutes."""
 
     sessions: int
     mean_minutes: float | None
+    protocol: Protocol = Protocol.TRADITIONAL
+
+    @property
+    def label(self) -> str:
+        """'compound-first' or 'pre-exhaust'."""
+        return "compound-first" if self.protocol is Protocol.TRADITIONAL else "pre-exhaust"
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,14 +357,14 @@ class WorkoutSummary:
     prs: tuple[str, ...]
     fire_pairs: tuple[str, ...]
     duration: timedelta | None
-    compound_first: TimeComparison | None
+    other_order: TimeComparison | None
     ended_by_idle: bool = False
     # The member's consistency streak (weeks meeting their weekly target), when known.
     streak: Streak | None = None
 
     @property
     def minutes(self) -> float | None:
-        """Start to last set, in minutes."""
+        """First to last logged set, in minutes."""
         return None if self.duration is None else self.duration.total_seconds() / 60
 
 
@@ -366,12 +373,13 @@ def summarise(
     catalog: Catalog,
     *,
     kept: set[int] | None = None,
-    compound_first: TimeComparison | None = None,
+    other_order: TimeComparison | None = None,
     ended_by_idle: bool = False,
     streak: Streak | None = None,
 ) -> WorkoutSummary:
     """The workout in numbers. ``kept``: the set ids still in the log (a set removed with /undo since isn't
-    counted); ``compound_first``: the member's compound-first sessions of this day, to compare the time."""
+    counted); ``other_order``: the member's sessions of this day in the other order, to compare the time.
+    The time runs from the first to the last logged set, as every session's does."""
     steps = [s for s in workout.steps if s.set_id is None or kept is None or s.set_id in kept]
     by_exercise: dict[str, list[Step]] = {}
     for s in steps:
@@ -395,6 +403,7 @@ def summarise(
         if s.fire:
             pairs[f"{' + '.join(s.fire)} → {catalog.get(s.exercise_id).name}"] = None
     last = max((s.at for s in steps if s.set_id is not None), default=None)
+    first = min((s.at for s in steps if s.set_id is not None), default=None)
     return WorkoutSummary(
         day=workout.day,
         protocol=workout.protocol,
@@ -406,8 +415,8 @@ def summarise(
         volume_partial=any(s.volume_kg is None for s in logged),
         prs=tuple(f"{catalog.get(s.exercise_id).name}: {s.pr}" for s in logged if s.pr),
         fire_pairs=tuple(pairs),
-        duration=None if last is None else last - workout.started_at,
-        compound_first=compound_first,
+        duration=None if last is None or first is None else last - first,
+        other_order=other_order,
         ended_by_idle=ended_by_idle,
         streak=streak,
     )

@@ -106,12 +106,8 @@ class ConfigCog(commands.Cog):
         schedule_options = (plan_channel, plan_posts, plan_time, timezone, week, recap, recap_time)
 
         async def work() -> str:
-            if evidence_replies is None:
-                config = await self._guild_config.get(guild_id)
-            else:
-                config = await self._guild_config.set_evidence_replies(
-                    guild_id, evidence_replies.value == "on", channel.id if channel is not None else None
-                )
+            # The schedule first: its values are checked and saved in one transaction, so a refused one leaves
+            # the evidence setting unchanged too.
             if any(option is not None for option in schedule_options):
                 schedule = await self._community.configure(
                     guild_id,
@@ -125,6 +121,12 @@ class ConfigCog(commands.Cog):
                 )
             else:
                 schedule = await self._community.schedule(guild_id)
+            if evidence_replies is None:
+                config = await self._guild_config.get(guild_id)
+            else:
+                config = await self._guild_config.set_evidence_replies(
+                    guild_id, evidence_replies.value == "on", channel.id if channel is not None else None
+                )
             evidence = describe_config(config, message_content=self._message_content)
             return f"{evidence}\n{describe_schedule(schedule)}"
 

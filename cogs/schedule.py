@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
@@ -26,6 +27,8 @@ from runtime.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
+# A scheduled post's key: the server (or member, for a reminder), the kind and the local date.
+Claim = tuple[int, str, date]
 # The plan of a day as /plan posts it (embeds and the Start workout / My numbers buttons), from the plan cog.
 PlanMessage = Callable[[str, int], tuple[list[discord.Embed], discord.ui.View]]
 REMINDERS_OFF = (
@@ -84,6 +87,8 @@ class ScheduleCog(commands.Cog):
         self._tick_seconds = tick_seconds
         # Members whose reminders went off since they last used a command (refreshed every tick).
         self._to_tell: set[int] = set()
+        # Posts this process has claimed or found claimed: later ticks skip them without a database write.
+        self._handled: set[Claim] = set()
 
     async def cog_load(self) -> None:
         """Start ticking (after the gateway is ready, see ``_before``)."""
@@ -119,39 +124,56 @@ class ScheduleCog(commands.Cog):
         return sent
 
     async def _post(self, post: DuePost) -> int:
-        if not await self._community.claim(post.guild_id, post.kind, post.due.local_date, late=post.due.late):
+        key = (post.guild_id, post.kind, post.due.local_date)
+        if key in self._handled:
             return 0
-        try:
-            channel = self._bot.get_channel(post.channel_id) or await self._bot.fetch_channel(post.channel_id)
-            if not isinstance(channel, discord.abc.Messageable):
-                raise discord.NotFound  # type: ignore[call-arg]
-            if post.kind == PLAN and post.day is not None:
-                week_index = post.due.local_date.isocalendar().week
-                embeds, view = self._plan_message(post.day, week_index)
-                message = await channel.send(
-                    content=self._plan_header(post), embeds=embeds, view=view, allowed_mentions=NO_MENTIONS
-                )
-            else:
-                recap = await self._community.recap(post.guild_id)
-                message = await channel.send(embed=recap_embed(recap), allowed_mentions=NO_MENTIONS)
-        except (discord.Forbidden, discord.NotFound, TypeError):
-            log.warning(
-                "scheduled %s for guild %s can't be posted in channel %s", post.kind, post.guild_id, post.channel_id
-            )
+        # The message is built before the claim: a failure here (the database, a bug) leaves nothing claimed.
+        if post.kind == PLAN and post.day is not None:
+            embeds, view = self._plan_message(post.day, post.due.local_date.isocalendar().week)
+            message: dict[str, Any] = {"content": self._plan_header(post), "embeds": embeds, "view": view}
+        else:
+            message = {"embed": recap_embed(await self._community.recap(post.guild_id))}
+        claimed = await self._community.claim(post.guild_id, post.kind, post.due.local_date, late=post.due.late)
+        self._handled.add(key)
+        if not claimed:
             return 0
-        except (discord.HTTPException, OSError, TimeoutError):
-            log.warning("scheduled %s for guild %s failed; trying again next tick", post.kind, post.guild_id)
-            await self._community.release(post.guild_id, post.kind, post.due.local_date)
+        sent = await self._send(key, post.channel_id, message)
+        if sent is None:
             return 0
-        await self._community.posted(post.guild_id, post.kind, post.due.local_date, message.id)
+        await self._community.posted(post.guild_id, post.kind, post.due.local_date, sent.id)
         log.info(
-            "posted the %s for guild %s (%s)%s",
-            post.kind,
-            post.guild_id,
-            post.due.local_date,
-            " late" if post.due.late else "",
+            "posted the %s for guild %s (%s, late: %s)", post.kind, post.guild_id, post.due.local_date, post.due.late
         )
         return 1
+
+    async def _send(self, key: Claim, channel_id: int, message: dict[str, Any]) -> discord.Message | None:
+        """Send a claimed post; on a failure that may pass the claim goes back (tried next tick), else it stays."""
+        target, kind, _ = key
+        try:
+            channel = self._bot.get_channel(channel_id) or await self._bot.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                log.warning("scheduled %s for %s: channel %s can't take messages", kind, target, channel_id)
+                return None
+            return await channel.send(**message, allowed_mentions=NO_MENTIONS)
+        except (discord.Forbidden, discord.NotFound):
+            log.warning("scheduled %s for %s can't be posted in channel %s; not retried", kind, target, channel_id)
+        except (discord.DiscordServerError, aiohttp.ClientConnectionError):
+            log.warning("scheduled %s for %s failed (Discord or the network); trying again next tick", kind, target)
+            await self._give_back(key)
+        except TimeoutError:
+            # Discord may have taken it: trying again could post it twice, which is worse than once late.
+            log.warning("scheduled %s for %s timed out and may have been posted; not retried", kind, target)
+        except discord.HTTPException as refused:
+            log.warning("Discord refused the scheduled %s for %s (%s); not retried", kind, target, refused.status)
+        except Exception:
+            log.exception("scheduled %s for %s failed unexpectedly; trying again next tick", kind, target)
+            await self._give_back(key)
+        return None
+
+    async def _give_back(self, key: Claim) -> None:
+        target, kind, local_date = key
+        await self._community.release(target, kind, local_date)
+        self._handled.discard(key)
 
     def _plan_header(self, post: DuePost) -> str:
         weekday = WEEKDAY_NAMES[post.due.local_date.weekday()]
@@ -161,13 +183,16 @@ class ScheduleCog(commands.Cog):
         return text
 
     async def _remind(self, reminder: DueReminder) -> int:
-        if not await self._community.claim(
-            reminder.member_id, REMINDER, reminder.due.local_date, late=reminder.due.late
-        ):
+        key = (reminder.member_id, REMINDER, reminder.due.local_date)
+        if key in self._handled:
+            return 0
+        embeds, view = self._plan_message(reminder.day, reminder.due.local_date.isocalendar().week)
+        claimed = await self._community.claim(*key, late=reminder.due.late)
+        self._handled.add(key)
+        if not claimed:
             return 0
         try:
             user = self._bot.get_user(reminder.member_id) or await self._bot.fetch_user(reminder.member_id)
-            embeds, view = self._plan_message(reminder.day, reminder.due.local_date.isocalendar().week)
             await user.send(
                 content=f"💪 **{reminder.day.title()} day today** — your plan, with its Start workout button:",
                 embeds=embeds[:1],
@@ -179,8 +204,11 @@ class ScheduleCog(commands.Cog):
             log.info("reminder DM to user %s refused; reminders switched off", reminder.member_id)
             await self._community.reminder_failed(reminder.member_id)
             return 0
-        except (discord.HTTPException, OSError, TimeoutError):
-            await self._community.release(reminder.member_id, REMINDER, reminder.due.local_date)
+        except (discord.DiscordServerError, aiohttp.ClientConnectionError):
+            await self._give_back(key)
+            return 0
+        except (discord.HTTPException, TimeoutError):
+            log.warning("reminder DM to user %s failed; not retried today", reminder.member_id)
             return 0
         return 1
 

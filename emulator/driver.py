@@ -117,6 +117,8 @@ class Harness:
         # Direct messages: each member's DM channel, and members whose DMs are closed to the bot.
         self.dm_channels: dict[int, int] = {}
         self.closed_dms: set[int] = set()
+        # Channels where posting fails with this HTTP status (403: no permission, 5xx: Discord trouble).
+        self.channel_errors: dict[int, int] = {}
 
     # -- wiring -------------------------------------------------------------------------------------
 
@@ -241,6 +243,11 @@ class Harness:
                 # What Discord answers when a member's DMs are closed to the bot.
                 response = types.SimpleNamespace(status=403, reason="Forbidden")
                 raise discord.Forbidden(response, {"code": 50007, "message": "Cannot send messages to this user"})
+            status = self.channel_errors.get(channel_id)
+            if status is not None:
+                response = types.SimpleNamespace(status=status, reason="error")
+                error = discord.Forbidden if status == 403 else discord.DiscordServerError
+                raise error(response, {"code": 0, "message": f"emulated {status}"})
             return self._new_message(body, channel_id=channel_id)
         if path.endswith("/commands") and method == "PUT":
             return [{**cmd, "id": str(self.ids.next()), "application_id": str(self.application_id)} for cmd in body]

@@ -51,18 +51,21 @@ async def start_bot(settings: Settings, catalog: Catalog, evidence: EvidenceBase
     return bot
 
 
-async def harness_for(bot: CoachBot, monkeypatch: pytest.MonkeyPatch, like: Harness | None = None) -> Harness:
+async def harness_for(
+    bot: CoachBot, monkeypatch: pytest.MonkeyPatch, like: Harness | None = None, *, holds_guild: bool = True
+) -> Harness:
     h = Harness(bot, application_id=APPLICATION_ID, bot_user_id=BOT_USER_ID)
     h.install(monkeypatch)
     if like is not None:  # the same server and members, seen by another process
         h.guild_id, h.channel_id, h.default_user = like.guild_id, like.channel_id, like.default_user
-    await h.create_guild()
+    if holds_guild:  # a process holds a guild when its shard received the guild's GUILD_CREATE
+        await h.create_guild()
     return h
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))  # a Monday, 06:00 UTC
+    return Clock(datetime(2026, 11, 23, 5, 0, tzinfo=UTC))  # a Monday, 05:00 UTC: before any post of the day
 
 
 @pytest.fixture
@@ -198,9 +201,12 @@ async def test_bad_schedule_settings_are_refused_and_change_nothing(scheduled: t
         ({"recap": "on"}, "set `plan_channel` too"),
     ):
         assert expected in await configure(harness, **options)
+    # Refused with the evidence setting in the same command: nothing of it is saved either.
+    assert "isn't a time zone" in await configure(harness, evidence_replies="on", timezone="Mars/Olympus")
     text = await configure(harness)
     assert "Plan of the day: **off**" in text
     assert "Weekly recap: **off**" in text
+    assert "Evidence replies are **off**" in text
     member = await harness.slash("config", {"plan_time": "08:00"})
     assert "Manage Server" in member.content
 
@@ -311,7 +317,7 @@ async def test_forget_and_export_cover_the_schedule(scheduled: tuple[CoachBot, H
     bot, harness = scheduled
     await configure(harness, plan_channel=str(harness.channel_id), plan_time="07:00", timezone="UTC", recap="on")
     await harness.slash("settings", {"reminder": "06:30", "recap": "on", "sessions_per_week": 4}, locale="en-GB")
-    await log_sets(harness, harness.default_user, [("back squat", 100, 5, "2026-11-23 06:00")])
+    await log_sets(harness, harness.default_user, [("back squat", 100, 5, "2026-11-23 04:00")])
     clock.set(datetime(2026, 11, 23, 6, 31, tzinfo=UTC))
     assert await tick(bot) == 1  # the reminder
     member = int(harness.default_user["id"])
@@ -330,3 +336,61 @@ async def test_forget_and_export_cover_the_schedule(scheduled: tuple[CoachBot, H
     recap = posts(harness)[-1].json["embeds"][0]
     assert str(member) not in recap["description"]
     assert "has turned on `/settings recap:on` yet" in recap["description"]
+
+
+async def test_a_schedule_set_after_todays_time_starts_with_the_next_post(
+    scheduled: tuple[CoachBot, Harness], clock: Clock
+) -> None:
+    bot, harness = scheduled
+    clock.set(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # Monday afternoon: today's 07:00 has passed
+    await configure(harness, plan_channel=str(harness.channel_id), plan_time="07:00", timezone="UTC")
+    assert await tick(bot) == 0, "not 'posted late': nothing was missed"
+    clock.set(datetime(2026, 11, 24, 7, 0, 1, tzinfo=UTC))
+    assert await tick(bot) == 1
+    assert "Posted late" not in posts(harness)[0].json["content"]
+    assert "Weekly recap: **on**" in await configure(harness, recap="on")
+    off = await configure(harness, plan_posts="off")
+    assert "Plan of the day: **off**" in off
+    assert "Weekly recap: **off**" in off, "the recap goes to the plan channel: off with it"
+
+
+async def test_a_failed_post_is_retried_only_when_the_failure_may_pass(
+    scheduled: tuple[CoachBot, Harness], clock: Clock
+) -> None:
+    bot, harness = scheduled
+    await configure(harness, plan_channel=str(harness.channel_id), plan_time="07:00", timezone="UTC")
+    clock.set(datetime(2026, 11, 23, 7, 0, 1, tzinfo=UTC))
+    harness.channel_errors[harness.channel_id] = 503
+    assert await tick(bot) == 0
+    del harness.channel_errors[harness.channel_id]
+    assert await tick(bot) == 1, "Discord's 5xx passes: the claim went back and the next tick posts"
+    # Tuesday the bot may not post there: logged, not retried every tick all day.
+    clock.set(datetime(2026, 11, 24, 7, 0, 1, tzinfo=UTC))
+    harness.channel_errors[harness.channel_id] = 403
+    assert await tick(bot) == 0
+    del harness.channel_errors[harness.channel_id]
+    assert await tick(bot) == 0
+    attempts = [p.json["content"].split(".**")[0] for p in posts(harness)]
+    assert attempts == ["🗓️ **Plan of the day — Monday: lower"] * 2 + ["🗓️ **Plan of the day — Tuesday: push"]
+
+
+async def test_only_a_process_holding_the_guild_posts_for_it(
+    tmp_path: Path, catalog: Catalog, evidence: EvidenceBase, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(
+        discord_token=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'two.db'}", data_dir=tmp_path
+    )
+    holder = await start_bot(settings, catalog, evidence, clock)
+    other = await start_bot(settings, catalog, evidence, clock)
+    try:
+        h1 = await harness_for(holder, monkeypatch)
+        await configure(h1, plan_channel=str(h1.channel_id), plan_time="07:00", timezone="UTC")
+        h2 = await harness_for(other, monkeypatch, like=h1, holds_guild=False)
+        clock.set(datetime(2026, 11, 24, 7, 0, 1, tzinfo=UTC))
+        assert await tick(other) == 0, "another shard's guild"
+        assert posts(h2) == []
+        assert await tick(holder) == 1
+    finally:
+        for bot in (holder, other):
+            await bot.close()
+            await bot.engine.dispose()
