@@ -124,7 +124,7 @@ def summary_embed(summary: WorkoutSummary, *, who: str | None = None) -> discord
     embed.add_field(name="🔥 Pre-exhaust pairs", value="\n".join(summary.fire_pairs)[:1024] or "none", inline=False)
     if summary.streak is not None:
         embed.add_field(name="Consistency", value=summary.streak.describe(), inline=False)
-    embed.set_footer(text="Duration is start to last set. Compare: /compare · history: /history")
+    embed.set_footer(text="Time runs from the first to the last set. Compare: /compare · history: /history")
     return embed
 
 
@@ -138,14 +138,14 @@ def _time(summary: WorkoutSummary) -> str:
     if minutes is None:
         return "—"
     text = f"{minutes:.0f} min"
-    other = summary.compound_first
+    other = summary.other_order
     if other is None:
         return text
     if other.mean_minutes is None:
-        return text + f"\n-# No timed compound-first {summary.day} sessions of yours to compare with yet."
+        return text + f"\n-# No timed {other.label} {summary.day} sessions of yours to compare with yet."
     diff = other.mean_minutes - minutes
     word = "shorter" if diff >= 0 else "longer"
     return (
-        text + f"\n-# {abs(diff):.0f} min {word} than your compound-first {summary.day} days "
+        text + f"\n-# {abs(diff):.0f} min {word} than your {other.label} {summary.day} days "
         f"({other.mean_minutes:.0f} min, {plural(other.sessions, 'session')})"
     )
