@@ -140,6 +140,8 @@ class Card:
     substitutes: tuple[Exercise, ...] = ()
     logged: LogResult | None = None
     undone: Step | None = None
+    # False when the set Undo took back had already been removed from the log (with /undo, say).
+    undone_deleted: bool = True
     notice: str | None = None
     summary: WorkoutSummary | None = None
 
@@ -149,6 +151,7 @@ class _Outcome:
     workout: Workout
     logged: LogResult | None = None
     undone: Step | None = None
+    undone_deleted: bool = True
     notice: str | None = None
     kept: frozenset[int] | None = None
     by_idle: bool = False
@@ -173,9 +176,11 @@ def other_order_time(
     return TimeComparison(len(minutes), sum(minutes) / len(minutes) if minutes else None, other)
 
 
-def plan_item(planned: PlannedExercise, numbers: NumbersItem) -> PlanItem:
-    """A planned exercise with the member's target ("My numbers") for it."""
+def plan_item(planned: PlannedExercise, numbers: NumbersItem, slot: PlanItem | None = None) -> PlanItem:
+    """A planned exercise with the member's target ("My numbers") for it; ``slot``: the item it replaces in a
+    workout (its plan slot carries over), else the planned exercise is the slot's own."""
     target = numbers.target
+    rx = planned.prescription
     return PlanItem(
         exercise_id=planned.exercise.id,
         sets=planned.prescription.sets,
@@ -192,6 +197,10 @@ def plan_item(planned: PlannedExercise, numbers: NumbersItem) -> PlanItem:
         ),
         start_weight=numbers.start_weight,
         condition=numbers.condition.value if numbers.condition else None,
+        slot_exercise=slot.slot_exercise or slot.exercise_id if slot else planned.exercise.id,
+        slot=(slot.slot or (slot.sets, slot.reps_low, slot.reps_high))
+        if slot
+        else (rx.sets, rx.reps_low, rx.reps_high),
     )
 
 
@@ -213,8 +222,9 @@ class WorkoutService(Service):
 
     # ----------------------------------------------------------------- start and resume
 
-    async def start(self, req: StartRequest, *, replace_open: bool = False) -> Card:
-        """Start the planned day for the member; WorkoutActiveError when one is open (unless ``replace_open``)."""
+    async def start(self, req: StartRequest, *, replacing: int | None = None) -> Card:
+        """Start the planned day for the member; WorkoutActiveError when one is open, unless it is the workout
+        ``replacing`` names (the member chose to end that one)."""
         now = self.now()
         day = self.planner.plan_day(req.day, parse_protocol(req.protocol), req.equipment, week_index=req.week)
         if not day.items:
@@ -234,7 +244,12 @@ class WorkoutService(Service):
             current = _from_row(row) if row is not None else None
             if current is not None and current.workout_id == req.interaction_id:
                 return current, False  # another delivery of this interaction started it already
-            if current is not None and not replace_open and not current.ended and not current.expired(now):
+            if (
+                current is not None
+                and current.workout_id != replacing
+                and not current.ended
+                and not current.expired(now)
+            ):
                 return current, True
             q.replace(_to_row(workout))
             return workout, False
@@ -312,6 +327,7 @@ class WorkoutService(Service):
         if workout.version != press.version:
             return _Outcome(workout, notice=BEHIND)
         logged = undone = None
+        deleted = True
         kept: frozenset[int] | None = None
         match press.action:
             case Action.DONE | Action.EDIT:
@@ -330,14 +346,14 @@ class WorkoutService(Service):
             case Action.UNDO:
                 new, undone = workout.undo(now)
                 if undone.set_id is not None:
-                    q.delete_set(press.member_id, undone.set_id)
+                    deleted = q.delete_set(press.member_id, undone.set_id)
             case Action.END:
                 new = workout.end(now)
                 kept = frozenset(q.kept(press.member_id, (s.set_id for s in new.logged() if s.set_id is not None)))
         if not q.save(press.member_id, press.workout_id, press.version, _to_row(new)):
             # Moved by another process since our read (PostgreSQL): the whole press rolls back, set included.
             raise StaleCardError(BEHIND)
-        return _Outcome(new, logged=logged, undone=undone, kept=kept)
+        return _Outcome(new, logged=logged, undone=undone, undone_deleted=deleted, kept=kept)
 
     def _log(
         self, q: WorkoutQueries, conn: Connection, workout: Workout, press: Press, now: datetime
@@ -398,17 +414,16 @@ class WorkoutService(Service):
         if item is None or press.exercise_id not in {e.id for e in card.substitutes}:
             raise WorkoutError("That exercise can't stand in here any more; press **Swap** again for the choices.")
         substitute = self.catalog.get(str(press.exercise_id))
-        original = self.catalog.get(item.replaces or item.exercise_id)
-        slot = PlannedExercise(original, item.prescription)
-        back = substitute.id == original.id
+        planned_here = self.catalog.get(item.slot_exercise or item.exercise_id)
+        back = substitute.id == planned_here.id
         planned = PlannedExercise(
             substitute,
-            slot.prescription if back else substitute_prescription(item.prescription, substitute),
-            replaces=None if back else original,
+            item.slot_prescription if back else substitute_prescription(item.slot_prescription, substitute),
+            replaces=None if back else planned_here,
         )
         day = DayPlan(workout.day, workout.protocol, workout.equipment, (planned,), ())
         numbers = await self.insight.my_numbers(press.member_id, day, unit=workout.unit)
-        return plan_item(planned, numbers.items[0])
+        return plan_item(planned, numbers.items[0], slot=item)
 
     async def _comparison(self, workout: Workout) -> tuple[TimeComparison, Streak | None]:
         """The member's time for this day in the other order, and their streak (weeks in the server's time zone)."""
@@ -449,6 +464,7 @@ class WorkoutService(Service):
             substitutes=self._substitutes(workout) if exercise is not None and not workout.ended else (),
             logged=outcome.logged,
             undone=outcome.undone,
+            undone_deleted=outcome.undone_deleted,
             notice=outcome.notice,
             summary=summary,
         )
@@ -458,11 +474,13 @@ class WorkoutService(Service):
         item = workout.current
         if item is None:
             return ()
-        original = self.catalog.get(item.replaces or item.exercise_id)
+        planned_here = self.catalog.get(item.slot_exercise or item.exercise_id)
         others = {i.exercise_id for n, i in enumerate(workout.items) if n != workout.position}
-        found = self.planner.substitutes(original, workout.day, workout.equipment, exclude=others | {item.exercise_id})
-        if item.replaces is not None:
-            found.insert(0, original)  # swapping back is always possible
+        found = self.planner.substitutes(
+            planned_here, workout.day, workout.equipment, exclude=others | {item.exercise_id}
+        )
+        if planned_here.id != item.exercise_id:
+            found.insert(0, planned_here)  # swapping back to the plan's exercise is always possible
         return tuple(found)
 
 

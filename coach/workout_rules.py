@@ -60,6 +60,15 @@ class PlanItem:
     start_weight: float | None = None
     # "pre-exhausted" / "fresh": which of the member's sessions the target came from (compounds only).
     condition: str | None = None
+    # What the plan put in this slot (exercise and sets × reps): Swap's stand-ins are for it, and swapping
+    # keeps its prescription, however many swaps came before.
+    slot_exercise: str | None = None
+    slot: tuple[int, int, int] | None = None
+
+    @property
+    def slot_prescription(self) -> Prescription:
+        """The plan's sets × reps for this slot."""
+        return Prescription(*self.slot) if self.slot else self.prescription
 
     @property
     def prescription(self) -> Prescription:
@@ -72,6 +81,7 @@ class PlanItem:
             "x": self.exercise_id, "sets": self.sets, "lo": self.reps_low, "hi": self.reps_high,
             "replaces": self.replaces, "tw": self.target_weight, "tr": list(self.target_reps),
             "note": self.target_note, "start": self.start_weight, "cond": self.condition,
+            "slot_x": self.slot_exercise, "slot": list(self.slot) if self.slot else None,
         }  # fmt: skip
 
     @classmethod
@@ -81,6 +91,7 @@ class PlanItem:
             exercise_id=str(data["x"]), sets=int(data["sets"]), reps_low=int(data["lo"]), reps_high=int(data["hi"]),
             replaces=data.get("replaces"), target_weight=data.get("tw"), target_reps=tuple(data.get("tr") or ()),
             target_note=data.get("note"), start_weight=data.get("start"), condition=data.get("cond"),
+            slot_exercise=data.get("slot_x"), slot=tuple(data["slot"]) if data.get("slot") else None,
         )  # fmt: skip
 
 
@@ -319,7 +330,7 @@ def rest_between(done: Exercise, upcoming: Exercise, isolation_done: list[Exerci
 class ExerciseDone:
     """One exercise of a finished workout."""
 
-    name: str
+    exercise: Exercise
     sets: int
     skipped: int
     best: Step | None
@@ -368,6 +379,13 @@ class WorkoutSummary:
         return None if self.duration is None else self.duration.total_seconds() / 60
 
 
+def heaviness(exercise: Exercise, step: Step) -> tuple[float, int]:
+    """How a set ranks for "best set": the load the muscles moved (so less assistance is heavier), then reps."""
+    if step.volume_kg is not None and step.reps:
+        return step.volume_kg / step.reps, step.reps
+    return (-step.weight if exercise.load is Load.ASSISTED else step.weight), step.reps
+
+
 def summarise(
     workout: Workout,
     catalog: Catalog,
@@ -387,10 +405,11 @@ def summarise(
     exercises = []
     for exercise_id, done in by_exercise.items():
         logged = [s for s in done if s.kind is StepKind.DONE]
-        best = max(logged, key=lambda s: (s.weight, s.reps), default=None)
+        exercise = catalog.get(exercise_id)
+        best = max(logged, key=lambda s: heaviness(exercise, s), default=None)
         exercises.append(
             ExerciseDone(
-                name=catalog.get(exercise_id).name,
+                exercise=exercise,
                 sets=len(logged),
                 skipped=sum(1 for s in done if s.kind is StepKind.SKIP),
                 best=best,

@@ -18,7 +18,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from catalog import Load
 from coach.planner import Protocol
 from coach.workout import (
     Action,
@@ -34,7 +33,7 @@ from runtime.components import OwnedButton, bind, member_locale
 from runtime.respond import Answer, answer
 from runtime.text import safe
 from runtime.tree import CoachView, report_error, send_ephemeral
-from runtime.workout_card import card_embed, summary_embed
+from runtime.workout_card import card_embed, summary_embed, weight_label
 
 Choice = app_commands.Choice
 _IDS = r"(?P<owner>\d{1,20}):(?P<wid>\d{1,20}):(?P<ver>\d{1,9})"
@@ -46,7 +45,7 @@ _DAY = (
     r":(?P<equipment>gym|dumbbells|bodyweight)"
 )
 START_TEMPLATE = r"plan:start:" + _DAY + r":(?P<week>\d{1,2})"
-FRESH_TEMPLATE = r"wo:fresh:(?P<owner>\d{1,20}):" + _DAY + r":(?P<week>\d{1,2})"
+FRESH_TEMPLATE = r"wo:fresh:(?P<owner>\d{1,20}):(?P<wid>\d{1,20}):" + _DAY + r":(?P<week>\d{1,2})"
 # An Edit form left open this long is forgotten by discord.py; its submit is still answered (see above).
 FORM_TIMEOUT_S = 900.0
 NOT_YOURS_FORM = "That form isn't yours."
@@ -145,26 +144,31 @@ class FreshButton(OwnedButton, discord.ui.DynamicItem[discord.ui.Button[Any]], t
 
     cog: WorkoutCog
 
-    def __init__(self, owner_id: int, day: str, protocol: str, equipment: str, week: int) -> None:
+    def __init__(self, owner_id: int, replacing: int, day: str, protocol: str, equipment: str, week: int) -> None:
         super().__init__(
             discord.ui.Button(
                 label=f"End it, start {day}",
                 style=discord.ButtonStyle.danger,
-                custom_id=f"wo:fresh:{owner_id}:{day}:{protocol}:{equipment}:{week}",
+                # The open workout it ends: pressed later, when another one is open, it asks again instead.
+                custom_id=f"wo:fresh:{owner_id}:{replacing}:{day}:{protocol}:{equipment}:{week}",
             )
         )
-        self.owner_id, self.day, self.protocol, self.equipment, self.week = owner_id, day, protocol, equipment, week
+        self.owner_id, self.replacing = owner_id, replacing
+        self.day, self.protocol, self.equipment, self.week = day, protocol, equipment, week
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> FreshButton:
         """Rebuild the button from its custom id."""
-        return cls(int(match["owner"]), match["day"], match["protocol"], match["equipment"], int(match["week"]))
+        return cls(
+            int(match["owner"]), int(match["wid"]), match["day"], match["protocol"], match["equipment"],
+            int(match["week"]),
+        )  # fmt: skip
 
     async def act(self, interaction: discord.Interaction[Any]) -> None:
         """End the open workout and start the new one in its place."""
-        await self.cog.start(interaction, self.day, self.protocol, self.equipment, self.week, replace_open=True)
+        await self.cog.start(interaction, self.day, self.protocol, self.equipment, self.week, replacing=self.replacing)
 
 
 class SetForm(discord.ui.Modal):
@@ -309,24 +313,20 @@ class WorkoutCog(commands.Cog):
         elif action == "share":
             summary = await self._workouts.summary(owner, wid)
             who = safe(interaction.user.display_name)
-            await interaction.response.send_message(embed=summary_embed(summary, who=who), ephemeral=False)
+            # Once: the private summary loses its Share button, then the summary goes to the channel.
+            await interaction.response.edit_message(embed=summary_embed(summary), view=None)
+            await interaction.followup.send(embed=summary_embed(summary, who=who), ephemeral=False)
         else:
             await self.press(interaction, Action(action), wid, ver)
 
     async def _open_form(self, interaction: discord.Interaction[Any], wid: int, ver: int) -> None:
         card = await self._workouts.resume(interaction.user.id)
         exercise, item = card.exercise, card.workout.current
-        if exercise is None or item is None or card.workout.workout_id != wid:
+        if exercise is None or item is None or card.workout.workout_id != wid or card.workout.version != ver:
+            # A card that is behind: show where the member is, rather than a form whose set can't be logged.
             await interaction.response.edit_message(**self.render(card, interaction.user.id).edit_kwargs())
             return
-        unit = card.workout.unit
-        label = f"Weight ({unit})"
-        if exercise.load is Load.ASSISTED:
-            label = f"Assistance ({unit})"
-        elif exercise.uses_bodyweight:
-            label = f"Added weight ({unit}), 0 for none"
-        elif exercise.per_hand:
-            label = f"Weight per hand ({unit})"
+        label = weight_label(exercise, card.workout.unit)
         weight = reps = ""
         if card.suggestion is not None:
             weight = f"{card.suggestion.weight:g}"
@@ -367,7 +367,7 @@ class WorkoutCog(commands.Cog):
         equipment: str,
         week: int,
         *,
-        replace_open: bool = False,
+        replacing: int | None = None,
     ) -> None:
         """Start the member's workout and show its card privately (or ask about the one still open)."""
         owner = interaction.user.id
@@ -379,7 +379,7 @@ class WorkoutCog(commands.Cog):
 
         async def work() -> Card | WorkoutActiveError:
             try:
-                return await self._workouts.start(request, replace_open=replace_open)
+                return await self._workouts.start(request, replacing=replacing)
             except WorkoutActiveError as open_one:
                 return open_one
 
@@ -389,12 +389,12 @@ class WorkoutCog(commands.Cog):
                 w = result.card.workout
                 resume = discord.ButtonStyle.success
                 view.add_item(self._card("resume", owner, w.workout_id, w.version, label="Resume it", style=resume))
-                view.add_item(self._fresh(owner, day, protocol, equipment, week))
+                view.add_item(self._fresh(owner, w.workout_id, day, protocol, equipment, week))
                 return Answer(content=result.message, view=view)
             return self.render(result, owner)
 
         # From the "already open" question the answer replaces it; from a plan or a command it's a new card.
-        await answer(interaction, work(), render, update=replace_open)
+        await answer(interaction, work(), render, update=replacing is not None)
 
     # ----------------------------------------------------------------- /workout
 

@@ -31,6 +31,15 @@ def load_words(exercise: Exercise, weight: float, unit: Unit) -> str:
     return format_load(weight, unit) + (" per hand" if exercise.per_hand else "")
 
 
+def weight_label(exercise: Exercise, unit: Unit) -> str:
+    """The Edit form's weight field for this exercise: what the number means."""
+    if exercise.load is Load.ASSISTED:
+        return f"Assistance ({unit})"
+    if exercise.uses_bodyweight:
+        return f"Added weight ({unit}), 0 for none"
+    return f"Weight per hand ({unit})" if exercise.per_hand else f"Weight ({unit})"
+
+
 def suggestion_text(exercise: Exercise, suggestion: Suggestion, unit: Unit) -> str:
     """'60 kg × 8'."""
     return f"{load_words(exercise, suggestion.weight, unit)} × {suggestion.reps}"
@@ -60,8 +69,12 @@ def card_embed(card: Card) -> discord.Embed:
         if result.pre_exhausted:
             lines.append("🔥 **pre-exhausted** — after " + ", ".join(safe(n) for n in result.pre_exhausted_by))
     if card.undone is not None:
-        what = "skipped set" if card.undone.set_id is None else "set (removed from your log)"
-        lines.append(f"↩️ Took back the last {what}.")
+        if card.undone.set_id is None:
+            lines.append("↩️ Took back the last skipped set.")
+        elif card.undone_deleted:
+            lines.append("↩️ Took back the last set (removed from your log).")
+        else:
+            lines.append("↩️ Took back the last set (it was already gone from your log).")
     exercise, item = card.exercise, workout.current
     if exercise is None or item is None:
         lines.append("🏁 **Every exercise of the day is done.** Press **End workout** for your summary.")
@@ -85,11 +98,10 @@ def card_embed(card: Card) -> discord.Embed:
         lines.append(f"⏱️ Rest — next set {_timestamp(until, 'R')} (at {_timestamp(until, 'T')}). {card.rest.reason}")
     if card.upcoming is not None:
         lines.append(f"Next up: {card.upcoming.name}")
+    # The start in the member's own time: a Discord timestamp renders in their time zone.
+    lines.append(f"-# started {_timestamp(workout.started_at.timestamp(), 't')}")
     embed = discord.Embed(title=title, description="\n".join(lines)[:4096], colour=ACTIVE_COLOUR)
-    embed.set_footer(
-        text="✓ Done logs the target · Edit logs what you did · only you see this card · "
-        f"started {workout.started_at:%H:%M} UTC"
-    )
+    embed.set_footer(text="✓ Done logs the target · Edit logs what you did · only you see this card")
     return embed
 
 
@@ -103,9 +115,9 @@ def summary_embed(summary: WorkoutSummary, *, who: str | None = None) -> discord
     if summary.ended_by_idle:
         lines.append("This workout ended by itself after 3 hours without a tap.")
     for done in summary.exercises:
-        text = f"**{safe(done.name)}** — {plural(done.sets, 'set')}"
+        text = f"**{safe(done.exercise.name)}** — {plural(done.sets, 'set')}"
         if done.best is not None:
-            text += f", best {_best(done.best.weight, done.best.reps, unit)}"
+            text += f", best {load_words(done.exercise, done.best.weight, unit)} × {done.best.reps}"
         if done.skipped:
             text += f" · {done.skipped} skipped"
         lines.append(text)
@@ -126,11 +138,6 @@ def summary_embed(summary: WorkoutSummary, *, who: str | None = None) -> discord
         embed.add_field(name="Consistency", value=summary.streak.describe(), inline=False)
     embed.set_footer(text="Time runs from the first to the last set. Compare: /compare · history: /history")
     return embed
-
-
-def _best(weight: float, reps: int, unit: Unit) -> str:
-    load = format_load(weight, unit) if weight > 0 else "body weight"
-    return f"{load} × {reps}"
 
 
 def _time(summary: WorkoutSummary) -> str:

@@ -260,8 +260,11 @@ async def test_one_open_workout_per_member(workouts: WorkoutService) -> None:
     with pytest.raises(WorkoutActiveError) as asked:
         await workouts.start(start(day="pull"))
     assert asked.value.card.workout.workout_id == card.workout.workout_id
-    fresh = await workouts.start(start(day="pull"), replace_open=True)
+    fresh = await workouts.start(start(day="pull"), replacing=card.workout.workout_id)
     assert fresh.workout.day == "pull"
+    # The same "End it, start …" pressed again later (a double tap, another device) ends nothing new: it asks.
+    with pytest.raises(WorkoutActiveError):
+        await workouts.start(start(day="lower"), replacing=card.workout.workout_id)
     with pytest.raises(StaleCardError):
         await workouts.press(press(card, Action.DONE))
     # Bob's workout is his own.
@@ -318,7 +321,7 @@ async def test_the_summary_counts_what_was_done_and_compares_the_time(
     assert summary is not None
     assert card.workout.ended
     assert summary.sets == 4
-    assert [e.name for e in summary.exercises] == ["Triceps Pushdown", "Overhead Tricep Extension"]
+    assert [e.exercise.name for e in summary.exercises] == ["Triceps Pushdown", "Overhead Tricep Extension"]
     # Last time one set of 12: today a rep more on the first, the missing sets from the bottom of the range.
     assert summary.volume_kg == pytest.approx(25 * (13 + 12 + 12) + 12 * 12)
     assert summary.duration == timedelta(minutes=4), "first set (2 min in) to last set (6 min in)"
@@ -356,3 +359,62 @@ async def test_export_includes_the_workout(services: tuple[WorkoutService, Logbo
     assert len(doc["sets"]) == 1
     files = {f.filename: f.data.read() for f in await logbook.export(BOB, 10_000_000)}
     assert json.loads(files[JSON_NAME])["workout"] is None
+
+
+async def test_swaps_keep_the_slots_prescription_whatever_came_before(workouts: WorkoutService) -> None:
+    card = await workouts.start(start(day="lower"))
+    card = await workouts.press(press(card, Action.NEXT))  # leg curl: 4 × 15–20
+    assert card.exercise is not None
+    assert card.exercise.id == "leg_curl"
+    nordic = await workouts.press(press(card, Action.SWAP, exercise_id="nordic_hamstring_curl"))
+    current = nordic.workout.current
+    assert current is not None
+    assert (current.reps_low, current.reps_high) == (4, 8), "a body-weight move keeps its own reps"
+    seated = await workouts.press(press(nordic, Action.SWAP, exercise_id="seated_leg_curl"))
+    current = seated.workout.current
+    assert current is not None
+    assert (current.sets, current.reps_low, current.reps_high) == (4, 15, 20), "the slot's, not the nordic's"
+    assert seated.replaces is not None
+    assert seated.replaces.id == "leg_curl"
+    back = await workouts.press(press(seated, Action.SWAP, exercise_id="leg_curl"))
+    current = back.workout.current
+    assert current is not None
+    assert (current.exercise_id, current.reps_low, current.reps_high) == ("leg_curl", 15, 20)
+    assert back.replaces is None
+
+
+def test_the_best_set_of_an_assisted_lift_is_the_least_assisted(logbook_catalog: Catalog) -> None:
+    from coach.planner import Protocol
+    from coach.workout_rules import PlanItem, Step, StepKind, Workout, summarise
+
+    item = PlanItem("assisted_pull_up", 4, 6, 10)
+    steps = tuple(
+        Step(0, "assisted_pull_up", StepKind.DONE, NOW + timedelta(minutes=i), set_id=i + 1, weight=w, reps=8,
+             volume_kg=(80 * 0.95 - w) * 8)
+        for i, w in enumerate((40.0, 20.0, 30.0))
+    )  # fmt: skip
+    workout = Workout(ALICE, 1, "pull", Protocol.PRE_EXHAUST, "gym", 48, "kg", (item,), NOW, NOW, steps=steps)
+    (done,) = summarise(workout, logbook_catalog).exercises
+    assert done.best is not None
+    assert done.best.weight == 20.0, "20 kg of assistance is heavier than 40"
+
+
+async def test_the_database_refuses_a_save_from_an_older_version(workouts: WorkoutService) -> None:
+    """The last guard against two processes pressing one card: the UPDATE itself compares the version."""
+    from db.workout_queries import WorkoutQueries
+
+    card = await workouts.start(start())
+    w = card.workout
+    moved = {"position": 3, "version": w.version + 1}
+    stale = await workouts._storage.run(
+        lambda conn: WorkoutQueries(conn).save(ALICE, w.workout_id, w.version + 5, moved)
+    )
+    assert stale is False
+    other = await workouts._storage.run(
+        lambda conn: WorkoutQueries(conn).save(ALICE, w.workout_id + 1, w.version, moved)
+    )
+    assert other is False
+    assert (await workouts.resume(ALICE)).workout.position == 0
+    saved = await workouts._storage.run(lambda conn: WorkoutQueries(conn).save(ALICE, w.workout_id, w.version, moved))
+    assert saved is True
+    assert (await workouts.resume(ALICE)).workout.position == 3

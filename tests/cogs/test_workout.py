@@ -122,8 +122,11 @@ async def test_a_seed_push_day_from_plan_to_summary(harness: Harness) -> None:
     assert fields["Consistency"] == "1/3 sessions this week", "the streak's target is 3 sessions by default"
     assert labels(summary.message) == ["Share to channel"]
     shared = await harness.click(summary.message, label="Share to channel", **GB)
-    assert not shared.ephemeral, "shared on purpose"
-    assert "workout done" in shared.embeds[0]["title"]
+    private, public = shared.messages
+    assert public["flags"] & 64 == 0, "shared on purpose"
+    assert "workout done" in public["embeds"][0]["title"]
+    assert public["embeds"][0]["title"].lower().startswith(harness.default_user["username"])
+    assert labels(private) == [], "shared once: the Share button is gone"
     # The log holds exactly the sets done, in order, with their kinds.
     rows = await sets(harness)
     done_sets = [(r.exercise_id, r.weight_value, r.reps, r.kind) for r in rows]
@@ -157,9 +160,10 @@ async def test_the_card_limits_hold(harness: Harness) -> None:
 async def test_only_the_owner_can_press_or_submit(harness: Harness) -> None:
     card = await start_push(harness)
     bob = harness.new_user("bob")
-    refused = await harness.click(card.message, label="Edit", user=bob, **GB)
-    assert refused.ephemeral
-    assert refused.content == NOT_YOURS
+    for label in ("Edit", "Done", "Skip set", "Undo last", "End workout"):
+        refused = await harness.click(card.message, label=label, user=bob, **GB)
+        assert refused.ephemeral
+        assert refused.content == NOT_YOURS
     # Bob can't log into Alice's workout with her form either.
     form = await harness.click(card.message, label="Edit", **GB)
     sneaky = await harness.submit(form, {"weight": "100", "reps": "5"}, message=card.message, user=bob, **GB)
@@ -241,7 +245,7 @@ async def test_a_workout_in_direct_messages(harness: Harness) -> None:
     card = await harness.slash(
         "workout", {"day": "push", "equipment": "bodyweight"}, subcommand="start", guild_id=None, **GB
     )
-    assert "Bodyweight Triceps Extension" in text(card) or "1/3" in text(card)
+    assert "1/3 · Bodyweight Triceps Extension" in text(card)
     card = await harness.click(card.message, label="Done", guild_id=None, **GB)  # body weight: Done from the start
     assert "✅ Logged" in text(card)
     (row,) = await sets(harness)
