@@ -10,6 +10,7 @@ one that can't be made (the channel is gone, the bot may not post there) is logg
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
@@ -27,6 +28,8 @@ from runtime.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
+# Longest a closing bot waits for a tick in progress to stop.
+UNLOAD_WAIT_S = 5.0
 # A scheduled post's key: the server (or member, for a reminder), the kind and the local date.
 Claim = tuple[int, str, date]
 # The plan of a day as /plan posts it (embeds and the Start workout / My numbers buttons), from the plan cog.
@@ -96,8 +99,12 @@ class ScheduleCog(commands.Cog):
         self.ticker.start()
 
     async def cog_unload(self) -> None:
-        """Stop ticking."""
+        """Stop ticking, and wait for a tick in progress to unwind while the database is still open (the bot
+        closes its storage and engine right after its cogs)."""
         self.ticker.cancel()
+        task = self.ticker.get_task()
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=UNLOAD_WAIT_S)
 
     @tasks.loop(seconds=30)
     async def ticker(self) -> None:
