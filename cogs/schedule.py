@@ -28,6 +28,8 @@ from runtime.tree import NO_MENTIONS
 
 log = logging.getLogger(__name__)
 
+# /recap per member: at most once in this many seconds.
+RECAP_COOLDOWN_S = 10.0
 # Longest a closing bot waits for a tick in progress to stop.
 UNLOAD_WAIT_S = 5.0
 # A scheduled post's key: the server (or member, for a reminder), the kind and the local date.
@@ -235,6 +237,8 @@ class ScheduleCog(commands.Cog):
 
     @app_commands.command(name="recap", description="This week in this server: consistency of members who share it.")
     @app_commands.guild_only()
+    # It replays each opted-in member's history: once per member per RECAP_COOLDOWN_S, like the charts.
+    @app_commands.checks.cooldown(1, RECAP_COOLDOWN_S, key=lambda i: i.user.id)
     async def recap(self, interaction: discord.Interaction[Any]) -> None:
         """The current week's recap, privately."""
         guild_id = interaction.guild_id
