@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from coach.community import PLAN, REMINDER, CommunityService, DuePost, DueReminder, Recap
+from coach.errors import CoachError
 from coach.schedule import WEEKDAY_NAMES, format_clock
 from runtime.respond import Answer, answer
 from runtime.tree import NO_MENTIONS
@@ -242,6 +243,7 @@ class ScheduleCog(commands.Cog):
     async def recap(self, interaction: discord.Interaction[Any]) -> None:
         """The current week's recap, privately."""
         guild_id = interaction.guild_id
-        if guild_id is None:  # pragma: no cover - guild_only
-            return
+        if guild_id is None:
+            # guild_only only hides the command in DMs; a forged or stale payload still gets an answer.
+            raise CoachError("That only works in a server, not in DMs.")
         await answer(interaction, self._community.recap(guild_id), lambda r: Answer(embed=recap_embed(r)))

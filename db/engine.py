@@ -138,9 +138,11 @@ def _install_sqlite_hooks(engine: Engine, *, wal: bool, synchronous: str) -> Non
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # The busy timeout first: switching a new file to WAL needs its lock, which another process
+            # migrating the same file may hold for a while (two instances starting together).
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             # FULL syncs the WAL at each commit, before /log can answer "logged"; NORMAL would lose the latest
             # commits on a power cut (an operator may choose it explicitly, for throw-away setups).
             cursor.execute(f"PRAGMA synchronous={synchronous}")
