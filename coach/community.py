@@ -11,14 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from catalog import Catalog
 from coach.errors import ValidationError
-from coach.insight import InsightService, summarise_weeks
+from coach.insight import InsightService, catalog_exercise, summarise_weeks
 from coach.insight_results import TrainingSession, WeeklyStats
-from coach.metrics import RecordBook, Unit, set_e1rm
+from coach.metrics import RecordBook, Unit
 from coach.schedule import (
     DEFAULT_PLAN_TIME,
     DEFAULT_RECAP_TIME,
@@ -33,8 +34,8 @@ from coach.schedule import (
     parse_week,
     plan_due,
     recap_due,
+    scheduled_at,
     streak,
-    week_bounds,
     week_start,
 )
 from coach.storage import Service
@@ -58,11 +59,11 @@ class GuildSchedule:
 
     guild_id: int
     channel_id: int | None
-    plan_time: Any
+    plan_time: time
     tz: ZoneInfo
     week: Week
     recap: bool
-    recap_time: Any
+    recap_time: time
 
     @property
     def posts(self) -> bool:
@@ -142,16 +143,16 @@ def _schedule(guild_id: int, row: GuildSettings | None) -> GuildSchedule:
     )
 
 
-def prs_between(sessions: list[TrainingSession], catalog: Any, since: datetime, until: datetime) -> int:
+def prs_between(sessions: list[TrainingSession], catalog: Catalog, since: datetime, until: datetime) -> int:
     """Sets in [since, until) that broke a record, each judged against everything before it (as /log did)."""
     books: dict[str, RecordBook] = {}
     count = 0
     for session in sessions:
         for s in session.sets:
-            exercise = catalog.get(s.exercise_id) if s.exercise_id and s.exercise_id in catalog else None
+            exercise = catalog_exercise(catalog, s.exercise_id)
             book = books.setdefault(s.exercise_key, RecordBook())
-            e1rm = set_e1rm(exercise, s.weight_kg, s.reps, s.bodyweight_kg)
-            records = book.judge(exercise, kind=s.kind, weight_kg=s.weight_kg, reps=s.reps, e1rm_kg=e1rm)
+            # The stored e1RM, as /log judged it and the /progress chart replays it.
+            records = book.judge(exercise, kind=s.kind, weight_kg=s.weight_kg, reps=s.reps, e1rm_kg=s.e1rm_kg)
             if since <= s.performed_at < until and records.any:
                 count += 1
     return count
@@ -325,7 +326,7 @@ class CommunityService(Service):
         now = self.now()
         tz = await self.tz_for(guild_id)
         monday = week_start(now, tz)
-        since, _ = week_bounds(monday, tz)
+        since = scheduled_at(monday, time(0), tz)  # Monday 00:00, server time
         async with self._storage.read() as session:
             members = await ScheduleRepository(session).recap_members(guild_id)
         lines = []

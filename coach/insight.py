@@ -96,14 +96,15 @@ CUSTOM_MUSCLE_LABEL = "custom exercises"
 ALTERNATE_HINT = "`/plan day:week protocol:alternate`"
 
 
-def _catalog_exercise(catalog: Catalog, exercise_id: str | None) -> Exercise | None:
+def catalog_exercise(catalog: Catalog, exercise_id: str | None) -> Exercise | None:
+    """The catalog exercise a stored set names, or None for a member's own (or since removed) exercise."""
     return catalog.get(exercise_id) if exercise_id is not None and exercise_id in catalog else None
 
 
 def _analyse(sets: tuple[SetRow, ...], catalog: Catalog) -> TrainingSession:
     compounds: dict[str, tuple[int, Exercise]] = {}
     for index, s in enumerate(sets):
-        exercise = _catalog_exercise(catalog, s.exercise_id)
+        exercise = catalog_exercise(catalog, s.exercise_id)
         # Warm-ups don't fatigue; custom exercises have no known muscle.
         if s.kind != "warmup" and exercise is not None and exercise.is_compound:
             compounds.setdefault(s.exercise_key, (index, exercise))
@@ -116,7 +117,7 @@ def _analyse(sets: tuple[SetRow, ...], catalog: Catalog) -> TrainingSession:
             pre.append(compound)
             continue
         conditions[key] = Condition.FRESH
-        after = (_catalog_exercise(catalog, s.exercise_id) for s in sets[first + 1 :] if s.kind != "warmup")
+        after = (catalog_exercise(catalog, s.exercise_id) for s in sets[first + 1 :] if s.kind != "warmup")
         if any(e is not None and pre_exhausts(e, compound) for e in after):
             traditional.append(compound)
     return TrainingSession(sets, conditions, tuple(pre), tuple(traditional))
@@ -199,7 +200,7 @@ def summarise_weeks(
                 continue
             # Totals count each set once; the per-muscle rows count it for each primary muscle.
             total_sets += 1
-            exercise = _catalog_exercise(catalog, s.exercise_id)
+            exercise = catalog_exercise(catalog, s.exercise_id)
             # Volume load counts what was lifted: with the body as the load, its share of the body weight.
             load = (lifted_load(exercise, s.weight_kg, s.bodyweight_kg) or 0.0) * s.reps
             total_volume += load

@@ -194,11 +194,6 @@ def week_start(moment: datetime, tz: ZoneInfo) -> date:
     return local - timedelta(days=local.weekday())
 
 
-def week_bounds(monday: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants where a local Monday-to-Sunday week starts and ends."""
-    return scheduled_at(monday, time(0), tz), scheduled_at(monday + timedelta(days=7), time(0), tz)
-
-
 # --------------------------------------------------------------------------- streaks
 
 

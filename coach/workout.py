@@ -240,8 +240,7 @@ class WorkoutService(Service):
 
         def job(conn: Connection) -> tuple[Workout, bool]:
             q = WorkoutQueries(conn)
-            row = q.get(req.member_id)
-            current = _from_row(row) if row is not None else None
+            current = _load(q, req.member_id)
             if current is not None and current.workout_id == req.interaction_id:
                 return current, False  # another delivery of this interaction started it already
             if (
@@ -265,8 +264,7 @@ class WorkoutService(Service):
 
         def job(conn: Connection) -> _Outcome:
             q = WorkoutQueries(conn)
-            row = q.get(member_id)
-            workout = _from_row(row) if row is not None else None
+            workout = _load(q, member_id)
             if workout is None or workout.ended:
                 raise StaleCardError(
                     "You have no workout open. `/workout start` or **Start workout** under a `/plan` begins one."
@@ -292,11 +290,10 @@ class WorkoutService(Service):
 
         def job(conn: Connection) -> _Outcome:
             q = WorkoutQueries(conn)
-            row = q.get(member_id)
-            workout = _from_row(row) if row is not None else None
+            workout = _load(q, member_id)
             if workout is None or workout.workout_id != workout_id or not workout.ended:
                 raise StaleCardError("That workout's summary isn't available any more.")
-            kept = q.kept(member_id, (s.set_id for s in workout.logged() if s.set_id is not None))
+            kept = q.kept(member_id, workout.set_ids)
             return _Outcome(workout, kept=frozenset(kept))
 
         outcome = await self._storage.run(job)
@@ -318,8 +315,7 @@ class WorkoutService(Service):
     def _apply(self, conn: Connection, *, press: Press, now: datetime, swap_item: PlanItem | None) -> _Outcome:
         """The press's transaction on the database side (raises only before writing, or rolls back)."""
         q = WorkoutQueries(conn)
-        row = q.get(press.member_id)
-        workout = _from_row(row) if row is not None else None
+        workout = _load(q, press.member_id)
         if workout is None or workout.workout_id != press.workout_id or workout.ended:
             raise StaleCardError()
         if workout.expired(now):
@@ -349,7 +345,7 @@ class WorkoutService(Service):
                     deleted = q.delete_set(press.member_id, undone.set_id)
             case Action.END:
                 new = workout.end(now)
-                kept = frozenset(q.kept(press.member_id, (s.set_id for s in new.logged() if s.set_id is not None)))
+                kept = frozenset(q.kept(press.member_id, new.set_ids))
         if not q.save(press.member_id, press.workout_id, press.version, _to_row(new)):
             # Moved by another process since our read (PostgreSQL): the whole press rolls back, set included.
             raise StaleCardError(BEHIND)
@@ -404,7 +400,7 @@ class WorkoutService(Service):
         ended = workout.end(at)
         if not q.save(workout.member_id, workout.workout_id, workout.version, _to_row(ended)):
             raise StaleCardError(BEHIND)
-        kept = frozenset(q.kept(workout.member_id, (s.set_id for s in ended.logged() if s.set_id is not None)))
+        kept = frozenset(q.kept(workout.member_id, ended.set_ids))
         return _Outcome(ended, kept=kept, by_idle=True)
 
     async def _swap_item(self, press: Press) -> PlanItem:
@@ -494,6 +490,12 @@ def _to_row(workout: Workout) -> dict[str, Any]:
         "items": [i.to_json() for i in workout.items], "steps": [s.to_json() for s in workout.steps],
         "started_at": workout.started_at, "updated_at": workout.updated_at, "ended_at": workout.ended_at,
     }  # fmt: skip
+
+
+def _load(q: WorkoutQueries, member_id: int) -> Workout | None:
+    """The member's latest workout, or None."""
+    row = q.get(member_id)
+    return _from_row(row) if row is not None else None
 
 
 def _from_row(row: dict[str, Any]) -> Workout:

@@ -201,15 +201,10 @@ class Workout:
         """True when an open workout has been left untouched for IDLE_LIMIT: it has ended by itself."""
         return not self.ended and now - self.updated_at >= IDLE_LIMIT
 
-    def logged(self) -> list[Step]:
-        """The steps that logged a set."""
-        return [s for s in self.steps if s.set_id is not None]
-
     @property
-    def last_set_at(self) -> datetime | None:
-        """When the latest logged set was done."""
-        done = self.logged()
-        return done[-1].at if done else None
+    def set_ids(self) -> list[int]:
+        """The ids of the sets this workout logged."""
+        return [s.set_id for s in self.steps if s.set_id is not None]
 
     # ------------------------------------------------------------------ what Done logs
 

@@ -74,13 +74,6 @@ class ScheduleRepository:
             .values(message_id=message_id)
         )
 
-    async def posts(self, target_id: int) -> Sequence[ScheduledPost]:
-        """Every post recorded for a server or member, oldest first."""
-        rows = await self.session.scalars(
-            select(ScheduledPost).where(ScheduledPost.target_id == target_id).order_by(ScheduledPost.local_date)
-        )
-        return rows.all()
-
     async def delete_for_member(self, member_id: int) -> int:
         """Forget a member's reminder records (/privacy forget)."""
         result: Any = await self.session.execute(
