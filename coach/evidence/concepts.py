@@ -146,6 +146,9 @@ _FILLER = frozenset(
         "legs", "leg", "arms", "arm", "abs", "traps", "muscle", "muscles", "target",
         # "have you seen any research on ...": having met the evidence is not a subject of its own
         "seen", "heard", "looked", "found", "into", "actual", "giving",
+        # hedges and degrees: "is pre-exhaust basically a meme now"
+        "basically", "literally", "kinda", "sorta", "pretty", "totally", "completely", "officially", "definitely",
+        "probably", "simply", "mostly", "generally",
     }
 )  # fmt: skip
 NON_CONTENT = _FILLER | GREETINGS | OPENERS | AUX | PRONOUNS
@@ -397,7 +400,8 @@ _ARTICLES = frozenset({"the", "a", "an", "this", "that", "doing", "really", "act
 _ARTEFACTS = frozenset(
     {"plan", "plans", "day", "days", "session", "sessions", "workout", "workouts", "class", "log", "logs", "program",
      "programme", "routine", "routines", "template", "templates", "name", "channel", "video", "videos", "post", "bot",
-     "command", "sheet", "split", "block", "week", "summary", "summaries", "guide", "article", "page", "card"}
+     "command", "sheet", "split", "block", "week", "summary", "summaries", "guide", "article", "page", "card",
+     "answer", "answers", "reply", "response", "message"}
 )  # fmt: skip
 # A made thing named with "the/my/which": "the pre-exhaust plan" is that plan, "pre-exhaust workouts" the kind.
 _DETERMINERS = frozenset(
@@ -406,8 +410,11 @@ _DETERMINERS = frozenset(
 )  # fmt: skip
 # "make/get/leave X worse": the intent describes the object; the subject is before the causative verb.
 _CAUSATIVES = frozenset({"make", "makes", "made", "making", "get", "gets", "leave", "leaves", "keep", "keeps"})
-# Parts of the technique a member tunes: "should the pre-exhaust exercise/sets go to failure".
-_TUNED = frozenset({"exercise", "exercises", "movement", "movements", "set", "sets", "lift", "lifts", "move", "reps"})
+# Parts of the technique a member tunes: "should the pre-exhaust exercise/sets go to failure", "the bench weight".
+_TUNED = frozenset(
+    {"exercise", "exercises", "movement", "movements", "set", "sets", "lift", "lifts", "move", "reps", "weight",
+     "weights", "load"}
+)  # fmt: skip
 _CHOICES = frozenset({"which", "what", "who", "where", "when"})
 _ORDERING = frozenset({"order", "comes", "goes", "first", "way", "one"})
 _COORDINATORS = frozenset({"but", "and", "or", "yet"})
@@ -422,6 +429,7 @@ _SUPPORT_VERBS = frozenset(
     {"support", "supports", "back", "backs", "favor", "favors", "favour", "favours", "confirm", "confirms",
      "show", "shows", "say", "says", "prove", "proves", "validate", "validates", "justify", "recommend"}
 )  # fmt: skip
+_EVIDENCE_ABOUT = frozenset({"on", "about", "for", "regarding", "re", "behind"})
 # A subject that makes "… but does X" or "… or did science kill it" an inverted question.
 _SUBJECTS = frozenset({"i", "you", "u", "we", "anyone", "anybody", "science", "research", "studies", "evidence"})
 
@@ -437,17 +445,30 @@ def _subject_after(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
     return j < len(words) and refs[j]
 
 
+def _modifies(words: Sequence[str], refs: Sequence[bool], last_ref: int) -> bool:
+    """ "the pre-exhaust plan", "my pre-exhaust day": the technique ending at `last_ref` names a kind of made thing."""
+    if last_ref + 1 >= len(words) or words[last_ref + 1] not in _ARTEFACTS:
+        return False
+    if not words[last_ref + 1].endswith("s"):
+        return True
+    first_ref = last_ref  # "isolation-first workouts" is the kind of session, "my pre-exhaust workouts" are mine
+    while first_ref > 0 and refs[first_ref - 1]:
+        first_ref -= 1
+    return first_ref > 0 and words[first_ref - 1] in _DETERMINERS
+
+
+def names_only_things(words: Sequence[str], technique: Sequence[bool]) -> bool:
+    """Whether every mention of the technique in the clause only modifies a made thing ("the pre-exhaust video")."""
+    ends = [j for j, flag in enumerate(technique) if flag and (j + 1 == len(words) or not technique[j + 1])]
+    return bool(ends) and all(_modifies(words, technique, j) for j in ends)
+
+
 def bound(words: Sequence[str], refs: Sequence[bool], at: int) -> bool:
     """Whether the intent word at `at` has the technique (or a pronoun for it) as its subject."""
     last_ref = max((j for j in range(at) if refs[j]), default=None)
     last_aux = max((j for j in range(at) if words[j] in AUX), default=None)
     # "the pre-exhaust plan is real?": the technique names a kind of plan, and the plan is the subject
-    modifies = last_ref is not None and last_ref + 1 < at and words[last_ref + 1] in _ARTEFACTS
-    if last_ref is not None and modifies and words[last_ref + 1].endswith("s"):  # "isolation-first workouts"
-        first_ref = last_ref
-        while first_ref > 0 and refs[first_ref - 1]:
-            first_ref -= 1
-        modifies = first_ref > 0 and words[first_ref - 1] in _DETERMINERS
+    modifies = last_ref is not None and last_ref + 1 < at and _modifies(words, refs, last_ref)
     # "is it normal to feel weaker after pre-exhaust": an effect inside the infinitive is not the pronoun's
     expletive = last_ref is not None and words[last_ref] == "it" and "to" in words[last_ref + 1 : at]
     # "does it matter which fly i use": the pronoun stands for a choice to come, not for the technique
@@ -518,6 +539,11 @@ def object_is_technique(words: Sequence[str], refs: Sequence[bool], end: int) ->
         j = end + 1
     else:
         return None
+    return _technique_at(words, refs, j)
+
+
+def _technique_at(words: Sequence[str], refs: Sequence[bool], j: int) -> bool:
+    """Whether the noun phrase at `j` ("the pre-exhaust method") is the technique, not a thing made with it."""
     while j < len(words) and not refs[j] and words[j] in _ARTICLES:
         j += 1
     if j >= len(words) or not refs[j]:
@@ -530,12 +556,15 @@ def object_is_technique(words: Sequence[str], refs: Sequence[bool], end: int) ->
 
 
 def evidence_backs_it(words: Sequence[str], refs: Sequence[bool]) -> bool:
-    """ "does the EMG research support it", "do studies back pre-exhaust up": evidence with the technique as object."""
+    """ "does the EMG research support it", "the current evidence on pre-exhaust": evidence about the technique."""
     for i, word in enumerate(words):
         if word not in _EVIDENCE_NOUNS:
             continue
         verb = next((j for j in range(i + 1, min(len(words), i + 4)) if words[j] in _SUPPORT_VERBS), None)
         if verb is not None and any(refs[verb + 1 : verb + 4]):
+            return True
+        # the evidence *on* it, whatever describes the evidence: "whats the latest science on prefatigue"
+        if i + 1 < len(words) and words[i + 1] in _EVIDENCE_ABOUT and _technique_at(words, refs, i + 2):
             return True
     return False
 
@@ -547,32 +576,6 @@ def inverted_after_lead_in(words: Sequence[str], refs: Sequence[bool]) -> bool:
         if inverted and (refs[i + 1] or words[i + 1] in _SUBJECTS):
             return True
     return False
-
-
-# Who asks a reported question: "my coach asked me", "he keeps asking", "someone in the server asked".
-_REPORT_VERBS = frozenset({"asked", "asks", "asking", "wondered", "wonders"})
-_SPEAKERS = frozenset({"i", "we", "im", "ive", "id", "iam", "us"})
-_OTHERS = frozenset(
-    {"he", "she", "they", "hes", "shes", "theyre", "someone", "somebody", "people", "everyone", "everybody", "my",
-     "his", "her", "their", "a", "the", "some", "guy", "dude", "friend", "buddy", "coach", "trainer", "pt", "op",
-     "member", "members", "client", "clients", "folks", "guys", "mate", "cousin", "gf", "bf", "nobody", "others"}
-)  # fmt: skip
-
-
-def reported_at(words: Sequence[str]) -> int | None:
-    """Where someone else's question is reported ("my coach asked me if …"); None when the member asks."""
-    for k, word in enumerate(words):
-        if word in _REPORT_VERBS and words[0] not in AUX | {"anyone", "anybody"}:  # "has anyone asked …" asks
-            before = words[max(0, k - 4) : k]
-            if not any(w in _SPEAKERS for w in before) and any(w in _OTHERS for w in before):
-                return k
-    return None
-
-
-def is_elliptical(words: Sequence[str]) -> bool:
-    """ "does it?", "is it though": a question whose verb and subject stand for an earlier clause's."""
-    rest = [w for w in words if w not in GREETINGS and w not in {"really", "even", "actually"}]
-    return len(rest) == 2 and rest[0] in AUX and rest[1] in PRONOUNS
 
 
 def back_refs(words: Sequence[str], refs: list[bool]) -> list[bool]:

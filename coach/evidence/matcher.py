@@ -6,7 +6,8 @@ compounds"), is asked (a question mark, a question opener, "I wonder", a slang e
 or a verbless "pre-exhaust worth it") and asks about its effect, worth or evidence, with the technique
 as the subject. It is a STUDIES request when it asks for the sources themselves (link, source, DOI,
 PubMed, citation, "list the studies"). Scheduling and logistics ("which day", "how many sets", "what
-weight"), exercise choices ("leg press or hack squat after leg extensions") and statements are neither.
+weight"), exercise choices ("leg press or hack squat after leg extensions") and statements are neither, and so
+is a question the member quotes, reports or refuses (coach/evidence/reading.py, which also normalizes the text).
 Pure Python, no Discord import; see docs/evidence-matcher.md.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,6 +24,7 @@ from types import MappingProxyType
 from catalog import Catalog
 from coach.evidence.concepts import (
     AFTER,
+    AUX,
     BEFORE,
     FRAGMENT_WORDS,
     GENERIC_LIFTS,
@@ -41,18 +42,24 @@ from coach.evidence.concepts import (
     fatigue_spans,
     find_lifts,
     inverted_after_lead_in,
-    is_elliptical,
     is_fragment,
     is_topic,
+    names_only_things,
     object_is_technique,
-    reported_at,
     should_do_technique,
     technique_before,
 )
-
-# Every pre-exhaust spelling is rewritten to this private-use character, which members cannot
-# smuggle in: normalize() deletes it from the input first.
-PE = "\ue000"
+from coach.evidence.reading import (
+    PE,
+    has_own_topic,
+    is_command,
+    is_elliptical,
+    normalize,
+    quoted_lines,
+    reported_at,
+    without_disowned,
+)
+from coach.evidence.reading import mentions_pre_exhaust as mentions_pre_exhaust  # re-exported for older callers
 
 # Only the start of a message is read: enough for any real question, and a hard bound on matching time.
 MAX_MATCHED_CHARS = 500
@@ -63,78 +70,6 @@ class QuestionKind(StrEnum):
 
     SUMMARY = "summary"
     STUDIES = "studies"
-
-
-# --- normalization -------------------------------------------------------------------------
-
-# A typed "@mike" addresses someone, like a real mention; neither is part of the question.
-_DISCORD_MARKUP = re.compile(
-    r"<(?:@[!&]?|#)\d+>|<a?:\w{1,32}:\d+>|<t:\d+(?::[a-zA-Z])?>|https?://\S+|@\w{1,32}(?![\w-])"
-)
-_DASHES = re.compile(r"[\u2010-\u2015\u2212\u2043\ufe58\ufe63\uff0d]")
-_APOSTROPHES = re.compile(r"(?<=[a-z])['\u2019\u02bc`](?=[a-z])")
-_ARROWS = re.compile(r"->|=>|[\u2192\u21d2\u27f6\u2794\u279c\u27a1]")
-_GREATER = re.compile(r"(?<=\w)\s*>+\s*(?=\w)")
-_YES_NO = re.compile(r"\by ?/ ?n\b|\by or n\b")
-# A quoted slogan is one phrase: "is 'small muscle first, big lift second' better" asks about all of it.
-_QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c]([^'\"\u2018\u2019\u201c\u201d]{1,80})['\"\u2019\u201d](?!\w)")
-_QUOTED_BREAKS = re.compile(r"[,;:]")
-
-_MARKDOWN = re.compile(r"[@*_~|>`\"\u201c\u201d\u2018\u2019\u00ab\u00bb]")
-
-_SEP = r"[\s\-./]*"
-# Members abbreviate pre-exhaust to a capital "PE" ("is PE worth it"); "P.E." and the "PE teacher" are school.
-_PE_ABBREVIATION = re.compile(r"\bPE\b(?![./]|\s+(?:teacher|teachers|class|classes|lesson|lessons|kit|period))")
-# The member's own tiredness, not the technique: "i'm so pre-exhausted", "pre-exhausted from a 12h shift".
-_TIRED = re.compile(
-    r"(\b(?:im|i am|i feel|feeling|felt)(?: so| already| totally| kinda| pretty| really)? )"
-    r"pre[\s-]*(?=exhausted\b)|"
-    r"\bpre[\s-]*(?=exhausted (?:from|after|by) (?:(?:a|my|the|this|long|\d+\s?h\w*) )*(?:shift|work|job|"
-    r"school|class|commute|day|week|night|kids?|baby|newborn)\b)"
-)
-_PE_TERM = re.compile(
-    r"\b(?:"
-    # pre-exhaust and its typos: exhaust, exaust, exhuast, exahust, exhast, exhaus, exausted, exhaustion...
-    rf"pre{_SEP}e?x+h?[aeu]{{1,3}}h?u?s+t?\w*"
-    # pre-fatigue: fatigue, fatige, fatuge, fatigued, fatiguing
-    rf"|pre{_SEP}fat[iyu]{{1,2}}g\w*"
-    # the short form "pre-ex" / "preex", but not "pre existing" or a "pre ex" partner
-    r"|pre[-.]?ex\b"
-    # loan words: pre-agotamiento (es), pre-affaticamento (it), pre-epuisement (fr)
-    rf"|pre{_SEP}(?:agotamiento|affaticamento|epuisement)\w*"
-    # Vorermüdung / Vorermuedung (de), voorvermoeiing (nl)
-    r"|vor[\s-]*ermu(?:e)?dung\w*|voor[\s-]*vermoei\w*"
-    r")"
-)
-# "pull-ups" is one lift, "pre-exhaust - does it work" is two clauses: only a spaced dash breaks.
-_WORD_HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")
-_TOKEN = re.compile(r"\ue000|[a-z0-9]+|[^\sa-z0-9]")
-_COMMAND = re.compile(r"^[/!$?]\w")
-_COMMAND_NAME = re.compile(r"(?<!\S)[/!]\w+")
-
-
-def normalize(text: str) -> str:
-    """Lower-case, accent-free text without Discord markup, each pre-exhaust spelling replaced by PE."""
-    text = _DISCORD_MARKUP.sub(" ", text.replace(PE, " "))
-    text = _COMMAND_NAME.sub(" command ", text)  # "does the /evidence command work": a noun, not evidence
-    text = _PE_ABBREVIATION.sub(" pre-exhaust ", text)  # before casefolding, which would lose the capitals
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = _DASHES.sub("-", text)
-    text = _APOSTROPHES.sub("", text)
-    text = _QUOTED.sub(lambda m: _QUOTED_BREAKS.sub(" ", m.group(0)), text)
-    text = _ARROWS.sub(" then ", text)  # "iso -> compound": an order, read as "then"
-    text = _GREATER.sub(" vs ", text)  # "pre-exhaust > traditional?", "pre-exhaust >>> normal order"
-    text = _YES_NO.sub(" yes or no ", text)  # "does it work y/n"
-    text = _MARKDOWN.sub(" ", text)
-    text = _TIRED.sub(r"\1", text)  # keeps "i'm so", drops the "pre": plain tiredness
-    text = _PE_TERM.sub(f" {PE} ", text)
-    return " ".join(text.split())
-
-
-def mentions_pre_exhaust(text: str) -> bool:
-    """True when the text names pre-exhaust by any known spelling."""
-    return PE in normalize(text)
 
 
 # --- what a clause asks ------------------------------------------------------------------------
@@ -160,7 +95,9 @@ _SUBJECT_BOUND = [
         r"\b(?:hold|holds|held|holding|stand|stands) up\b|"
         r"\bbro science\b|\bsnake oil\b|\b(?:made|make|makes) (?:that |it |this )?up\b|"
         # "is it dumb to do skullcrushers first", not "dumb question: ..."
-        r"\b(?:dumb|stupid|silly|bad)\b(?! (?:q|qs|question|questions|day|form|sleep|week|night)\b)|"
+        # ... nor "bad knees": an adjective of a body part is the member's injury, not a verdict
+        r"\b(?:dumb|stupid|silly|bad)\b(?! (?:q|qs|question|questions|day|form|sleep|week|night|knees?|backs?|"
+        r"shoulders?|elbows?|wrists?|hips?|joints?|ankles?|neck)\b)|"
         # "is pre-fatigue actually a thing or ...": asking whether it is real
         r"\ba (?:real |legit |actual )?thing(?: or| and| tho| lol| anymore| still|$)|"
         # predicate only: "is it real or cap", not "the real name"; "dead" only of the technique itself
@@ -206,9 +143,9 @@ _SUBJECT_BOUND = [
         r"\bsave[sd]? (?:\w+ )?time\b|\bsaving (?:\w+ )?time\b|\btime (?:efficient|saver|saving)\b|\bless time\b",
         r"\b(?:necessary|needed|optimal|smart|smarter|wiser|mistake)\b|\b(?:get|gets|getting) around\b|"
         r"\bbypass(?:es)?\b|\b(?:good|bad|dumb|smart) idea\b|\bmakes? sense\b",
-        # loan-language efficacy and evidence words (es, pt, it, de, nl, fr)
+        # loan-language efficacy, verdict and evidence words (es, pt, it, de, nl, fr, pl)
         r"\b(?:funciona|funcionam|funcione|vale|sirve|bueno|buena|buono|bom|funziona|funktioniert|bringt|lohnt|"
-        r"werkt|helpt|marche|"
+        r"sinnvoll|quatsch|unsinn|wirksam|effektiv|werkt|helpt|marche|dziala|dzialaja|"
         r"fonctionne|efficace|eficaz|efectivo|eficiente|ciencia|estudos|estudios|evidencia|studien|"
         r"wissenschaft|onderzoek|wetenschap|etudes)\b",
     )
@@ -241,7 +178,7 @@ _WEAK = [
         r"\b(?:recommend|recommended|recommendation|suggest|suggested)\b",
         r"\b(?:verdict|thoughts|opinion|opinions|consensus|views)\b|\btake on\b|\byour take\b|"
         # asked of someone: "what do you think of pre-exhaust", not "i think about pre-exhaust a lot"
-        r"\b(?:what|how) (?:do|does|did|would) (?:\w+ ){1,3}?(?:think|feel) (?:of|about)\b",
+        r"\b(?:what|how) (?:do|does|did|would) (?:\w+ ){1,8}?(?:think|feel) (?:of|about)\b",
         # "pre-exhaust or straight sets?" asks which is better, unless it is a choice for a dated session
         r"\bor (?:the |a |just |doing )?(?:(?:traditional|normal|regular|straight|standard|conventional|usual|"
         r"classic|plain)\b|no \ue000|(?:compounds?|pressing) first\b)",
@@ -250,6 +187,8 @@ _WEAK = [
 _EMBEDDED_QUESTION = re.compile(
     r"\b(?:wonder|wondering|wondered|curious|idk|dunno|unsure|whether|asking)\b|\bnot sure\b|\bis it true\b|"
     r"\btell me\b|\b(?:any|some)(?:one|body) know\b|\bi want to know\b|\bquestion about\b|"
+    # an order for a verdict is a question too: "give me the verdict on pre-fatigue", "gimme your honest take"
+    r"\b(?:give|gimme) (?:me |us )?(?:the |your |ur |a |an )?(?:\w+ )?(?:verdict|take|opinion|thoughts)\b|"
     r"\bwhich (?:one|is|are|builds?|works?|gives?|gets?|way|grows?|makes?|wins?|does|do|would|should)\b|"
     # a question after a lead-in: "on a scale of 1-10 how legit is pre-exhaust"
     r"\b(?:how|what|why) (?:\w+ )?(?:is|are|does|do|did|would|will|can)\b|"
@@ -273,11 +212,20 @@ _LOGISTICS = re.compile(
     # executing a set: "should the pec deck go to failure", "leave reps in reserve", "does that look right?"
     r"\b(?:should|must|do|does|can) (?:\S+ ){0,5}?(?:be|go|taken|take|push) (?:\w+ )?to failure\b|"
     r"\breps in reserve\b|\brir\b|"
+    # the load or the count to use: "should the flyes be heavy or light", "1 set or 2 sets of flyes"
+    r"\b(?:heavy|heavier|light|lighter) or (?:heavy|heavier|light|lighter)\b|"
+    r"\b(?:\d+|one|two|three|four|five) (?:sets?|reps?|rounds?) or (?:\d+|two|three|four|five|six)\b|"
+    r"\b(?:\d+|one|two|three|four|five) or (?:\d+|two|three|four|five|six) (?:sets?|reps?|rounds?|exercises?)\b|"
     r"\b(?:look|looks) (?:right|ok|okay|fine|correct|alright)\b|"
     r"\bhow many (?:sets|reps|rounds|exercises|times|days|minutes|mins|seconds|secs|weeks|months|sessions|"
     r"workouts)\b|"
-    r"\bhow much (?:weight|rest|time|kg|lbs?|load)\b|"
-    r"\b(?:what|which) (?:weight|reps|day|days|time|size|order)\b|\b(?:how heavy|how long|how often)\b|"
+    r"\bhow much (?:weight|rest|time|kg|lbs?|load|lighter|heavier)\b|"
+    # "how much should i drop the bench weight after pec deck": a load the member sets
+    r"\bhow much (?:should|do|can|would|must) (?:i|we|u|you) (?:\w+ ){0,4}?(?:weight|load|kg|lbs?)\b|"
+    r"\b(?:what|which) (?:weight|reps|day|days|time|size|percent|percentage)\b|\bby how much\b|"
+    # "which order should i do them in" plans; "which order is better for bigger arms" compares the orders
+    r"\b(?:what|which) order\b(?! (?:is|would be|works|builds|grows|gives) (?:\w+ )?(?:better|worse|more|faster)\b)|"
+    r"\b(?:how heavy|how long|how often)\b|"
     r"\b(?:rep range|rest day|rest between|rest time|spotter|schedule|scheduled|weekend)\b|"
     r"\bday or (?:a |the |on )?\w+ day\b|"  # "on leg day or push day": which day
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|thurs|tues)\b|"
@@ -296,21 +244,26 @@ _REPORTS = frozenset({"said", "says", "told", "claimed", "claims", "posted", "wr
 _WHEN = re.compile(r"\b(?:today|tonight|tomorrow|tmrw|tmr|later|this week|next week|this morning|this evening)\b")
 _HOW_TO = re.compile(
     r"\bhow (?:do|can|should|would|could) (?:i|we|u)\b|\bhow to\b|"
-    r"\bhow (?:you|u|i|we) (?:set|setup|program|structure|run|arrange|order)\b"
+    r"\bhow (?:you|u|i|we) (?:set|setup|program|structure|run|arrange|order)\b|"
+    # a definition: "is pre-exhaust when you do the isolation first or the compound first?"
+    r"\bis (?:\ue000|it) (?:when|where) (?:you|u|i|we)\b"
 )
 # Asking for the sources themselves (the studies list), not for what they conclude.
 _SOURCE_REQUEST = [
     re.compile(p)
     for p in (
         # "link me the pre-exhaust plan" asks for a plan, not the sources
-        r"(?<!weak )(?<!weakest )\b(?:link|links|linked)\b(?! (?:me |us )?(?:to )?(?:the |a |my |your |that |this )?"
-        r"(?:\ue000 )?(?:plan|plans|routine|routines|video|videos|program|template|channel|workout|session|log|sheet|"
-        r"split)\b)",
+        r"(?<!weak )(?<!weakest )\b(?:link|links|linked)\b(?! (?:me |us )?(?:to |for )?"
+        r"(?:the |a |my |your |that |this )?(?:\ue000 )?(?:plan|plans|routine|routines|video|videos|program|template|"
+        r"channel|workout|session|log|sheet|split|summary|guide|post|answer|thread|message|pins)\b)",
         r"\b(?:source|sources|sauce|receipts|citation|citations|cite|refs|references|reference|doi|dois|pubmed|pdf|"
-        r"bibliography)\b",
+        r"bibliography|fuentes|fontes|referencias|quellen|bronnen)\b|"
+        # the sources as a list or by the please: "paper list for PE plz", "(the studies pls)"
+        r"\b(?:paper|papers|study|studies|reading|reference) list\b|\b(?:studies|papers) (?:pls|plz|please)\b",
         # the study's own details: "what journal was the ... study in", "who wrote the review"
         r"\b(?:which|what) (?:study|studies|paper|papers|trial|journal|journals)\b|\bwhat are the (?:studies|papers)\b|"
-        r"\bwho (?:wrote|authored|ran|did) (?:the |that |this )?(?:\S+ )?(?:study|paper|review|trial|meta)\b",
+        r"\bwho (?:wrote|authored|ran|did) (?:the |that |this )?(?:\S+ )?(?:study|paper|review|trial|meta)\b|"
+        r"\b(?:title|titles|authors?) of (?:the |that |this )?(?:\S+ ){0,3}?(?:study|paper|review|trial|meta)\b",
         r"\b(?:need|want|wanna) (?:the |those |these |that |your |a )?(?:actual |original |full )?(?:\ue000 )?"
         r"(?:paper|papers|study|studies)\b",
         # the list as a thing: "is there a list of the pre-exhaust studies", "where are the papers"
@@ -328,6 +281,11 @@ _SOURCE_REQUEST = [
     )
 ]
 _STUDY_NOUNS = frozenset({"study", "studies", "paper", "papers", "trial", "trials", "research", "review"})
+_SOURCE_NOUNS = frozenset(
+    {"link", "links", "source", "sources", "citation", "citations", "refs", "references", "doi", "dois", "receipts"}
+)
+# Words that make naming the sources a request, loan words too: "necesito las fuentes" (es), "preciso" (pt).
+_REQUEST_WORDS = frozenset({"pls", "please", "plz", "need", "want", "wanna", "necesito", "preciso", "brauche"})
 # A wish is a request too: "i'd like to read the papers myself".
 _WISH = re.compile(r"\b(?:id|i would|would) (?:like|love)\b")
 ORDER_WORDS = BEFORE | AFTER
@@ -339,6 +297,9 @@ _RATIONALE_NOUNS = frozenset(
 )
 
 
+# "pull-ups" is one lift, "pre-exhaust - does it work" is two clauses: only a spaced dash breaks.
+_WORD_HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")
+_TOKEN = re.compile(r"\ue000|[a-z0-9]+|[^\sa-z0-9]")
 _SENTENCE_BREAKS = frozenset("?.!\u2026\u00bf\u00a1")
 _SENTENCE_STARTS = frozenset("\u00bf\u00a1")  # Spanish opens a question with "¿", an exclamation with "¡"
 _OPENS_QUESTION = frozenset("\u00bf")
@@ -355,6 +316,7 @@ class _Sentence:
     technique: list[list[bool]] = field(default_factory=list)
     lifts: list[Span] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
+    quoted: bool = False  # a Discord "> " quote: someone else's words
 
 
 def _sentences(norm: str) -> list[_Sentence]:
@@ -403,6 +365,8 @@ def _opens_question(words: Sequence[str], technique: Sequence[bool]) -> bool:
     i = 0
     while i < len(words) and words[i] in GREETINGS:
         i += 1
+    if i + 1 < len(words) and words[i] in AUX and words[i + 1] == "not":
+        return False  # "…, does not result in extra growth": a statement's verb after a break, not a question
     if i < len(words) and words[i] in OPENERS:
         # "someone said pre-exhaust is a myth" reports a claim; "someone explain …" asks
         return words[i] not in {"someone", "somebody"} or i + 1 >= len(words) or words[i + 1] not in _REPORTS
@@ -431,17 +395,26 @@ def _choice_between_lifts(sentence: _Sentence) -> bool:
     return False
 
 
+def _names_sources_first(lead: Sequence[str]) -> bool:
+    """ "paper links for pre exhaust or it didnt happen", "refs on PE": a verbless request opens with the sources."""
+    at = 1 if len(lead) > 1 and lead[0] in _STUDY_NOUNS | {"the", "any", "some"} else 0
+    follower = lead[at + 1] if at + 1 < len(lead) else ""
+    return bool(lead) and lead[at] in _SOURCE_NOUNS and follower in {"", "for", "on", "about", "re", "regarding"}
+
+
 def _asks_about_sources(sentence: _Sentence) -> bool:
     """Whether the sentence requests links, sources or the studies list, as a question or an order."""
     text = " ".join(sentence.words)
-    if not any(p.search(text) for p in _SOURCE_REQUEST):
-        return False
-    first = next((w for w in sentence.words if w not in GREETINGS), "")
+    if sentence.quoted or not any(p.search(text) for p in _SOURCE_REQUEST):
+        return False  # a "> " quote asks in someone else's words
+    lead = [w for w in sentence.words if w not in GREETINGS][:3]
+    first = lead[0] if lead else ""
     return (
         sentence.marked
         or any(_opens_question(c, t) for c, t in zip(sentence.clauses, sentence.technique, strict=True))
         or first in IMPERATIVES
-        or any(w in {"pls", "please", "plz", "need", "want", "wanna"} for w in sentence.words)
+        or _names_sources_first(lead)
+        or any(w in _REQUEST_WORDS for w in sentence.words)
         or bool(_WISH.search(text))
     )
 
@@ -487,6 +460,15 @@ def _clause_asks_effect(words: Sequence[str], refs: Sequence[bool], weak_allowed
     return should_do_technique(words, refs) is not None
 
 
+def _asks_something_else(sentence: _Sentence, weak_allowed: bool) -> bool:
+    """Whether the sentence's last clause is a question with its own topic ("…, but does creatine work?")."""
+    words, technique = sentence.clauses[-1], sentence.technique[-1]
+    if any(technique) or any(w in PRONOUNS for w in words) or not _opens_question(words, technique):
+        return False
+    # "…, which one is better?" asks about what the clauses before it name
+    return has_own_topic(words) and not _clause_asks_effect(words, [False] * len(words), weak_allowed)
+
+
 def _join_follow_ups(sentences: list[_Sentence]) -> list[_Sentence]:
     """Join "does the order matter? like flyes then bench vs ..." : the second names what the first asks."""
     joined: list[_Sentence] = []
@@ -504,9 +486,14 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
         return None
     # A question worth answering is asked early; capping the text bounds the work any message costs.
     text = text[:MAX_MATCHED_CHARS]
-    if _COMMAND.match(_DISCORD_MARKUP.sub(" ", text).strip()):
+    if is_command(text):
         return None  # a command for this or another bot, not a question
-    sentences = _join_follow_ups(_sentences(normalize(text.replace("\n", " . "))))
+    sentences: list[_Sentence] = []
+    for line, quoted in quoted_lines(text):
+        for sentence in _sentences(without_disowned(normalize(line))):
+            sentence.quoted = quoted
+            sentences.append(sentence)
+    sentences = _join_follow_ups(sentences)
     for sentence in sentences:
         _mark_technique(sentence, lifts)
     named = any(any(flags) for s in sentences for flags in s.technique)
@@ -517,50 +504,73 @@ def _classify(text: object, lifts: Mapping[tuple[str, ...], Lift]) -> QuestionKi
     if not named:
         return None
     carry = claim = pending = False
+    # a stated claim matters only if a later "does it?" may re-ask it; reading it costs time otherwise
+    re_asked = any(is_elliptical(c) for s in sentences[1:] for c in s.clauses)
     for sentence in sentences:
         joined = " ".join(sentence.words)
         planning = bool(_LOGISTICS.search(_BACKGROUND.sub(" ", joined)) or _HOW_TO.search(joined))
         planning = planning or _choice_between_lifts(sentence)
         # "did flyes before bench today, pump was insane": a dated "did" without "?" tells what was done
         lead = next((w for w in sentence.words if w not in GREETINGS), "")
-        diary = not sentence.marked and lead == "did" and bool(_WHEN.search(joined))
-        # "my coach asked me 'does pre-exhaust work?'": someone else's question, reported, is not the member's
-        reported = reported_at(sentence.words) is not None
+        # ... and so does "did flyes before bench, pump was crazy": "did" with only the technique after it, no verb
+        done = all(
+            t or w in GREETINGS or w == "did" for w, t in zip(sentence.clauses[0], sentence.technique[0], strict=True)
+        )
+        diary = not sentence.marked and lead == "did" and (bool(_WHEN.search(joined)) or done)
+        # "my coach asked me 'does pre-exhaust work?'", "i asked the bot whether …", a "> " quote: not asked now
+        reported = sentence.quoted or reported_at(sentence.words) is not None
+        weak_allowed = not _WHEN.search(joined)
+        # "pre-exhaust works for me, but does creatine work?": a last clause with a topic of its own takes the "?"
+        # and its question words; a tag ("…, am i wrong?", "…, what do you think?") asks the clauses before it
+        last = len(sentence.clauses) - 1
+        own_tail = sentence.marked and last > 0 and _asks_something_else(sentence, weak_allowed)
+        head = sentence.clauses[:last] if own_tail else sentence.clauses
+        head_text = " ".join(w for clause in head for w in clause) if own_tail else joined
         asked = not reported and (
-            sentence.marked
+            (sentence.marked and not own_tail)
             or (_opens_question(sentence.clauses[0], sentence.technique[0]) and not diary)
-            or bool(_EMBEDDED_QUESTION.search(joined) or _SLANG_QUESTION.search(joined))
+            or bool(_EMBEDDED_QUESTION.search(head_text) or _SLANG_QUESTION.search(head_text))
             or any(
                 inverted_after_lead_in(c, [t or w in PRONOUNS for w, t in zip(c, f, strict=True)])
-                for c, f in zip(sentence.clauses, sentence.technique, strict=True)
+                for c, f in zip(head, sentence.technique, strict=False)
             )
         )
-        weak_allowed = not _WHEN.search(joined)
         # "whats better for growth: iso then compound or ...": the technique may follow the question
-        carry = carry or any(any(flags) for flags in sentence.technique[1:])
+        # ... but a pronoun after "the pre-exhaust video, is it legit" stands for the video, not the technique
+        carry = carry or any(
+            any(f) and not names_only_things(c, f)
+            for c, f in zip(sentence.clauses[1:], sentence.technique[1:], strict=True)
+        )
         topic = False
-        for words, technique in zip(sentence.clauses, sentence.technique, strict=True):
+        for index, (words, technique) in enumerate(zip(sentence.clauses, sentence.technique, strict=True)):
             named_here = any(technique)
             if not planning and (named_here or carry):
-                # the member's own follow-up refers back ("... asked if it works, does it really?"); a quote names it
-                opens = _opens_question(words, technique) and not diary and not (reported and named_here)
-                clause_asked = asked or opens or (is_fragment(words, technique) and not reported)
+                # the member's own follow-up refers back ("... asked if it works, does it really?"); a report names
+                # it; no clause of a "> " quote is the member's
+                own = not (reported and named_here) and not sentence.quoted
+                opens = own and _opens_question(words, technique) and not diary
+                marked_here = asked or (own_tail and index == last and not reported)
+                clause_asked = marked_here or opens or (is_fragment(words, technique) and not reported)
                 # "curls before chins, good idea ... or just dumb": a fronted topic, then its verdict
-                clause_asked = clause_asked or (topic and words[0] in FRAGMENT_WORDS)
+                clause_asked = clause_asked or (topic and words[0] in FRAGMENT_WORDS and not sentence.quoted)
                 refs = back_refs(words, [t or w in PRONOUNS for w, t in zip(words, technique, strict=True)])
                 # "pre-exhaust: real technique or gym myth?": the fronted topic is the clause's subject
                 subject = [PE, *words] if topic else list(words)
                 refs = [True, *refs] if topic else refs
-                effect = (clause_asked or reported) and _clause_asks_effect(subject, refs, weak_allowed)
+                # a claim, stated or reported, may be asked later: "i keep seeing 'pre-exhaust breaks plateaus'";
+                # a dated one is a diary entry ("pre-exhaust today, pump was crazy")
+                claimed = not pending and (reported or (re_asked and weak_allowed))
+                effect = (clause_asked or claimed) and _clause_asks_effect(subject, refs, weak_allowed)
                 if effect and clause_asked:
                     return QuestionKind.SUMMARY
-                # "a guy asked if pre-exhaust works. does it?": the elliptical question re-asks the reported one
+                # "a guy asked if pre-exhaust works. does it?", "... breaks plateaus'. does it though?": the
+                # elliptical question re-asks the reported question or the claim
                 if opens and pending and is_elliptical(words):
                     return QuestionKind.SUMMARY
                 pending = pending or effect
                 if clause_asked and claim and named_here and _APPLIES.search(" ".join(words)):
                     return QuestionKind.SUMMARY
-            carry = carry or named_here
+            carry = carry or (named_here and not names_only_things(words, technique))
             # a clause that only names the technique (for someone) is a fronted topic for the next one
             topic = is_topic(words, technique)
         claim = claim or any(p.search(joined) for p in _SUBJECT_BOUND)

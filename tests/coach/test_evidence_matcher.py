@@ -1,13 +1,15 @@
 """The chat matcher: the previous author's labelled phrasings with precision and recall, plus property tests.
 
 `is_evidence_question` is the catalog-free form (technique named, or "isolation before compounds");
-the fresh labelled set and the issue #13 cases are in test_evidence_questions.py.
+the fresh labelled sets and the issue #13 cases of rounds 1-5 are in test_evidence_questions.py, and round 6's
+named cases, one per concept with a counterpart, are at the end of this file.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -286,3 +288,111 @@ def test_efficacy_questions_about_other_topics_are_not_matched(template: str, to
 def test_positives_survive_case_changes_and_mentions(text: str, flips: list[bool], prefix: str) -> None:
     mixed = "".join(ch.swapcase() if flip else ch for ch, flip in zip(text, flips, strict=False)) + text[80:]
     assert is_evidence_question(prefix + mixed)
+
+
+# --- round 6: whose question it is, and a few narrow additions ---------------------------------------------------
+# Each concept once, with a case that must keep its old answer beside it. A "> " quote line, a quoted question
+# ("the question 'does pre-exhaust work?' is pinned"), a question others ask ("people always ask …"), the member's
+# own past question ("i asked the bot whether …"), a refused or mocked question ("not asking if …", "stop asking the
+# bot if …", "imagine asking if …"), advice on how to ask ("just ask the bot whether …"), a pronoun after a made thing
+# ("the pre-exhaust video, is it legit") and a statement before a "?" that asks about something else ("…, but does
+# creatine work?") are not the member's question about the technique. A load, a count or a percentage the member
+# sets ("how much should i drop the bench weight", "heavy or light", "1 set or 2") is logistics; "bad knees" is an
+# injury, not a verdict; the verb said of a wallet is a joke; "did" with only the technique after it tells what was
+# done; a verb with "not" after a break ("…, does not result in …") continues a statement; the bot's answer or
+# summary is a made thing, not the technique or its sources; "is pre-exhaust when you …" asks for a definition.
+ROUND_6_NOT = [
+    "> does pre-exhaust work?\nthat's the pinned question lol scroll up",
+    "> is pre-exhaust worth it?",
+    "stop asking the bot if pre-exhaust works, it says the same thing every time",
+    "not asking if pre-exhaust works, just how the weak link logic goes",
+    "imagine asking if pre-exhaust works in 2026 lol",
+    "the pre-exhaust video in the pins, is it legit?",
+    "my pre-exhaust plan, is it any good?",
+    "how much should i drop the bench weight after pec deck?",
+    "should i drop the squat weight after leg extensions?",
+    "which order should i do curls and chins in?",
+    "pre-exhaust today, pump was unreal. does it?",  # a dated diary line is no claim to re-ask
+    "give me a pre-exhaust workout that works",
+    "what do the guys in the pins think of my pre-exhaust plan?",
+    "did pre-exhaust today 👍",
+    "me pre exhausting my savings on protein, worth it? lol",
+    "links for the pre-exhaust plan",
+    "> source for pre-exhaust?\nit's in the pins",
+    "pre-exhaust works for me, but does creatine work?",
+    "pre-exhaust is legit imo, what do you think about drop sets?",
+    "pre-exhaust works great, anyone tried myo reps?",
+    "any new data on my pre-exhaust plan?",
+    "the question 'does pre-exhaust work?' is pinned",
+    "people always ask 'is pre-exhaust worth it?' and the answer is always it depends",
+    "i asked the bot whether pre-exhaust is worth it yesterday, great answer",
+    "just ask @Coach whether pre-exhaust works",
+    "if you want to know whether pre-exhaust works, type /evidence",
+    "should the flyes be heavy or light before bench?",
+    "should i pre-exhaust with 1 set or 2 sets of flyes?",
+    "what % should i drop bench after flyes?",
+    "is it safe to do leg extensions before squats with bad knees?",
+    "did flyes before bench, pump was crazy",
+    "a new study shows that pre-exhaustion, just like drop sets, does not result in extra muscle growth",
+    "can the bot link me to the pre-exhaust summary?",
+    "does the bot's pre-exhaust answer include the 2024 study?",
+    "is pre-exhaust when you do the isolation first or the compound first?",
+]
+# A quoted claim or one the member has seen, then re-asked ("does it though?"); a refusal that ends before the
+# member's own question; a tag question after a claim ("…, am i wrong?", "…, any new research?"); the evidence *on*
+# the technique; hedges ("basically"); orders compared by "which order is better"; an order for a verdict; opinions
+# of a named group; a verdict asked with emoji; Polish and German verdict words.
+ROUND_6 = [
+    "> pre-exhaust breaks plateaus\nis it tho?",
+    "i keep seeing 'pre-exhaust breaks plateaus' on tiktok. does it though?",
+    "not asking how to set it up, is pre-exhaust actually worth it?",
+    "the pre-exhaust method, does it work?",
+    "is pre-exhausting my upper chest with flyes worth it?",
+    "pre-exhaust seems pointless, am i wrong?",
+    "pre-exhaust seems overrated, any new research?",
+    "whats the current evidence on prefatigue",
+    "'pre-exhaust worth it?' asking for a friend",
+    "i asked my coach whether pre-exhaust works and he didnt know, so does it?",
+    "can i ask if pre-exhaust works?",
+    "is pre-exhaust bad for your knees?",
+    "does pre-exhaust give 20% more growth?",
+    "did pre-exhaust work for you guys",
+    "did flyes before bench help anyone grow",
+    "is pre-exhaust the answer for a lagging chest?",
+    "so pre-exhaust is basically a meme now?",
+    "curls then chins vs chins then curls, which order is better for arms?",
+    "@Coach give me the verdict on pre-fatigue",
+    "what do Menno and the Stronger by Science guys think of pre-exhaust?",
+    "pre exhaust 👍 or 👎?",
+    "czy pre-exhaust działa?",
+    "Vorermüdung – sinnvoll oder quatsch?",
+]
+# The sources as a list, opening a verbless request, by their title or authors, with a loan word or a bare please.
+ROUND_6_STUDIES = [
+    "paper list for PE plz",
+    "paper links for pre exhaust or it didnt happen",
+    "what's the title of that pre-exhaust paper?",
+    "who are the authors of the pre-exhaust review?",
+    "necesito las fuentes sobre pre-exhaust",
+    "the pre-exhaust studies pls",
+]
+
+
+@pytest.fixture(scope="module")
+def catalog_matcher() -> EvidenceMatcher:
+    return EvidenceMatcher(load_catalog())
+
+
+@pytest.mark.parametrize("text", ROUND_6)
+def test_round_6_questions_get_the_summary(catalog_matcher: EvidenceMatcher, text: str) -> None:
+    assert catalog_matcher.classify(text) is QuestionKind.SUMMARY
+
+
+@pytest.mark.parametrize("text", ROUND_6_NOT)
+def test_round_6_quotes_refusals_and_logistics_get_nothing(catalog_matcher: EvidenceMatcher, text: str) -> None:
+    assert catalog_matcher.classify(text) is None
+
+
+@pytest.mark.parametrize("text", ROUND_6_STUDIES)
+def test_round_6_requests_for_the_sources_get_the_studies(catalog_matcher: EvidenceMatcher, text: str) -> None:
+    assert catalog_matcher.classify(text) is QuestionKind.STUDIES
