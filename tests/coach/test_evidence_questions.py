@@ -1,10 +1,10 @@
-"""Issue #13: the concept matcher on five labelled sets, and the named cases.
+"""Issue #13: the concept matcher on six labelled sets, and the named cases.
 
-Sets 1-4 (data/evidence_questions.yaml, _2.yaml, _3.yaml, _4.yaml) scored rounds 1-4: each was tuned on its dev
-half and its held_out half was scored once. All of sets 1-4, both halves, are development data since round 5. Set 5
-(data/evidence_questions_5.yaml) was written by someone who saw neither the matcher, its tests, its docs nor the
-earlier sets; round 5 was tuned on its dev half only and its held_out half was scored once, after the last change.
-Run with ``-s`` to see every figure. Held-out texts are never printed, even on failure.
+Sets 1-6 (data/evidence_questions.yaml, _2.yaml, ..., _6.yaml) scored rounds 1-6: each round was tuned on its set's
+dev half (and every earlier set), and its held_out half was scored once, after the last change of its round. Sets
+1-5, both halves, and set 6 dev are development data. Set 6 held_out was written by someone who saw neither the
+matcher nor the earlier sets and was kept outside the repository until round 6 was scored. Run with ``-s`` to see
+every figure; held-out texts are never printed, even on failure.
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ SET_2 = DATA / "evidence_questions_2.yaml"
 SET_3 = DATA / "evidence_questions_3.yaml"
 SET_4 = DATA / "evidence_questions_4.yaml"
 SET_5 = DATA / "evidence_questions_5.yaml"
+SET_6 = DATA / "evidence_questions_6.yaml"
 GOAL_PRECISION = 0.95
 GOAL_RECALL = 0.90
-# Set 5 held_out, scored once after the last change of round 5 (see docs/evidence-matcher.md): recall 0.909
-# (60/66) meets the goal, precision 0.938 (60/64) MISSES the 0.95 goal, and STUDIES-vs-others accuracy was 0.984
-# (127/129). The precision and studies floors are those measured figures, so the test fails on a regression.
-HELD_OUT_FLOOR_PRECISION = 0.93
-HELD_OUT_FLOOR_RECALL = GOAL_RECALL
-HELD_OUT_FLOOR_STUDIES = 0.98
+# Set 6 held_out, scored once after the last change of round 6 (docs/evidence-matcher.md): precision 0.961
+# (74/77), recall 0.987 (74/75), STUDIES-vs-others accuracy 0.994 (159/160). The goal is asserted, and the
+# studies floor is the measured figure, so a regression fails.
+HELD_OUT_FLOOR_STUDIES = 0.99
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Score:
     precision: float
     recall: float
     studies_accuracy: float
-    misses: tuple[str, ...] = field(repr=False)  # never in a failure message: held-out texts stay unread
+    misses: tuple[str, ...] = field(repr=False)  # printed for development data only
 
     def line(self, name: str) -> str:
         """The figures on one line."""
@@ -81,7 +80,9 @@ def score(matcher: EvidenceMatcher, rows: list[dict[str, str]]) -> Score:
     return Score(len(rows), precision, recall, studies_ok / len(rows), tuple(misses))
 
 
-@pytest.mark.parametrize("path", [SET_1, SET_2, SET_3, SET_4, SET_5], ids=["set1", "set2", "set3", "set4", "set5"])
+@pytest.mark.parametrize(
+    "path", [SET_1, SET_2, SET_3, SET_4, SET_5, SET_6], ids=["set1", "set2", "set3", "set4", "set5", "set6"]
+)
 def test_the_labelled_sets_are_split_as_documented(path: Path) -> None:
     dev, held_out = _entries(path, ("dev",)), _entries(path, ("held_out",))
     assert len(dev) + len(held_out) == len(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -97,6 +98,8 @@ def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
         ("set 4 dev", _entries(SET_4, ("dev",))),
         ("set 4 held_out (development since round 5)", _entries(SET_4, ("held_out",))),
         ("set 5 dev", _entries(SET_5, ("dev",))),
+        ("set 5 held_out (development since round 6)", _entries(SET_5, ("held_out",))),
+        ("set 6 dev", _entries(SET_6, ("dev",))),
     ):
         result = score(matcher, rows)
         print("\n" + result.line(name))
@@ -106,13 +109,12 @@ def test_development_data_meets_the_goal(matcher: EvidenceMatcher) -> None:
         assert result.recall >= GOAL_RECALL, result.misses
 
 
-def test_set_5_held_out(matcher: EvidenceMatcher) -> None:
-    held_out = score(matcher, _entries(SET_5, ("held_out",)))
-    print("\n" + held_out.line("set 5 held_out"))  # figures only: held-out texts are not for reading
-    # The goal is missed on precision here, so precision and studies are held to the measured floors.
-    assert held_out.precision >= HELD_OUT_FLOOR_PRECISION, held_out.line("set 5 held_out")
-    assert held_out.recall >= HELD_OUT_FLOOR_RECALL, held_out.line("set 5 held_out")
-    assert held_out.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, held_out.line("set 5 held_out")
+def test_held_out_half_meets_the_goal(matcher: EvidenceMatcher) -> None:
+    result = score(matcher, _entries(SET_6, ("held_out",)))
+    print("\n" + result.line("set 6 held_out (out of sample in round 6)"))  # figures only, never its texts
+    assert result.precision >= GOAL_PRECISION, f"precision {result.precision:.3f}"
+    assert result.recall >= GOAL_RECALL, f"recall {result.recall:.3f}"
+    assert result.studies_accuracy >= HELD_OUT_FLOOR_STUDIES, f"studies accuracy {result.studies_accuracy:.3f}"
 
 
 # --- the cases named in the issue ------------------------------------------------------------
