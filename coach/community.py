@@ -70,6 +70,12 @@ class GuildSchedule:
         """True when the plan of the day is posted (a channel is set)."""
         return self.channel_id is not None
 
+    def due(self, now: datetime) -> tuple[tuple[Due, str] | None, Due | None]:
+        """The plan of the day (with its day) and the recap, each when it is on and due now."""
+        plan = plan_due(now, self.tz, self.plan_time, self.week) if self.posts else None
+        recap = recap_due(now, self.tz, self.recap_time) if self.recap else None
+        return plan, recap
+
 
 @dataclass(frozen=True, slots=True)
 class DuePost:
@@ -209,10 +215,9 @@ class CommunityService(Service):
             # A post whose time already passed today wasn't missed: the schedule starts with the next one.
             # Recorded as made (with no message), so nobody reads "posted late: I was offline".
             repo = ScheduleRepository(session)
-            plan = plan_due(now, schedule.tz, schedule.plan_time, schedule.week) if schedule.posts else None
+            plan, sunday = schedule.due(now)
             if plan is not None:
                 await repo.claim(guild_id, PLAN, plan[0].local_date, late=False)
-            sunday = recap_due(now, schedule.tz, schedule.recap_time) if schedule.recap else None
             if sunday is not None:
                 await repo.claim(guild_id, RECAP, sunday.local_date, late=False)
             return schedule
@@ -233,11 +238,9 @@ class CommunityService(Service):
         for row in rows:
             if row.guild_id not in guild_ids or row.plan_channel_id is None:
                 continue
-            schedule = _schedule(row.guild_id, row)
-            plan = plan_due(now, schedule.tz, schedule.plan_time, schedule.week)
+            plan, recap = _schedule(row.guild_id, row).due(now)
             if plan is not None:
                 out.append(DuePost(PLAN, row.guild_id, row.plan_channel_id, plan[0], plan[1]))
-            recap = recap_due(now, schedule.tz, schedule.recap_time) if schedule.recap else None
             if recap is not None:
                 out.append(DuePost(RECAP, row.guild_id, row.plan_channel_id, recap))
         return out

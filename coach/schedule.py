@@ -165,27 +165,25 @@ def scheduled_at(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC).astimezone(tz)
 
 
+def _due_today(now: datetime, tz: ZoneInfo, at: time) -> Due | None:
+    """Today's (local) post at ``at``, once that instant has passed."""
+    today = now.astimezone(tz).date()
+    when = scheduled_at(today, at, tz)
+    return None if now < when else Due(today, when, now - when > LATE_AFTER)
+
+
 def plan_due(now: datetime, tz: ZoneInfo, at: time, week: Week) -> tuple[Due, str] | None:
     """The plan of the day, if one is due now: today's training day (local) once its time has passed."""
-    today = now.astimezone(tz).date()
-    day = week.day_on(today.weekday())
+    day = week.day_on(now.astimezone(tz).weekday())
     if day is None:
         return None
-    when = scheduled_at(today, at, tz)
-    if now < when:
-        return None
-    return Due(today, when, now - when > LATE_AFTER), day
+    due = _due_today(now, tz, at)
+    return None if due is None else (due, day)
 
 
 def recap_due(now: datetime, tz: ZoneInfo, at: time = DEFAULT_RECAP_TIME) -> Due | None:
     """The weekly recap, if due now: on Sunday (local) once its time has passed."""
-    today = now.astimezone(tz).date()
-    if today.weekday() != RECAP_WEEKDAY:
-        return None
-    when = scheduled_at(today, at, tz)
-    if now < when:
-        return None
-    return Due(today, when, now - when > LATE_AFTER)
+    return _due_today(now, tz, at) if now.astimezone(tz).weekday() == RECAP_WEEKDAY else None
 
 
 def week_start(moment: datetime, tz: ZoneInfo) -> date:
@@ -211,11 +209,9 @@ class Streak:
         return self.this_week >= self.target
 
     def describe(self) -> str:
-        """'3/3 sessions this week · 🔥 5-week streak'."""
+        """'3/3 sessions this week · 5-week streak'."""
         text = f"{self.this_week}/{self.target} sessions this week"
-        if self.weeks:
-            text += f" · {self.weeks}-week streak" if self.weeks > 1 else " · 1-week streak"
-        return text
+        return f"{text} · {self.weeks}-week streak" if self.weeks else text
 
 
 def sessions_per_week(session_starts: Iterable[datetime], tz: ZoneInfo) -> Counter[date]:

@@ -181,11 +181,12 @@ def plan_item(planned: PlannedExercise, numbers: NumbersItem, slot: PlanItem | N
     workout (its plan slot carries over), else the planned exercise is the slot's own."""
     target = numbers.target
     rx = planned.prescription
+    slot_rx = slot.slot_prescription if slot else rx
     return PlanItem(
         exercise_id=planned.exercise.id,
-        sets=planned.prescription.sets,
-        reps_low=planned.prescription.reps_low,
-        reps_high=planned.prescription.reps_high,
+        sets=rx.sets,
+        reps_low=rx.reps_low,
+        reps_high=rx.reps_high,
         replaces=planned.replaces.id if planned.replaces else None,
         target_weight=target.weight if target else None,
         target_reps=target.reps if target else (),
@@ -197,10 +198,8 @@ def plan_item(planned: PlannedExercise, numbers: NumbersItem, slot: PlanItem | N
         ),
         start_weight=numbers.start_weight,
         condition=numbers.condition.value if numbers.condition else None,
-        slot_exercise=slot.slot_exercise or slot.exercise_id if slot else planned.exercise.id,
-        slot=(slot.slot or (slot.sets, slot.reps_low, slot.reps_high))
-        if slot
-        else (rx.sets, rx.reps_low, rx.reps_high),
+        slot_exercise=slot.slot_exercise_id if slot else planned.exercise.id,
+        slot=(slot_rx.sets, slot_rx.reps_low, slot_rx.reps_high),
     )
 
 
@@ -410,7 +409,7 @@ class WorkoutService(Service):
         if item is None or press.exercise_id not in {e.id for e in card.substitutes}:
             raise WorkoutError("That exercise can't stand in here any more; press **Swap** again for the choices.")
         substitute = self.catalog.get(str(press.exercise_id))
-        planned_here = self.catalog.get(item.slot_exercise or item.exercise_id)
+        planned_here = self.catalog.get(item.slot_exercise_id)
         back = substitute.id == planned_here.id
         planned = PlannedExercise(
             substitute,
@@ -470,7 +469,7 @@ class WorkoutService(Service):
         item = workout.current
         if item is None:
             return ()
-        planned_here = self.catalog.get(item.slot_exercise or item.exercise_id)
+        planned_here = self.catalog.get(item.slot_exercise_id)
         others = {i.exercise_id for n, i in enumerate(workout.items) if n != workout.position}
         found = self.planner.substitutes(
             planned_here, workout.day, workout.equipment, exclude=others | {item.exercise_id}

@@ -66,6 +66,11 @@ class PlanItem:
     slot: tuple[int, int, int] | None = None
 
     @property
+    def slot_exercise_id(self) -> str:
+        """The exercise the plan put in this slot (this one, unless it was swapped in)."""
+        return self.slot_exercise or self.exercise_id
+
+    @property
     def slot_prescription(self) -> Prescription:
         """The plan's sets × reps for this slot."""
         return Prescription(*self.slot) if self.slot else self.prescription
@@ -416,8 +421,7 @@ def summarise(
     for s in logged:
         if s.fire:
             pairs[f"{' + '.join(s.fire)} → {catalog.get(s.exercise_id).name}"] = None
-    last = max((s.at for s in steps if s.set_id is not None), default=None)
-    first = min((s.at for s in steps if s.set_id is not None), default=None)
+    logged_at = [s.at for s in steps if s.set_id is not None]
     return WorkoutSummary(
         day=workout.day,
         protocol=workout.protocol,
@@ -429,7 +433,7 @@ def summarise(
         volume_partial=any(s.volume_kg is None for s in logged),
         prs=tuple(f"{catalog.get(s.exercise_id).name}: {s.pr}" for s in logged if s.pr),
         fire_pairs=tuple(pairs),
-        duration=None if last is None or first is None else last - first,
+        duration=max(logged_at) - min(logged_at) if logged_at else None,
         other_order=other_order,
         ended_by_idle=ended_by_idle,
         streak=streak,

@@ -12,6 +12,7 @@ from coach.community import CommunityService, GuildSchedule
 from coach.errors import CoachError
 from coach.guild_config import GuildConfig, GuildConfigService
 from coach.schedule import format_clock, timezone_names
+from runtime.components import on_off
 from runtime.respond import Answer, answer
 
 Choice = app_commands.Choice
@@ -76,9 +77,9 @@ class ConfigCog(commands.Cog):
         recap_time="When the recap is posted on Sundays, server time, HH:MM (default 18:00)",
     )
     @app_commands.choices(
-        evidence_replies=[Choice(name="on", value="on"), Choice(name="off", value="off")],
+        evidence_replies=on_off(),
         plan_posts=[Choice(name="off", value="off")],
-        recap=[Choice(name="on", value="on"), Choice(name="off", value="off")],
+        recap=on_off(),
     )
     async def config(
         self,

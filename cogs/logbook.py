@@ -25,7 +25,7 @@ from coach.set_rules import MAX_REPS, max_weight
 from coach.text import plural
 from coach.timeparse import MAX_WHEN_LENGTH
 from db.models import MAX_BODYWEIGHT_KG, MAX_NOTE_LENGTH
-from runtime.components import OwnedButton, PickView, bind, member_locale
+from runtime.components import OwnedButton, PickView, bind, member_locale, on_off
 from runtime.respond import Answer, answer
 from runtime.text import render as render_text
 from runtime.text import safe
@@ -399,7 +399,7 @@ class LogbookCog(commands.Cog):
     @app_commands.choices(
         unit=[Choice(name="kg", value="kg"), Choice(name="lb", value="lb")],
         share=[Choice(name="private", value="private"), Choice(name="public", value="public")],
-        recap=[Choice(name="on", value="on"), Choice(name="off", value="off")],
+        recap=on_off(),
     )
     async def settings(
         self,

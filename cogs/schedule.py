@@ -143,9 +143,7 @@ class ScheduleCog(commands.Cog):
             message: dict[str, Any] = {"content": self._plan_header(post), "embeds": embeds, "view": view}
         else:
             message = {"embed": recap_embed(await self._community.recap(post.guild_id))}
-        claimed = await self._community.claim(post.guild_id, post.kind, post.due.local_date, late=post.due.late)
-        self._handled.add(key)
-        if not claimed:
+        if not await self._claim(key, late=post.due.late):
             return 0
         sent = await self._send(key, post.channel_id, message)
         if sent is None:
@@ -180,6 +178,12 @@ class ScheduleCog(commands.Cog):
             await self._give_back(key)
         return None
 
+    async def _claim(self, key: Claim, *, late: bool) -> bool:
+        """Claim a post in the database; either way later ticks of this process skip it without a write."""
+        claimed = await self._community.claim(*key, late=late)
+        self._handled.add(key)
+        return claimed
+
     async def _give_back(self, key: Claim) -> None:
         target, kind, local_date = key
         await self._community.release(target, kind, local_date)
@@ -197,9 +201,7 @@ class ScheduleCog(commands.Cog):
         if key in self._handled:
             return 0
         embeds, view = self._plan_message(reminder.day, reminder.due.local_date.isocalendar().week)
-        claimed = await self._community.claim(*key, late=reminder.due.late)
-        self._handled.add(key)
-        if not claimed:
+        if not await self._claim(key, late=reminder.due.late):
             return 0
         try:
             user = self._bot.get_user(reminder.member_id) or await self._bot.fetch_user(reminder.member_id)

@@ -8,11 +8,20 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import GuildSettings, LoggedSet, MemberSettings, ScheduledPost, utc_now
 from db.repositories import insert_ignoring
+
+
+def _post_key(target_id: int, kind: str, local_date: date) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that pick one scheduled post by its key."""
+    return (
+        ScheduledPost.target_id == target_id,
+        ScheduledPost.kind == kind,
+        ScheduledPost.local_date == local_date,
+    )
 
 
 class ScheduleRepository:
@@ -58,20 +67,12 @@ class ScheduleRepository:
 
     async def release(self, target_id: int, kind: str, local_date: date) -> None:
         """Forget a claim whose post failed for a reason that may pass, so the next tick tries again."""
-        await self.session.execute(
-            delete(ScheduledPost).where(
-                ScheduledPost.target_id == target_id, ScheduledPost.kind == kind, ScheduledPost.local_date == local_date
-            )
-        )
+        await self.session.execute(delete(ScheduledPost).where(*_post_key(target_id, kind, local_date)))
 
     async def posted(self, target_id: int, kind: str, local_date: date, message_id: int) -> None:
         """Remember which message the post became."""
         await self.session.execute(
-            update(ScheduledPost)
-            .where(
-                ScheduledPost.target_id == target_id, ScheduledPost.kind == kind, ScheduledPost.local_date == local_date
-            )
-            .values(message_id=message_id)
+            update(ScheduledPost).where(*_post_key(target_id, kind, local_date)).values(message_id=message_id)
         )
 
     async def delete_for_member(self, member_id: int) -> int:

@@ -33,6 +33,11 @@ def member_locale(interaction: discord.Interaction[Any]) -> str:
     return str(interaction.locale.value if hasattr(interaction.locale, "value") else interaction.locale)
 
 
+def on_off() -> list[discord.app_commands.Choice[str]]:
+    """A switch option's choices, on and off (read back as ``choice.value == "on"``)."""
+    return [discord.app_commands.Choice(name="on", value="on"), discord.app_commands.Choice(name="off", value="off")]
+
+
 def bind(item: ItemT, template: str, **services: Any) -> ItemT:
     """A subclass of a dynamic item with ``services`` as class attributes, for one cog to register."""
     return cast(ItemT, types.new_class(item.__name__, (item,), {"template": template}, lambda ns: ns.update(services)))
